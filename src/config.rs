@@ -1,0 +1,296 @@
+//! Every setting in one typed struct, read from the environment (and `.env`).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use actix_web::cookie::SameSite;
+
+#[derive(Clone)]
+pub struct Settings {
+    pub listen_addr: SocketAddr,
+    pub database_url: String,
+    pub database_pool_max: usize,
+    pub redis_url: String,
+    pub redis_pool_max: usize,
+    pub dependency_timeout: Duration,
+    pub redis_prefix: String,
+    pub session_secret: Vec<u8>,
+    pub session_idle: Duration,
+    pub session_lifetime: Duration,
+    pub cookie_secure: bool,
+    pub cookie_same_site: SameSite,
+    pub bcrypt_cost: u32,
+    pub hash_concurrency: usize,
+    pub body_limit_bytes: usize,
+    pub static_dir: Option<PathBuf>,
+    pub api_docs: bool,
+    /// How long `/readyz` answers 503 before the server stops accepting, so
+    /// that a load balancer can take the instance out first.
+    pub shutdown_drain: Duration,
+}
+
+/// Every problem found in the settings, each naming its variable.
+#[derive(Debug)]
+pub struct ConfigError(Vec<String>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid settings: {}", self.0.join("; "))
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+pub const MIN_SECRET_BYTES: usize = 64;
+
+impl Settings {
+    /// Reads the process environment, after loading `.env` from the working
+    /// directory if there is one (real environment variables win).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        if let Err(error) = dotenvy::dotenv()
+            && !error.not_found()
+        {
+            return Err(ConfigError(vec![format!(".env: {error}")]));
+        }
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the settings from explicit values, as tests do.
+    pub fn from_map(values: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| values.get(name).cloned())
+    }
+
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut vars = Reader {
+            lookup,
+            errors: Vec::new(),
+        };
+        let default_hash_concurrency = std::thread::available_parallelism()
+            .map_or(1, |cores| cores.get().saturating_sub(1).max(1));
+        let cookie_secure = vars.parse_bool("COOKIE_SECURE", true);
+        let settings = Settings {
+            listen_addr: vars.parse("LISTEN_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080))),
+            database_url: vars.database_url(),
+            database_pool_max: vars.positive("DATABASE_POOL_MAX", 20),
+            redis_url: vars.redis_url(),
+            redis_pool_max: vars.positive("REDIS_POOL_MAX", 16),
+            dependency_timeout: Duration::from_millis(vars.positive("DEPENDENCY_TIMEOUT_MS", 2000)),
+            redis_prefix: vars.text("REDIS_PREFIX", "status-api:"),
+            session_secret: vars.session_secret(),
+            session_idle: Duration::from_secs(vars.positive("SESSION_IDLE_SECS", 1800)),
+            session_lifetime: Duration::from_secs(vars.positive("SESSION_LIFETIME_SECS", 604_800)),
+            cookie_secure,
+            cookie_same_site: vars.same_site(cookie_secure),
+            bcrypt_cost: vars.bcrypt_cost(),
+            hash_concurrency: vars.positive("HASH_CONCURRENCY", default_hash_concurrency),
+            body_limit_bytes: vars.positive("BODY_LIMIT_BYTES", 16 * 1024),
+            static_dir: vars.get("STATIC_DIR").map(PathBuf::from),
+            api_docs: vars.parse_bool("API_DOCS", true),
+            shutdown_drain: Duration::from_millis(vars.parse("SHUTDOWN_DRAIN_MS", 0)),
+        };
+        if vars.errors.is_empty() {
+            Ok(settings)
+        } else {
+            Err(ConfigError(vars.errors))
+        }
+    }
+}
+
+struct Reader<F> {
+    lookup: F,
+    errors: Vec<String>,
+}
+
+impl<F: Fn(&str) -> Option<String>> Reader<F> {
+    /// A variable set to the empty string counts as unset, as in most shells'
+    /// `.env` conventions.
+    fn get(&self, name: &str) -> Option<String> {
+        (self.lookup)(name).filter(|value| !value.is_empty())
+    }
+
+    fn fail(&mut self, name: &str, problem: impl fmt::Display) {
+        self.errors.push(format!("{name} {problem}"));
+    }
+
+    /// On error the default comes back too; the error list decides the outcome.
+    fn parse<T: FromStr>(&mut self, name: &str, default: T) -> T {
+        let Some(raw) = self.get(name) else {
+            return default;
+        };
+        raw.trim().parse().unwrap_or_else(|_| {
+            self.fail(name, format_args!("has an invalid value {raw:?}"));
+            default
+        })
+    }
+
+    fn positive<T: FromStr + PartialOrd + From<u8> + Copy>(&mut self, name: &str, default: T) -> T {
+        let value = self.parse(name, default);
+        if value <= T::from(0) {
+            self.fail(name, "must be a positive integer");
+            return default;
+        }
+        value
+    }
+
+    fn parse_bool(&mut self, name: &str, default: bool) -> bool {
+        match self.get(name).map(|raw| raw.trim().to_ascii_lowercase()) {
+            None => default,
+            Some(raw) if matches!(raw.as_str(), "true" | "1" | "yes" | "on") => true,
+            Some(raw) if matches!(raw.as_str(), "false" | "0" | "no" | "off") => false,
+            Some(raw) => {
+                self.fail(name, format_args!("must be true or false, not {raw:?}"));
+                default
+            }
+        }
+    }
+
+    fn text(&mut self, name: &str, default: &str) -> String {
+        self.get(name).unwrap_or_else(|| default.to_owned())
+    }
+
+    fn database_url(&mut self) -> String {
+        let url = self.text(
+            "DATABASE_URL",
+            "mysql://status_api@127.0.0.1:3306/status_api",
+        );
+        match mysql_async::Opts::from_url(&url) {
+            Ok(opts) if opts.db_name().is_some() => url,
+            Ok(_) => {
+                self.fail("DATABASE_URL", "must name a database");
+                url
+            }
+            Err(error) => {
+                self.fail("DATABASE_URL", format_args!("is not a MySQL URL: {error}"));
+                url
+            }
+        }
+    }
+
+    fn redis_url(&mut self) -> String {
+        let url = self.text("REDIS_URL", "redis://127.0.0.1:6379/0");
+        match redis::Client::open(url.as_str()) {
+            Ok(_) => url,
+            Err(error) => {
+                self.fail("REDIS_URL", format_args!("is not a Redis URL: {error}"));
+                url
+            }
+        }
+    }
+
+    fn session_secret(&mut self) -> Vec<u8> {
+        match self.get("SESSION_SECRET") {
+            None => {
+                self.fail("SESSION_SECRET", "is required (at least 64 bytes)");
+                Vec::new()
+            }
+            Some(secret) if secret.len() < MIN_SECRET_BYTES => {
+                let length = secret.len();
+                self.fail(
+                    "SESSION_SECRET",
+                    format_args!("must be at least {MIN_SECRET_BYTES} bytes (it has {length})"),
+                );
+                Vec::new()
+            }
+            Some(secret) => secret.into_bytes(),
+        }
+    }
+
+    fn same_site(&mut self, cookie_secure: bool) -> SameSite {
+        let raw = self.text("COOKIE_SAMESITE", "Lax");
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "lax" => SameSite::Lax,
+            "strict" => SameSite::Strict,
+            "none" if cookie_secure => SameSite::None,
+            "none" => {
+                self.fail("COOKIE_SAMESITE", "None needs COOKIE_SECURE=true");
+                SameSite::Lax
+            }
+            _ => {
+                self.fail(
+                    "COOKIE_SAMESITE",
+                    format_args!("must be Lax, Strict or None, not {raw:?}"),
+                );
+                SameSite::Lax
+            }
+        }
+    }
+
+    fn bcrypt_cost(&mut self) -> u32 {
+        let cost = self.parse("BCRYPT_COST", 12);
+        if !(4..=31).contains(&cost) {
+            self.fail("BCRYPT_COST", "must be from 4 to 31");
+        }
+        cost
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut values: HashMap<String, String> = HashMap::new();
+        values.insert("SESSION_SECRET".into(), "s".repeat(64));
+        for (name, value) in pairs {
+            values.insert((*name).into(), (*value).into());
+        }
+        Settings::from_map(&values)
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let settings = settings(&[]).unwrap();
+        assert_eq!(settings.listen_addr, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(settings.session_idle, Duration::from_secs(1800));
+        assert_eq!(settings.session_lifetime, Duration::from_secs(604_800));
+        assert_eq!(settings.dependency_timeout, Duration::from_millis(2000));
+        assert!(settings.cookie_secure);
+        assert_eq!(settings.cookie_same_site, SameSite::Lax);
+        assert_eq!(settings.bcrypt_cost, 12);
+        assert_eq!(settings.body_limit_bytes, 16384);
+        assert_eq!(settings.redis_prefix, "status-api:");
+        assert!(settings.api_docs);
+    }
+
+    #[test]
+    fn errors_name_each_bad_setting() {
+        let error = settings(&[
+            ("SESSION_SECRET", "short"),
+            ("SESSION_IDLE_SECS", "0"),
+            ("BCRYPT_COST", "3"),
+            ("COOKIE_SAMESITE", "sometimes"),
+            ("DATABASE_URL", "postgres://x"),
+        ])
+        .err()
+        .unwrap()
+        .to_string();
+        for name in [
+            "SESSION_SECRET",
+            "SESSION_IDLE_SECS",
+            "BCRYPT_COST",
+            "COOKIE_SAMESITE",
+            "DATABASE_URL",
+        ] {
+            assert!(error.contains(name), "{name} missing from {error}");
+        }
+    }
+
+    #[test]
+    fn the_secret_is_required() {
+        let error = Settings::from_map(&HashMap::new()).err().unwrap();
+        assert!(error.to_string().contains("SESSION_SECRET is required"));
+    }
+
+    #[test]
+    fn samesite_none_needs_secure_cookies() {
+        assert!(settings(&[("COOKIE_SAMESITE", "None")]).is_ok());
+        let error = settings(&[("COOKIE_SAMESITE", "None"), ("COOKIE_SECURE", "false")])
+            .err()
+            .unwrap();
+        assert!(error.to_string().contains("COOKIE_SAMESITE"));
+    }
+}

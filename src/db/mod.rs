@@ -1,0 +1,114 @@
+//! Data access: one module per table, every wait bounded by
+//! `DEPENDENCY_TIMEOUT_MS` (mysql_async has no acquire or connect timeout).
+
+pub mod migrations;
+pub mod statuses;
+pub mod users;
+
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
+
+/// MySQL error codes that mean "not now" rather than "never".
+const ER_DUP_ENTRY: u16 = 1062;
+const TRANSIENT_SERVER_ERRORS: &[u16] = &[
+    1040, // too many connections
+    1053, // server shutdown in progress
+    1205, // lock wait timeout
+    1213, // deadlock
+    2006, // server has gone away
+    2013, // lost connection during query
+];
+
+#[derive(Debug)]
+pub enum DbError {
+    /// MySQL is unreachable, too slow or overloaded: worth retrying later.
+    Unavailable(String),
+    /// A unique key refused the row.
+    Duplicate,
+    Other(mysql_async::Error),
+}
+
+impl fmt::Display for DbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unavailable(reason) => write!(f, "MySQL unavailable: {reason}"),
+            Self::Duplicate => f.write_str("duplicate key"),
+            Self::Other(error) => write!(f, "MySQL error: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for DbError {}
+
+impl From<mysql_async::Error> for DbError {
+    fn from(error: mysql_async::Error) -> Self {
+        match &error {
+            mysql_async::Error::Server(server) if server.code == ER_DUP_ENTRY => Self::Duplicate,
+            mysql_async::Error::Server(server)
+                if TRANSIENT_SERVER_ERRORS.contains(&server.code) =>
+            {
+                Self::Unavailable(error.to_string())
+            }
+            mysql_async::Error::Io(_) | mysql_async::Error::Driver(_) => {
+                Self::Unavailable(error.to_string())
+            }
+            _ => Self::Other(error),
+        }
+    }
+}
+
+/// A connection pool for one runtime.
+///
+/// actix-web runs one single-threaded runtime per worker, and a mysql_async
+/// `Pool` must not straddle runtimes (its connections belong to the reactor
+/// that opened them), so every worker builds its own `Database` with an
+/// equal share of `DATABASE_POOL_MAX`.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool,
+    timeout: Duration,
+}
+
+impl Database {
+    /// Builds the pool without connecting: connections open on first use.
+    pub fn new(opts: &Opts, max_connections: usize, timeout: Duration) -> Self {
+        let constraints = PoolConstraints::new(0, max_connections.max(1))
+            .unwrap_or_else(|| unreachable!("0 <= max"));
+        // Resetting a connection on its way back to the pool would also empty
+        // its prepared-statement cache, costing a prepare per query. No query
+        // here leaves session state behind, so there is nothing to reset.
+        let pool_opts = PoolOpts::default()
+            .with_constraints(constraints)
+            .with_reset_connection(false);
+        let opts = OptsBuilder::from_opts(opts.clone()).pool_opts(pool_opts);
+        Self {
+            pool: Pool::new(opts),
+            timeout,
+        }
+    }
+
+    /// Runs `work` against the pool, giving up after the dependency timeout.
+    pub async fn run<T, F, Fut>(&self, work: F) -> Result<T, DbError>
+    where
+        F: FnOnce(Pool) -> Fut,
+        Fut: Future<Output = Result<T, mysql_async::Error>>,
+    {
+        match tokio::time::timeout(self.timeout, work(self.pool.clone())).await {
+            Ok(result) => result.map_err(DbError::from),
+            Err(_) => Err(DbError::Unavailable(format!(
+                "no answer within {} ms",
+                self.timeout.as_millis()
+            ))),
+        }
+    }
+
+    /// One round trip, for readiness checks.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.run(|pool| async move { pool.get_conn().await?.query_drop("DO 1").await })
+            .await
+    }
+}

@@ -1,0 +1,65 @@
+//! The `statuses` table.
+
+use mysql_async::prelude::*;
+use time::PrimitiveDateTime;
+
+use super::{Database, DbError};
+use crate::domain::{PageRequest, Status, StatusPage, StatusText, Timestamp};
+
+pub async fn insert(db: &Database, user_id: u64, text: &StatusText) -> Result<Status, DbError> {
+    let created_at = Timestamp::now();
+    let id = db
+        .run(|pool| async move {
+            let mut conn = pool.get_conn().await?;
+            conn.exec_drop(
+                "INSERT INTO statuses (user_id, text, created_at) VALUES (?, ?, ?)",
+                (user_id, text.as_str(), created_at.as_utc()),
+            )
+            .await?;
+            Ok(conn.last_insert_id())
+        })
+        .await?;
+    let id = id.ok_or_else(|| DbError::Unavailable("INSERT returned no id".to_owned()))?;
+    Ok(Status {
+        id,
+        text: text.as_str().to_owned(),
+        created_at,
+    })
+}
+
+/// The user's statuses older than the cursor, newest first. One row more
+/// than the page is read to learn, in the same round trip, whether an older
+/// page exists.
+pub async fn page(
+    db: &Database,
+    user_id: u64,
+    request: PageRequest,
+) -> Result<StatusPage, DbError> {
+    let limit = usize::from(request.limit.get());
+    let before = request.before.map_or(u64::MAX, |id| id.get());
+    let mut items: Vec<Status> = db
+        .run(|pool| async move {
+            pool.get_conn()
+                .await?
+                .exec_map(
+                    "SELECT id, text, created_at FROM statuses \
+                     WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                    (user_id, before, limit + 1),
+                    |(id, text, created_at): (u64, String, PrimitiveDateTime)| Status {
+                        id,
+                        text,
+                        created_at: Timestamp::from_utc(created_at),
+                    },
+                )
+                .await
+        })
+        .await?;
+    let has_older = items.len() > limit;
+    items.truncate(limit);
+    let next_before = if has_older {
+        items.last().map(|status| status.id)
+    } else {
+        None
+    };
+    Ok(StatusPage { items, next_before })
+}

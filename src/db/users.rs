@@ -1,0 +1,103 @@
+//! The `users` table.
+
+use mysql_async::prelude::*;
+use time::PrimitiveDateTime;
+
+use super::{Database, DbError};
+use crate::domain::{Email, Timestamp, User, UserName};
+
+/// A user together with the stored bcrypt hash, for logging in.
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+}
+
+/// Stores a new account. `DbError::Duplicate` when the email is taken.
+pub async fn insert(
+    db: &Database,
+    email: &Email,
+    name: &UserName,
+    password_hash: &str,
+) -> Result<User, DbError> {
+    let created_at = Timestamp::now();
+    let id = db
+        .run(|pool| async move {
+            let mut conn = pool.get_conn().await?;
+            conn.exec_drop(
+                "INSERT INTO users (email, name, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                (
+                    email.as_str(),
+                    name.as_str(),
+                    password_hash,
+                    created_at.as_utc(),
+                ),
+            )
+            .await?;
+            Ok(conn.last_insert_id())
+        })
+        .await?;
+    let id = id.ok_or_else(|| DbError::Unavailable("INSERT returned no id".to_owned()))?;
+    Ok(User {
+        id,
+        email: email.as_str().to_owned(),
+        name: name.as_str().to_owned(),
+        created_at,
+    })
+}
+
+pub async fn find_credentials(
+    db: &Database,
+    email: &Email,
+) -> Result<Option<Credentials>, DbError> {
+    let row: Option<(u64, String, String, PrimitiveDateTime, String)> = db
+        .run(|pool| async move {
+            pool.get_conn()
+                .await?
+                .exec_first(
+                    "SELECT id, email, name, created_at, password_hash FROM users WHERE email = ?",
+                    (email.as_str(),),
+                )
+                .await
+        })
+        .await?;
+    Ok(
+        row.map(|(id, email, name, created_at, password_hash)| Credentials {
+            user: User {
+                id,
+                email,
+                name,
+                created_at: Timestamp::from_utc(created_at),
+            },
+            password_hash,
+        }),
+    )
+}
+
+pub async fn email_exists(db: &Database, email: &Email) -> Result<bool, DbError> {
+    let found: Option<u8> = db
+        .run(|pool| async move {
+            pool.get_conn()
+                .await?
+                .exec_first("SELECT 1 FROM users WHERE email = ?", (email.as_str(),))
+                .await
+        })
+        .await?;
+    Ok(found.is_some())
+}
+
+pub async fn update_password_hash(
+    db: &Database,
+    user_id: u64,
+    password_hash: &str,
+) -> Result<(), DbError> {
+    db.run(|pool| async move {
+        pool.get_conn()
+            .await?
+            .exec_drop(
+                "UPDATE users SET password_hash = ? WHERE id = ?",
+                (password_hash, user_id),
+            )
+            .await
+    })
+    .await
+}

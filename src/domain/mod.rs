@@ -1,0 +1,20 @@
+//! Values the service works with, each of which can only be built valid.
+//!
+//! Every `parse` counts lengths on the value as sent (so the OpenAPI schema can
+//! state them exactly), then trims surrounding whitespace for storage. The
+//! error is a message meant for the client, naming the rule that was broken.
+
+mod email;
+mod page;
+mod password;
+mod status;
+mod text;
+mod timestamp;
+mod user;
+
+pub use email::Email;
+pub use page::{PageLimit, PageRequest, StatusId};
+pub use password::Password;
+pub use status::{Status, StatusPage, StatusText};
+pub use timestamp::Timestamp;
+pub use user::{User, UserName};

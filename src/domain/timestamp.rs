@@ -1,0 +1,78 @@
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::format_description::FormatItem;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+/// RFC 3339 in UTC with whole seconds, as the contract shows: `2026-11-26T11:05:37Z`.
+const WIRE_FORMAT: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+
+/// A moment in UTC, kept to the microsecond (what `DATETIME(6)` stores) and
+/// shown to clients to the second.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp(PrimitiveDateTime);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        let now = OffsetDateTime::now_utc();
+        let micros = now.microsecond();
+        let truncated = now.replace_microsecond(micros).unwrap_or(now);
+        Self(PrimitiveDateTime::new(truncated.date(), truncated.time()))
+    }
+
+    pub fn from_utc(value: PrimitiveDateTime) -> Self {
+        Self(value)
+    }
+
+    pub fn as_utc(self) -> PrimitiveDateTime {
+        self.0
+    }
+
+    pub fn to_wire(self) -> String {
+        let value = self.0;
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            value.year(),
+            u8::from(value.month()),
+            value.day(),
+            value.hour(),
+            value.minute(),
+            value.second()
+        )
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_wire())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        PrimitiveDateTime::parse(&text, WIRE_FORMAT)
+            .map(Self)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn renders_rfc3339_utc_seconds() {
+        let stamp = Timestamp::from_utc(datetime!(2026-11-26 11:05:37.123456));
+        assert_eq!(stamp.to_wire(), "2026-11-26T11:05:37Z");
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let stamp = Timestamp::from_utc(datetime!(2026-01-02 03:04:05));
+        let json = serde_json::to_string(&stamp).unwrap();
+        assert_eq!(json, "\"2026-01-02T03:04:05Z\"");
+        assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), stamp);
+    }
+}

@@ -1,0 +1,133 @@
+//! bcrypt for [`crate::domain::Password`]s, kept off the async workers and bounded: at most
+//! `HASH_CONCURRENCY` hashes at once, a short queue behind them, and a
+//! "try later" past that rather than an ever-growing wait.
+
+use std::sync::Arc;
+
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use tokio::sync::Semaphore;
+
+/// How many requests may wait for a hashing slot, per slot.
+const QUEUE_PER_SLOT: usize = 4;
+
+#[derive(Debug)]
+pub enum HashError {
+    /// Every slot is busy and the queue is full.
+    Busy,
+    Failed(anyhow::Error),
+}
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    cost: u32,
+    admitted: Arc<Semaphore>,
+    running: Arc<Semaphore>,
+    /// Verified against when the email is unknown, so that a login costs the
+    /// same whether or not the account exists.
+    dummy_hash: Arc<str>,
+}
+
+impl PasswordHasher {
+    pub fn new(cost: u32, concurrency: usize) -> anyhow::Result<Self> {
+        let dummy: String = rand::rng()
+            .sample_iter(&Alphanumeric)
+            .take(32)
+            .map(char::from)
+            .collect();
+        Ok(Self {
+            cost,
+            admitted: Arc::new(Semaphore::new(concurrency * (1 + QUEUE_PER_SLOT))),
+            running: Arc::new(Semaphore::new(concurrency)),
+            dummy_hash: bcrypt::non_truncating_hash(dummy, cost)?.into(),
+        })
+    }
+
+    /// Hashes a password that already passed the rules of [`Password`].
+    pub async fn hash(&self, password: &str) -> Result<String, HashError> {
+        let (password, cost) = (password.to_owned(), self.cost);
+        self.run(move || bcrypt::non_truncating_hash(password, cost))
+            .await
+    }
+
+    /// Checks `candidate` against `stored`, or against a dummy hash of the
+    /// same cost when there is no stored hash. A candidate bcrypt cannot take
+    /// whole (over 72 bytes) matches nothing, after the same amount of work.
+    pub async fn verify(&self, candidate: &str, stored: Option<&str>) -> Result<bool, HashError> {
+        let known = stored.is_some();
+        let hash = stored.unwrap_or(&self.dummy_hash).to_owned();
+        let candidate = candidate.to_owned();
+        let matched = self
+            .run(
+                move || match bcrypt::non_truncating_verify(&candidate, &hash) {
+                    Err(bcrypt::BcryptError::Truncation(_)) => {
+                        bcrypt::verify(&candidate, &hash).map(|_| false)
+                    }
+                    other => other,
+                },
+            )
+            .await?;
+        Ok(known && matched)
+    }
+
+    /// Whether `stored` was made at another cost than the configured one.
+    pub fn needs_rehash(&self, stored: &str) -> bool {
+        stored
+            .parse::<bcrypt::HashParts>()
+            .map_or(true, |parts| parts.get_cost() != self.cost)
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> bcrypt::BcryptResult<T> + Send + 'static,
+    ) -> Result<T, HashError> {
+        let _admitted = self.admitted.try_acquire().map_err(|_| HashError::Busy)?;
+        let _running = self
+            .running
+            .acquire()
+            .await
+            .map_err(|error| HashError::Failed(error.into()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|error| HashError::Failed(error.into()))?
+            .map_err(|error| HashError::Failed(error.into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn verifies_what_it_hashed() {
+        let hasher = PasswordHasher::new(4, 1).unwrap();
+        let hash = hasher.hash("correct horse").await.unwrap();
+        assert!(hasher.verify("correct horse", Some(&hash)).await.unwrap());
+        assert!(!hasher.verify("correct horsE", Some(&hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn unknown_accounts_never_match() {
+        let hasher = PasswordHasher::new(4, 1).unwrap();
+        assert!(!hasher.verify("anything at all", None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn overlong_candidates_never_match() {
+        let hasher = PasswordHasher::new(4, 1).unwrap();
+        let exact = "p".repeat(72);
+        let hash = hasher.hash(&exact).await.unwrap();
+        assert!(hasher.verify(&exact, Some(&hash)).await.unwrap());
+        let longer = format!("{exact}-and-more");
+        assert!(!hasher.verify(&longer, Some(&hash)).await.unwrap());
+    }
+
+    #[test]
+    fn asks_for_a_rehash_at_another_cost() {
+        let hasher = PasswordHasher::new(5, 1).unwrap();
+        let at_four = bcrypt::hash("some password", 4).unwrap();
+        let at_five = bcrypt::hash("some password", 5).unwrap();
+        assert!(hasher.needs_rehash(&at_four));
+        assert!(!hasher.needs_rehash(&at_five));
+    }
+}

@@ -1,0 +1,18 @@
+//! status-api: accounts, cookie sessions kept in Redis, and short status
+//! posts kept in MySQL, behind a JSON REST API.
+//!
+//! Dependencies point one way: `startup` builds everything and is the only
+//! user of `routes`; routes use `domain`, `db` and `session`; `domain` knows
+//! nothing of HTTP, Redis or SQL.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod hashing;
+pub mod middleware;
+pub mod redis_pool;
+pub mod routes;
+pub mod session;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,127 @@
+//! Cross-cutting request handling: request ids and the access log, problem
+//! JSON for every error, and session-store failures as `503`.
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, Next};
+use actix_web::{Error, ResponseError};
+use rand::Rng;
+
+use crate::error::{ApiError, PROBLEM_JSON};
+use crate::telemetry::with_request_id;
+
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A client's id is kept when it is safe to log and echo; otherwise the
+/// request gets a fresh one.
+fn request_id(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(&X_REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| is_valid_request_id(id))
+        .map_or_else(
+            || format!("{:032x}", rand::rng().random::<u128>()),
+            str::to_owned,
+        )
+}
+
+fn is_valid_request_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
+/// Tags the request with its id (response header and every log line) and
+/// writes the access-log line.
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let id = request_id(&req);
+    let header_value = HeaderValue::from_str(&id).map_err(actix_web::error::ErrorBadRequest)?;
+    with_request_id(id, async move {
+        let started = Instant::now();
+        let method = req.method().clone();
+        let path = req.path().to_owned();
+        let peer = req
+            .peer_addr()
+            .map_or_else(|| "-".to_owned(), |addr| addr.ip().to_string());
+        // Inner layers turn every failure into a response (see
+        // `session_store_failure`), so an `Err` here cannot carry one.
+        let mut response = next.call(req).await?.map_into_boxed_body();
+        response.headers_mut().insert(X_REQUEST_ID, header_value);
+        log::info!(
+            target: "access",
+            "{peer} \"{method} {path}\" {} {:.1}ms",
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        Ok(response)
+    })
+    .await
+}
+
+/// Gives every error response that is not problem JSON yet (actix's own
+/// 404s and 405s, extractor errors) the problem body its status stands
+/// for, keeping headers such as `Allow`.
+pub fn problem_for_bare_errors<B>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let (req, original) = res.into_parts();
+    let mut problem = ApiError::from_status(original.status()).error_response();
+    for (name, value) in original.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            problem.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    let response = ServiceResponse::new(req, problem).map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(response))
+}
+
+/// actix-session answers a store failure with a bare 500 error that never
+/// reaches error handlers; wrapped right around it, this makes it the
+/// `503` it really is. (It wraps a route, after routing is done: cloning the
+/// request earlier would stop actix from recording the matched path.)
+pub async fn session_store_failure(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let http_request = req.request().clone();
+    match next.call(req).await {
+        Ok(response) => Ok(response.map_into_left_body()),
+        Err(error) => {
+            let unavailable = ApiError::unavailable(format!("session store (Redis): {error}"));
+            Ok(
+                ServiceResponse::new(http_request, unavailable.error_response())
+                    .map_into_right_body(),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_follow_the_contract_pattern() {
+        assert!(is_valid_request_id("abc-123_x.y:z"));
+        assert!(is_valid_request_id(&"a".repeat(128)));
+        assert!(!is_valid_request_id(""));
+        assert!(!is_valid_request_id(&"a".repeat(129)));
+        assert!(!is_valid_request_id("has space"));
+        assert!(!is_valid_request_id("semi;colon"));
+        assert!(!is_valid_request_id("naïve"));
+    }
+}

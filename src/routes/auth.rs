@@ -1,0 +1,285 @@
+//! Accounts and sessions: register, log in, log out, who am I, is this
+//! email taken.
+
+use actix_session::Session;
+use actix_web::cookie::Cookie;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
+
+use super::input::{Fields, JsonObject};
+use super::schema;
+use crate::db::{Database, DbError, users};
+use crate::domain::{Email, Password, User, UserName};
+use crate::error::{ApiError, Problem};
+use crate::hashing::PasswordHasher;
+use crate::session::{CookieSettings, SESSION_COOKIE, SessionPolicy};
+
+pub struct Registration {
+    email: Email,
+    password: Password,
+    name: UserName,
+}
+
+impl Registration {
+    fn from_json(body: JsonObject) -> Result<Self, ApiError> {
+        let mut fields = Fields::new(body, &["email", "password", "name"]);
+        let email = fields.parse("email", Email::parse);
+        let password = fields.parse("password", |raw| Password::parse(raw, email.as_ref()));
+        let name = fields.parse("name", UserName::parse);
+        let input = email.zip(password).zip(name);
+        fields.finish(input).map(|((email, password), name)| Self {
+            email,
+            password,
+            name,
+        })
+    }
+}
+
+impl PartialSchema for Registration {
+    fn schema() -> RefOr<Schema> {
+        schema::closed_object(
+            vec![
+                ("email", schema::email(Email::MAX_CHARS)),
+                (
+                    "password",
+                    schema::string(
+                        1,
+                        Some(Password::MAX_BYTES),
+                        "8 to 72 bytes in UTF-8, never trimmed; not one of the 10,000 most \
+                         common passwords (case-insensitively); not the email.",
+                    ),
+                ),
+                (
+                    "name",
+                    schema::string(1, Some(UserName::MAX_CHARS), "No control characters."),
+                ),
+            ],
+            json!({"email": "alice@example.com", "password": "correct horse battery", "name": "Alice"}),
+        )
+    }
+}
+
+impl ToSchema for Registration {}
+
+pub struct Credentials {
+    email: Email,
+    password: String,
+}
+
+impl Credentials {
+    fn from_json(body: JsonObject) -> Result<Self, ApiError> {
+        let mut fields = Fields::new(body, &["email", "password"]);
+        let email = fields.parse("email", Email::parse);
+        let password = fields.string("password");
+        fields
+            .finish(email.zip(password))
+            .map(|(email, password)| Self { email, password })
+    }
+}
+
+impl PartialSchema for Credentials {
+    fn schema() -> RefOr<Schema> {
+        schema::closed_object(
+            vec![
+                ("email", schema::email(Email::MAX_CHARS)),
+                (
+                    "password",
+                    schema::string(0, None, "The account's password."),
+                ),
+            ],
+            json!({"email": "alice@example.com", "password": "correct horse battery"}),
+        )
+    }
+}
+
+impl ToSchema for Credentials {}
+
+pub struct EmailCheck {
+    email: Email,
+}
+
+impl EmailCheck {
+    fn from_json(body: JsonObject) -> Result<Self, ApiError> {
+        let mut fields = Fields::new(body, &["email"]);
+        let email = fields.parse("email", Email::parse);
+        fields.finish(email).map(|email| Self { email })
+    }
+}
+
+impl PartialSchema for EmailCheck {
+    fn schema() -> RefOr<Schema> {
+        schema::closed_object(
+            vec![("email", schema::email(Email::MAX_CHARS))],
+            json!({"email": "alice@example.com"}),
+        )
+    }
+}
+
+impl ToSchema for EmailCheck {}
+
+#[derive(Serialize, ToSchema)]
+pub struct EmailAvailability {
+    /// The lowercased form.
+    email: String,
+    available: bool,
+}
+
+/// Creates an account and logs it in.
+#[utoipa::path(
+    post, path = "/register", tag = "accounts",
+    request_body = Registration,
+    responses(
+        (status = 201, description = "Registered and logged in; sets the `sid` cookie", body = User),
+        (status = 400, description = "Not a JSON object", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "MySQL, Redis or the hashing queue unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn register(
+    body: JsonObject,
+    session: Session,
+    db: web::Data<Database>,
+    hasher: web::Data<PasswordHasher>,
+    sessions: web::Data<SessionPolicy>,
+) -> Result<HttpResponse, ApiError> {
+    let input = Registration::from_json(body)?;
+    let password_hash = hasher.hash(input.password.expose()).await?;
+    let user = users::insert(&db, &input.email, &input.name, &password_hash)
+        .await
+        .map_err(|error| match error {
+            DbError::Duplicate => ApiError::EmailTaken,
+            other => other.into(),
+        })?;
+    log::info!("registered user {}", user.id);
+    sessions.begin(&session, &user)?;
+    Ok(HttpResponse::Created().json(user))
+}
+
+/// Logs in with email and password, under a new session key.
+#[utoipa::path(
+    post, path = "/login", tag = "accounts",
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "Logged in; sets a new `sid` cookie", body = User),
+        (status = 400, description = "Not a JSON object", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong email or password (the same answer either way)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "MySQL, Redis or the hashing queue unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn login(
+    body: JsonObject,
+    session: Session,
+    db: web::Data<Database>,
+    hasher: web::Data<PasswordHasher>,
+    sessions: web::Data<SessionPolicy>,
+) -> Result<HttpResponse, ApiError> {
+    let input = Credentials::from_json(body)?;
+    let found = users::find_credentials(&db, &input.email).await?;
+    let stored_hash = found.as_ref().map(|found| found.password_hash.as_str());
+    let matched = hasher.verify(&input.password, stored_hash).await?;
+    let Some(found) = found.filter(|_| matched) else {
+        return Err(ApiError::InvalidCredentials);
+    };
+    if hasher.needs_rehash(&found.password_hash) {
+        rehash(&db, &hasher, found.user.id, &input.password).await;
+    }
+    sessions.begin(&session, &found.user)?;
+    Ok(HttpResponse::Ok().json(found.user))
+}
+
+/// Brings a hash made at another cost up to `BCRYPT_COST`. The login has
+/// already succeeded, so a failure here is only logged.
+async fn rehash(db: &Database, hasher: &PasswordHasher, user_id: u64, password: &str) {
+    let outcome = match hasher.hash(password).await {
+        Ok(hash) => users::update_password_hash(db, user_id, &hash)
+            .await
+            .map_err(|error| error.to_string()),
+        Err(error) => Err(format!("{error:?}")),
+    };
+    match outcome {
+        Ok(()) => log::info!("re-hashed the password of user {user_id} at the configured cost"),
+        Err(error) => log::warn!("could not re-hash the password of user {user_id}: {error}"),
+    }
+}
+
+/// Ends the session, if there is one. Always `204`.
+#[utoipa::path(
+    post, path = "/logout", tag = "accounts",
+    responses(
+        (status = 204, description = "Logged out; the `sid` cookie is expired"),
+        (status = 503, description = "Redis unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn logout(
+    req: HttpRequest,
+    session: Session,
+    cookie_settings: web::Data<CookieSettings>,
+) -> HttpResponse {
+    let live = !session.entries().is_empty();
+    session.purge();
+    let mut response = HttpResponse::NoContent();
+    // The session middleware expires the cookie of a live session only; a
+    // stale cookie is expired here, so the client forgets it either way.
+    if !live && req.cookie(SESSION_COOKIE).is_some() {
+        let mut stale = Cookie::build(SESSION_COOKIE, "")
+            .path("/")
+            .http_only(true)
+            .secure(cookie_settings.secure)
+            .same_site(cookie_settings.same_site)
+            .finish();
+        stale.make_removal();
+        response.cookie(stale);
+    }
+    response.finish()
+}
+
+/// Whether an email is free to register.
+#[utoipa::path(
+    post, path = "/checkemail", tag = "accounts",
+    request_body = EmailCheck,
+    responses(
+        (status = 200, description = "The lowercased email and whether it is free", body = EmailAvailability),
+        (status = 400, description = "Not a JSON object", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "MySQL unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn check_email(
+    body: JsonObject,
+    db: web::Data<Database>,
+) -> Result<web::Json<EmailAvailability>, ApiError> {
+    let input = EmailCheck::from_json(body)?;
+    let taken = users::email_exists(&db, &input.email).await?;
+    Ok(web::Json(EmailAvailability {
+        email: input.email.as_str().to_owned(),
+        available: !taken,
+    }))
+}
+
+/// The session's user, straight from the session: no SQL.
+#[utoipa::path(
+    get, path = "/me", tag = "accounts",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The logged-in user", body = User),
+        (status = 401, description = "No live session", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Redis unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn me(
+    session: Session,
+    sessions: web::Data<SessionPolicy>,
+) -> Result<web::Json<User>, ApiError> {
+    super::authenticated(&session, &sessions).map(web::Json)
+}

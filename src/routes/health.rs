@@ -1,0 +1,85 @@
+//! Liveness and readiness.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::Database;
+use crate::redis_pool::RedisPool;
+
+/// Turns `/readyz` to 503 once shutdown has begun.
+#[derive(Clone, Default)]
+pub struct Readiness(Arc<AtomicBool>);
+
+impl Readiness {
+    pub fn start_draining(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    fn draining(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    status: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Readyz {
+    /// `ok`, or `down` when anything failed or the server is shutting down.
+    #[schema(example = "ok")]
+    status: &'static str,
+    #[schema(example = "ok")]
+    mysql: &'static str,
+    #[schema(example = "ok")]
+    redis: &'static str,
+}
+
+fn ok_or_down(up: bool) -> &'static str {
+    if up { "ok" } else { "down" }
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "Up", body = Health)))]
+pub async fn healthz() -> web::Json<Health> {
+    web::Json(Health { status: "ok" })
+}
+
+/// Whether this instance can serve: MySQL and Redis answer and it is not
+/// shutting down.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = Readyz),
+        (status = 503, description = "A dependency is down, or the server is shutting down", body = Readyz),
+    ))]
+pub async fn readyz(
+    db: web::Data<Database>,
+    redis: web::Data<RedisPool>,
+    readiness: web::Data<Readiness>,
+) -> HttpResponse {
+    let (mysql, redis) = tokio::join!(db.ping(), redis.ping());
+    if let Err(error) = &mysql {
+        log::warn!("readiness: MySQL is down: {error}");
+    }
+    if let Err(error) = &redis {
+        log::warn!("readiness: Redis is down: {error:#}");
+    }
+    let ready = mysql.is_ok() && redis.is_ok() && !readiness.draining();
+    let body = Readyz {
+        status: ok_or_down(ready),
+        mysql: ok_or_down(mysql.is_ok()),
+        redis: ok_or_down(redis.is_ok()),
+    };
+    if ready {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}

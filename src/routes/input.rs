@@ -1,0 +1,142 @@
+//! Reading request input: the JSON body (content type, size, syntax) and
+//! its fields, collecting every field's problem so that one `422` names them
+//! all.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::body::{BodyStream, to_bytes_limited};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev, mime, web};
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, FieldErrors};
+
+/// The largest body a request may carry, from `BODY_LIMIT_BYTES`.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit(pub usize);
+
+/// A request body that is a JSON object, sent as `application/json` or
+/// `application/*+json`.
+pub struct JsonObject(Map<String, Value>);
+
+impl FromRequest for JsonObject {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut dev::Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<BodyLimit>>()
+            .map_or(16 * 1024, |limit| limit.0);
+        let accepted = is_json(req);
+        let declared_length = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+        let payload = payload.take();
+        Box::pin(async move {
+            if !accepted {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            if declared_length.is_some_and(|length| length > limit as u64) {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            let bytes = match to_bytes_limited(BodyStream::new(payload), limit).await {
+                Err(_) => return Err(ApiError::PayloadTooLarge { limit }),
+                Ok(Err(error)) => {
+                    return Err(ApiError::BadRequest(format!(
+                        "The body could not be read: {error}"
+                    )));
+                }
+                Ok(Ok(bytes)) => bytes,
+            };
+            match serde_json::from_slice(&bytes) {
+                Ok(Value::Object(map)) => Ok(Self(map)),
+                Ok(_) => Err(ApiError::BadRequest(
+                    "The body must be a JSON object.".to_owned(),
+                )),
+                Err(error) => Err(ApiError::BadRequest(format!(
+                    "The body is not valid JSON: {error}"
+                ))),
+            }
+        })
+    }
+}
+
+/// `application/json` or `application/<anything>+json`, charset optional
+/// but UTF-8 when given (JSON is UTF-8).
+fn is_json(req: &HttpRequest) -> bool {
+    let Ok(Some(mime)) = req.mime_type() else {
+        return false;
+    };
+    let json_type = mime.type_() == mime::APPLICATION
+        && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON));
+    let utf8 = mime
+        .get_param(mime::CHARSET)
+        .is_none_or(|charset| charset.as_str().eq_ignore_ascii_case("utf-8"));
+    json_type && utf8
+}
+
+/// The fields of a JSON object body, read one by one into domain values.
+pub struct Fields {
+    map: Map<String, Value>,
+    errors: FieldErrors,
+}
+
+impl Fields {
+    /// Starts reading `body`; any field not in `known` is an error of its own.
+    pub fn new(body: JsonObject, known: &[&str]) -> Self {
+        let mut errors = FieldErrors::new();
+        for name in body.0.keys().filter(|name| !known.contains(&name.as_str())) {
+            errors.insert(name.clone(), vec!["is not a known field".to_owned()]);
+        }
+        Self {
+            map: body.0,
+            errors,
+        }
+    }
+
+    fn reject(&mut self, name: &str, message: String) {
+        self.errors
+            .entry(name.to_owned())
+            .or_default()
+            .push(message);
+    }
+
+    /// The field as a string, or `None` (with the error noted) when it is
+    /// missing or of another type.
+    pub fn string(&mut self, name: &str) -> Option<String> {
+        match self.map.remove(name) {
+            Some(Value::String(value)) => Some(value),
+            Some(_) => {
+                self.reject(name, "must be a string".to_owned());
+                None
+            }
+            None => {
+                self.reject(name, "is required".to_owned());
+                None
+            }
+        }
+    }
+
+    /// The field parsed by `parse`, or `None` with the reason noted.
+    pub fn parse<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let raw = self.string(name)?;
+        parse(&raw)
+            .map_err(|message| self.reject(name, message))
+            .ok()
+    }
+
+    /// The assembled input, or a `422` naming every field that was wrong.
+    pub fn finish<T>(self, input: Option<T>) -> Result<T, ApiError> {
+        if !self.errors.is_empty() {
+            return Err(ApiError::validation(self.errors));
+        }
+        input.ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("a field was dropped without an error"))
+        })
+    }
+}

@@ -1,0 +1,75 @@
+//! HTTP handlers, grouped by capability, and the route table.
+
+mod auth;
+mod docs;
+mod health;
+mod input;
+mod schema;
+mod status;
+
+use actix_session::Session;
+use actix_web::middleware::from_fn;
+use actix_web::{HttpResponse, Route, web};
+
+pub use docs::ApiDoc;
+pub use health::Readiness;
+pub use input::BodyLimit;
+
+use crate::domain::User;
+use crate::error::ApiError;
+use crate::middleware::session_store_failure;
+use crate::session::{SessionLayer, SessionPolicy};
+
+/// The session's user, or `401`.
+fn authenticated(session: &Session, sessions: &SessionPolicy) -> Result<User, ApiError> {
+    sessions.user(session).ok_or(ApiError::Unauthenticated)
+}
+
+/// Registers every route. Paths are resources so that a wrong method gets
+/// `405` with `Allow` (actix's `#[post]`-style macros would answer 404).
+pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs: bool) {
+    let with_session = |route: Route| {
+        route
+            .wrap(sessions.middleware())
+            .wrap(from_fn(session_store_failure))
+    };
+    cfg.service(web::resource("/register").route(with_session(web::post().to(auth::register))))
+        .service(web::resource("/login").route(with_session(web::post().to(auth::login))))
+        .service(web::resource("/logout").route(with_session(web::post().to(auth::logout))))
+        .service(web::resource("/checkemail").route(web::post().to(auth::check_email)))
+        .service(
+            web::resource("/me")
+                .route(with_session(web::get().to(auth::me)))
+                .route(with_session(web::head().to(auth::me))),
+        )
+        .service(
+            web::resource("/addStatus").route(with_session(web::post().to(status::add_status))),
+        )
+        .service(
+            web::resource("/fetchStatus")
+                .route(with_session(web::get().to(status::fetch_status)))
+                .route(with_session(web::head().to(status::fetch_status))),
+        )
+        .service(
+            web::resource("/healthz")
+                .route(web::get().to(health::healthz))
+                .route(web::head().to(health::healthz)),
+        )
+        .service(
+            web::resource("/readyz")
+                .route(web::get().to(health::readyz))
+                .route(web::head().to(health::readyz)),
+        );
+    if api_docs {
+        cfg.service(
+            web::resource("/api-docs/openapi.json")
+                .route(web::get().to(docs::openapi_json))
+                .route(web::head().to(docs::openapi_json)),
+        );
+    }
+}
+
+/// Anything no route matched.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}

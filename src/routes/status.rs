@@ -1,0 +1,130 @@
+//! Status posts: add one, page through your own.
+
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
+
+use super::input::{Fields, JsonObject};
+use super::schema;
+use crate::db::{Database, statuses};
+use crate::domain::{PageLimit, PageRequest, Status, StatusId, StatusPage, StatusText};
+use crate::error::{ApiError, FieldErrors, Problem};
+use crate::session::SessionPolicy;
+
+pub struct NewStatus {
+    text: StatusText,
+}
+
+impl NewStatus {
+    fn from_json(body: JsonObject) -> Result<Self, ApiError> {
+        let mut fields = Fields::new(body, &["text"]);
+        let text = fields.parse("text", StatusText::parse);
+        fields.finish(text).map(|text| Self { text })
+    }
+}
+
+impl PartialSchema for NewStatus {
+    fn schema() -> RefOr<Schema> {
+        schema::closed_object(
+            vec![(
+                "text",
+                schema::string(
+                    1,
+                    Some(StatusText::MAX_CHARS),
+                    "No control characters but newlines; stored trimmed.",
+                ),
+            )],
+            json!({"text": "Hello, world!"}),
+        )
+    }
+}
+
+impl ToSchema for NewStatus {}
+
+/// Posts a status as the session's user.
+#[utoipa::path(
+    post, path = "/addStatus", tag = "statuses",
+    security(("session_cookie" = [])),
+    request_body = NewStatus,
+    responses(
+        (status = 201, description = "Stored", body = Status),
+        (status = 400, description = "Not a JSON object", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No live session", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not sent as JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "MySQL or Redis unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn add_status(
+    body: JsonObject,
+    session: Session,
+    sessions: web::Data<SessionPolicy>,
+    db: web::Data<Database>,
+) -> Result<HttpResponse, ApiError> {
+    let user = super::authenticated(&session, &sessions)?;
+    let input = NewStatus::from_json(body)?;
+    let status = statuses::insert(&db, user.id, &input.text).await?;
+    Ok(HttpResponse::Created().json(status))
+}
+
+/// The session user's statuses, newest first, a page at a time.
+#[utoipa::path(
+    get, path = "/fetchStatus", tag = "statuses",
+    security(("session_cookie" = [])),
+    params(
+        ("limit" = Option<u8>, Query, minimum = 1, maximum = 100, description = "Page size, default 20"),
+        ("before" = Option<u64>, Query, minimum = 1, description = "Only statuses with a smaller id: the previous page's `next_before`"),
+    ),
+    responses(
+        (status = 200, description = "One page", body = StatusPage),
+        (status = 401, description = "No live session", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "MySQL or Redis unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn fetch_status(
+    req: HttpRequest,
+    session: Session,
+    sessions: web::Data<SessionPolicy>,
+    db: web::Data<Database>,
+) -> Result<web::Json<StatusPage>, ApiError> {
+    let user = super::authenticated(&session, &sessions)?;
+    let request = page_request(&req)?;
+    Ok(web::Json(statuses::page(&db, user.id, request).await?))
+}
+
+fn page_request(req: &HttpRequest) -> Result<PageRequest, ApiError> {
+    let query: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let param = |name: &str| {
+        query
+            .iter()
+            .find_map(|(key, value)| (key == name).then_some(value.as_str()))
+    };
+    let mut errors = FieldErrors::new();
+    let mut note = |name: &str, message: String| errors.insert(name.to_owned(), vec![message]);
+    let limit = match param("limit").map(PageLimit::parse) {
+        None => PageLimit::DEFAULT,
+        Some(Ok(limit)) => limit,
+        Some(Err(message)) => {
+            note("limit", message);
+            PageLimit::DEFAULT
+        }
+    };
+    let before = match param("before").map(StatusId::parse) {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(message)) => {
+            note("before", message);
+            None
+        }
+    };
+    if errors.is_empty() {
+        Ok(PageRequest { limit, before })
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}

@@ -1,0 +1,135 @@
+//! Cookie sessions kept in Redis: what a session holds and the rules of its
+//! clocks (idle and absolute lifetime).
+
+mod store;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use actix_session::config::{PersistentSession, TtlExtensionPolicy};
+use actix_session::{Session, SessionInsertError, SessionMiddleware};
+use actix_web::cookie::time::Duration as CookieDuration;
+use actix_web::cookie::{Key, SameSite};
+
+pub use store::RedisSessionStore;
+
+use crate::domain::User;
+
+const USER: &str = "user";
+/// When the login or registration that began the session happened.
+const BEGAN_MS: &str = "began_ms";
+/// When the idle clock was last extended.
+const SEEN_MS: &str = "seen_ms";
+
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+pub const SESSION_COOKIE: &str = "sid";
+
+/// What the session cookie looks like.
+#[derive(Clone, Copy, Debug)]
+pub struct CookieSettings {
+    pub secure: bool,
+    pub same_site: SameSite,
+}
+
+/// Everything needed to put actix-session in front of a route; each worker
+/// builds its middleware from it.
+#[derive(Clone)]
+pub struct SessionLayer {
+    pub store: RedisSessionStore,
+    pub key: Key,
+    pub cookie: CookieSettings,
+    pub idle: Duration,
+}
+
+impl SessionLayer {
+    pub fn middleware(&self) -> SessionMiddleware<RedisSessionStore> {
+        let idle = CookieDuration::try_from(self.idle).unwrap_or(CookieDuration::MAX);
+        SessionMiddleware::builder(self.store.clone(), self.key.clone())
+            .cookie_name(SESSION_COOKIE.to_owned())
+            .cookie_path("/".to_owned())
+            .cookie_http_only(true)
+            .cookie_secure(self.cookie.secure)
+            .cookie_same_site(self.cookie.same_site)
+            // Only changed sessions are written: a read costs one GET, and
+            // the idle clock is extended by `SessionPolicy::user` when due.
+            .session_lifecycle(
+                PersistentSession::default()
+                    .session_ttl(idle)
+                    .session_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
+            )
+            .build()
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct SessionPolicy {
+    idle: Duration,
+    lifetime: Duration,
+}
+
+impl SessionPolicy {
+    pub fn new(idle: Duration, lifetime: Duration) -> Self {
+        Self { idle, lifetime }
+    }
+
+    /// Extending the idle clock writes to Redis, so it happens at most once
+    /// per min(60 s, idle ÷ 4): reads in between cost a single GET.
+    pub fn refresh_interval(&self) -> Duration {
+        (self.idle / 4).min(Duration::from_secs(60))
+    }
+
+    /// Starts a session for `user` under a new key, whatever session the
+    /// request came with (no session fixation).
+    pub fn begin(&self, session: &Session, user: &User) -> Result<(), SessionInsertError> {
+        let now = now_ms();
+        session.clear();
+        session.renew();
+        session.insert(USER, user)?;
+        session.insert(BEGAN_MS, now)?;
+        session.insert(SEEN_MS, now)
+    }
+
+    /// The session's user, or `None` without a live session. Ends a session
+    /// whose time is up and extends the idle clock when that is due.
+    pub fn user(&self, session: &Session) -> Option<User> {
+        let user: User = session.get(USER).ok()??;
+        let began: u64 = session.get(BEGAN_MS).ok()??;
+        let seen: u64 = session.get(SEEN_MS).ok()??;
+        let now = now_ms();
+        let lifetime_over = now >= began.saturating_add(millis(self.lifetime));
+        let idle_over = now >= seen.saturating_add(millis(self.idle));
+        if lifetime_over || idle_over {
+            session.purge();
+            return None;
+        }
+        if now.saturating_sub(seen) >= millis(self.refresh_interval()) {
+            // A failed refresh only makes the session end a little sooner.
+            let _ = session.insert(SEEN_MS, now);
+        }
+        Some(user)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_interval_is_a_quarter_of_idle_at_most_a_minute() {
+        let policy =
+            |idle| SessionPolicy::new(Duration::from_secs(idle), Duration::from_secs(3600));
+        assert_eq!(policy(1800).refresh_interval(), Duration::from_secs(60));
+        assert_eq!(policy(120).refresh_interval(), Duration::from_secs(30));
+        assert_eq!(policy(2).refresh_interval(), Duration::from_millis(500));
+    }
+}

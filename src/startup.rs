@@ -1,0 +1,148 @@
+//! Builds the application: migrations, connections, middleware and routes.
+
+use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
+
+use actix_web::cookie::Key;
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use mysql_async::Opts;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use crate::config::Settings;
+use crate::db::{Database, migrations};
+use crate::hashing::PasswordHasher;
+use crate::middleware::{problem_for_bare_errors, request_context};
+use crate::redis_pool::RedisPool;
+use crate::routes::{self, BodyLimit, Readiness};
+use crate::session::{CookieSettings, RedisSessionStore, SessionLayer, SessionPolicy};
+
+pub struct Application {
+    server: Server,
+    address: SocketAddr,
+    readiness: Readiness,
+    shutdown_drain: Duration,
+}
+
+impl Application {
+    /// Applies migrations and connects to MySQL and Redis, failing fast with
+    /// the setting to look at; then binds `LISTEN_ADDR` (port 0 picks one).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let timeout = settings.dependency_timeout;
+        let db_opts = Opts::from_url(&settings.database_url).context("DATABASE_URL")?;
+        migrations::run(&db_opts, timeout)
+            .await
+            .context("cannot connect to MySQL or migrate its schema (check DATABASE_URL)")?;
+        let redis = connect_redis(&settings.redis_url, timeout)
+            .await
+            .context("cannot connect to Redis (check REDIS_URL)")?;
+        let redis_pool = RedisPool::new(&settings.redis_url, settings.redis_pool_max, timeout)
+            .context("REDIS_URL")?;
+        let hasher = PasswordHasher::new(settings.bcrypt_cost, settings.hash_concurrency)
+            .context("BCRYPT_COST")?;
+        let cookie = CookieSettings {
+            secure: settings.cookie_secure,
+            same_site: settings.cookie_same_site,
+        };
+        let session_layer = SessionLayer {
+            store: RedisSessionStore::new(redis, &settings.redis_prefix, settings.session_lifetime),
+            key: Key::from(&settings.session_secret),
+            cookie,
+            idle: settings.session_idle,
+        };
+        let policy = SessionPolicy::new(settings.session_idle, settings.session_lifetime);
+        let readiness = Readiness::default();
+
+        let listener = TcpListener::bind(settings.listen_addr)
+            .with_context(|| format!("cannot listen on LISTEN_ADDR {}", settings.listen_addr))?;
+        let address = listener.local_addr()?;
+        let workers = std::thread::available_parallelism().map_or(1, usize::from);
+        let connections_per_worker = (settings.database_pool_max / workers).max(1);
+        let body_limit = BodyLimit(settings.body_limit_bytes);
+        let api_docs = settings.api_docs;
+        let app_readiness = readiness.clone();
+
+        let server = HttpServer::new(move || {
+            // One MySQL pool per worker: see `Database`.
+            let db = Database::new(&db_opts, connections_per_worker, timeout);
+            App::new()
+                .app_data(web::Data::new(db))
+                .app_data(web::Data::new(hasher.clone()))
+                .app_data(web::Data::new(policy))
+                .app_data(web::Data::new(redis_pool.clone()))
+                .app_data(web::Data::new(app_readiness.clone()))
+                .app_data(web::Data::new(body_limit))
+                .app_data(web::Data::new(cookie))
+                .configure(|cfg| routes::configure(cfg, &session_layer, api_docs))
+                .default_service(web::to(routes::not_found))
+                .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+                .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
+                .wrap(from_fn(request_context))
+        })
+        .workers(workers)
+        .disable_signals()
+        .listen(listener)?
+        .run();
+
+        Ok(Self {
+            server,
+            address,
+            readiness,
+            shutdown_drain: settings.shutdown_drain,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until the server is stopped through its handle (tests).
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// Serves until SIGTERM or SIGINT; then `/readyz` turns 503 for
+    /// `SHUTDOWN_DRAIN_MS`, the listener closes, and requests in flight
+    /// finish before the process exits.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let readiness = self.readiness.clone();
+        let drain = self.shutdown_drain;
+        tokio::spawn(async move {
+            if let Err(error) = shutdown_signal().await {
+                log::error!("cannot listen for shutdown signals: {error}");
+                return;
+            }
+            log::info!("shutting down: /readyz answers 503, in-flight requests finish");
+            readiness.start_draining();
+            tokio::time::sleep(drain).await;
+            handle.stop(true).await;
+        });
+        self.server.await
+    }
+}
+
+async fn shutdown_signal() -> std::io::Result<()> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result,
+        _ = terminate.recv() => Ok(()),
+    }
+}
+
+/// The sessions' connection: one multiplexed connection that reconnects by
+/// itself, every command bounded by the dependency timeout.
+async fn connect_redis(url: &str, timeout: Duration) -> anyhow::Result<ConnectionManager> {
+    let client = redis::Client::open(url)?;
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(timeout)
+        .set_response_timeout(timeout)
+        .set_number_of_retries(1);
+    let manager = tokio::time::timeout(timeout, ConnectionManager::new_with_config(client, config))
+        .await
+        .map_err(|_| anyhow::anyhow!("no answer within {} ms", timeout.as_millis()))??;
+    Ok(manager)
+}
