@@ -1,4 +1,4 @@
-//! bcrypt for [`crate::domain::Password`]s, kept off the async workers and bounded: at most
+//! bcrypt for [`Password`]s, kept off the async workers and bounded: at most
 //! `HASH_CONCURRENCY` hashes at once, a short queue behind them, and a
 //! "try later" past that rather than an ever-growing wait.
 
@@ -7,6 +7,8 @@ use std::sync::Arc;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use tokio::sync::Semaphore;
+
+use crate::domain::Password;
 
 /// How many requests may wait for a hashing slot, per slot.
 const QUEUE_PER_SLOT: usize = 4;
@@ -39,35 +41,34 @@ impl PasswordHasher {
             cost,
             admitted: Arc::new(Semaphore::new(concurrency * (1 + QUEUE_PER_SLOT))),
             running: Arc::new(Semaphore::new(concurrency)),
-            dummy_hash: bcrypt::non_truncating_hash(dummy, cost)?.into(),
+            dummy_hash: bcrypt::hash(dummy, cost)?.into(),
         })
     }
 
-    /// Hashes a password that already passed the rules of [`Password`].
+    /// Hashes a password that passed the rules of [`Password`].
+    ///
+    /// bcrypt's `non_truncating_*` functions count the NUL terminator that
+    /// bcrypt appends, so they refuse the 72-byte passwords the contract
+    /// allows. The 72-byte bound is enforced here instead, and the plain
+    /// functions then drop nothing but that terminator.
     pub async fn hash(&self, password: &str) -> Result<String, HashError> {
+        if password.len() > Password::MAX_BYTES {
+            return Err(HashError::Failed(anyhow::anyhow!("password over 72 bytes")));
+        }
         let (password, cost) = (password.to_owned(), self.cost);
-        self.run(move || bcrypt::non_truncating_hash(password, cost))
-            .await
+        self.run(move || bcrypt::hash(password, cost)).await
     }
 
     /// Checks `candidate` against `stored`, or against a dummy hash of the
-    /// same cost when there is no stored hash. A candidate bcrypt cannot take
-    /// whole (over 72 bytes) matches nothing, after the same amount of work.
+    /// same cost when there is no stored hash. A candidate over 72 bytes
+    /// matches nothing (bcrypt would ignore its tail), after the same work.
     pub async fn verify(&self, candidate: &str, stored: Option<&str>) -> Result<bool, HashError> {
+        let whole = candidate.len() <= Password::MAX_BYTES;
         let known = stored.is_some();
         let hash = stored.unwrap_or(&self.dummy_hash).to_owned();
         let candidate = candidate.to_owned();
-        let matched = self
-            .run(
-                move || match bcrypt::non_truncating_verify(&candidate, &hash) {
-                    Err(bcrypt::BcryptError::Truncation(_)) => {
-                        bcrypt::verify(&candidate, &hash).map(|_| false)
-                    }
-                    other => other,
-                },
-            )
-            .await?;
-        Ok(known && matched)
+        let matched = self.run(move || bcrypt::verify(candidate, &hash)).await?;
+        Ok(known && whole && matched)
     }
 
     /// Whether `stored` was made at another cost than the configured one.

@@ -7,7 +7,7 @@ use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, Next};
-use actix_web::{Error, ResponseError};
+use actix_web::{Error, ResponseError, mime};
 use rand::Rng;
 
 use crate::error::{ApiError, PROBLEM_JSON};
@@ -65,17 +65,19 @@ pub async fn request_context(
     .await
 }
 
-/// Gives every error response that is not problem JSON yet (actix's own
-/// 404s and 405s, extractor errors) the problem body its status stands
-/// for, keeping headers such as `Allow`.
+/// Gives every error response without a JSON body (actix's own 404s and
+/// 405s, extractor errors) the problem body its status stands for, keeping
+/// headers such as `Allow`. JSON answers (problems, `/readyz`) pass as
+/// they are.
 pub fn problem_for_bare_errors<B>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
+    let is_json = res
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value == mime::APPLICATION_JSON.as_ref() || value == PROBLEM_JSON);
+    if is_json {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let (req, original) = res.into_parts();

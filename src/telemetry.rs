@@ -16,18 +16,70 @@ pub async fn with_request_id<F: Future>(id: String, future: F) -> F::Output {
 
 /// `RUST_LOG` filters, `info` by default.
 pub fn init_logging() {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
-        .format(|buf, record| {
-            let request_id = REQUEST_ID.try_with(Clone::clone).ok();
-            writeln!(
-                buf,
-                "{} {:<5} {} [{}] {}",
-                buf.timestamp_millis(),
-                record.level(),
-                record.target(),
-                request_id.as_deref().unwrap_or("-"),
-                record.args()
-            )
-        })
-        .init();
+    logger().init();
+}
+
+fn logger() -> env_logger::Builder {
+    let mut builder =
+        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"));
+    builder.format(|buf, record| {
+        let request_id = REQUEST_ID.try_with(Clone::clone).ok();
+        writeln!(
+            buf,
+            "{} {:<5} {} [{}] {}",
+            buf.timestamp_millis(),
+            record.level(),
+            record.target(),
+            request_id.as_deref().unwrap_or("-"),
+            record.args()
+        )
+    });
+    builder
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use log::Log;
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn log_line(logger: &env_logger::Logger) {
+        logger.log(
+            &log::Record::builder()
+                .args(format_args!("handled"))
+                .level(log::Level::Info)
+                .target("test")
+                .build(),
+        );
+    }
+
+    #[tokio::test]
+    async fn lines_logged_while_handling_a_request_carry_its_id() {
+        let captured = Captured::default();
+        let logger = logger()
+            .target(env_logger::Target::Pipe(Box::new(captured.clone())))
+            .build();
+        with_request_id("req-42".to_owned(), async { log_line(&logger) }).await;
+        log_line(&logger);
+        let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = output.lines().collect();
+        assert!(lines[0].contains("[req-42] handled"), "{output}");
+        assert!(lines[1].contains("[-] handled"), "{output}");
+    }
 }

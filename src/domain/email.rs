@@ -72,7 +72,7 @@ mod tests {
             "{}.{}.{}.com",
             "b".repeat(60),
             "c".repeat(60),
-            "d".repeat(60)
+            "d".repeat(63)
         );
         let exact = format!("{local}@{domain}");
         assert_eq!(exact.chars().count(), 254);

@@ -1,1 +1,10 @@
+//! Integration tests through real HTTP against real MariaDB and Redis.
 
+mod accounts;
+mod conventions;
+mod health;
+mod helpers;
+mod migrations;
+mod outages;
+mod sessions;
+mod statuses;

@@ -1,0 +1,137 @@
+# status-api: `make run` sets up what is missing and serves the API with the SPA;
+# `make test` runs every test. See README.md.
+
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+MYSQL_HOST ?= 127.0.0.1
+MYSQL_PORT ?= 3306
+REDIS_HOST ?= 127.0.0.1
+REDIS_PORT ?= 6379
+# The account the integration tests create and drop their databases with.
+TEST_DB_USER ?= status_api_test
+TEST_DB_PASSWORD ?= status_api_test
+export TEST_DATABASE_ADMIN_URL ?= mysql://$(TEST_DB_USER):$(TEST_DB_PASSWORD)@$(MYSQL_HOST):$(MYSQL_PORT)
+export TEST_REDIS_URL ?= redis://$(REDIS_HOST):$(REDIS_PORT)/0
+
+# Shell helpers shared by the recipes below.
+define HELPERS
+say() { printf '\033[1m==> %s\033[0m\n' "$$*"; }
+mariadb_up() { mariadb-admin --protocol=tcp -h$(MYSQL_HOST) -P$(MYSQL_PORT) ping >/dev/null 2>&1; }
+redis_up() { [ "$$(redis-cli -h $(REDIS_HOST) -p $(REDIS_PORT) ping 2>/dev/null)" = PONG ]; }
+wait_for() { for _ in $$(seq 60); do "$$1" && return 0; sleep 1; done; echo "$$2 did not come up" >&2; return 1; }
+as_root() { if [ "$$(id -u)" = 0 ]; then "$$@"; elif command -v sudo >/dev/null; then sudo "$$@"; else return 1; fi; }
+# Debian's MariaDB root logs in through the socket; elsewhere root may use TCP.
+mariadb_root() { as_root mariadb -uroot "$$@" 2>/dev/null || mariadb --protocol=tcp -h$(MYSQL_HOST) -P$(MYSQL_PORT) -uroot "$$@"; }
+endef
+export HELPERS
+
+.PHONY: help
+help:
+	@echo "make run    set up MariaDB, Redis, the schema and the SPA, then serve on http://127.0.0.1:8080/"
+	@echo "make test   fmt, clippy, unit and integration tests, the SPA's checks"
+
+## Services ------------------------------------------------------------------
+
+.PHONY: services
+services: ## MariaDB and Redis answering on their ports: started, or installed and started
+	@eval "$$HELPERS"
+	if mariadb_up && redis_up; then exit 0; fi
+	missing=()
+	command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
+	command -v redis-server >/dev/null || missing+=(redis-server)
+	if [ $${#missing[@]} -gt 0 ]; then
+	  if command -v apt-get >/dev/null && as_root true; then
+	    say "installing $${missing[*]}"
+	    as_root apt-get update -qq
+	    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$${missing[@]}" >/dev/null
+	  else
+	    echo "Missing: $${missing[*]}. Install them (Debian/Ubuntu: apt-get install $${missing[*]})," >&2
+	    echo "or point MYSQL_HOST/MYSQL_PORT and REDIS_HOST/REDIS_PORT at running servers." >&2
+	    exit 1
+	  fi
+	fi
+	if ! mariadb_up; then
+	  say "starting MariaDB"
+	  as_root service mariadb start >/dev/null 2>&1 \
+	    || as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+	  wait_for mariadb_up MariaDB
+	fi
+	if ! redis_up; then
+	  say "starting Redis"
+	  redis-server --daemonize yes --bind $(REDIS_HOST) --port $(REDIS_PORT) --save "" --appendonly no >/dev/null
+	  wait_for redis_up Redis
+	fi
+
+.PHONY: test-db
+test-db: services ## the account integration tests use to create their own databases
+	@eval "$$HELPERS"
+	mariadb_root <<SQL
+	CREATE USER IF NOT EXISTS '$(TEST_DB_USER)'@'localhost' IDENTIFIED BY '$(TEST_DB_PASSWORD)';
+	CREATE USER IF NOT EXISTS '$(TEST_DB_USER)'@'127.0.0.1' IDENTIFIED BY '$(TEST_DB_PASSWORD)';
+	GRANT ALL PRIVILEGES ON \`status\\_api\\_test\\_%\`.* TO '$(TEST_DB_USER)'@'localhost';
+	GRANT ALL PRIVILEGES ON \`status\\_api\\_test\\_%\`.* TO '$(TEST_DB_USER)'@'127.0.0.1';
+	SQL
+
+## Run -----------------------------------------------------------------------
+
+.env: sample.env
+	@eval "$$HELPERS"
+	if [ -f .env ]; then touch .env; exit 0; fi
+	say "writing .env from sample.env with a new database password and session secret"
+	password=$$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+	secret=$$(head -c 96 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 96)
+	sed -e "s|^DATABASE_URL=.*|DATABASE_URL=mysql://status_api:$$password@$(MYSQL_HOST):$(MYSQL_PORT)/status_api|" \
+	    -e "s|^SESSION_SECRET=.*|SESSION_SECRET=$$secret|" sample.env > .env
+
+.PHONY: db
+db: services .env ## the status_api database and user that .env names
+	@eval "$$HELPERS"
+	url=$$(grep -E '^DATABASE_URL=' .env | cut -d= -f2-)
+	re='^mysql://([^:@/]+)(:([^@]*))?@(127\.0\.0\.1|localhost)(:[0-9]+)?/([A-Za-z0-9_]+)'
+	if ! [[ $$url =~ $$re ]]; then say "DATABASE_URL is not local; leaving the database to you"; exit 0; fi
+	user=$${BASH_REMATCH[1]} password=$${BASH_REMATCH[3]} database=$${BASH_REMATCH[6]}
+	mariadb_root <<SQL
+	CREATE DATABASE IF NOT EXISTS \`$$database\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+	CREATE USER IF NOT EXISTS '$$user'@'localhost' IDENTIFIED BY '$$password';
+	CREATE USER IF NOT EXISTS '$$user'@'127.0.0.1' IDENTIFIED BY '$$password';
+	GRANT ALL PRIVILEGES ON \`$$database\`.* TO '$$user'@'localhost';
+	GRANT ALL PRIVILEGES ON \`$$database\`.* TO '$$user'@'127.0.0.1';
+	SQL
+
+.PHONY: run
+run: db frontend-build ## serve the API and the SPA on LISTEN_ADDR (http://127.0.0.1:8080/)
+	@eval "$$HELPERS"
+	say "building the server (release)"
+	cargo build --release --locked
+	say "serving on http://$$(grep -E '^LISTEN_ADDR=' .env | cut -d= -f2-)/ (Ctrl+C stops)"
+	exec ./target/release/status-api
+
+## Frontend ------------------------------------------------------------------
+
+.PHONY: frontend-deps
+frontend-deps:
+	@if [ ! -f frontend/package.json ]; then exit 0; fi
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+
+.PHONY: frontend-build
+frontend-build: frontend-deps
+	@if [ ! -f frontend/package.json ]; then exit 0; fi
+	cd frontend && npm run build
+
+## Tests ---------------------------------------------------------------------
+
+.PHONY: lint
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets --locked -- -D warnings
+
+.PHONY: test-rust
+test-rust: test-db
+	cargo test --locked
+
+.PHONY: test
+test: lint test-rust ## everything
+	@echo "all checks passed"

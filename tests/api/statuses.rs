@@ -1,0 +1,184 @@
+//! /addStatus and /fetchStatus.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{problem, spawn_app};
+
+async fn page(app: &crate::helpers::Browser, query: &str) -> Value {
+    let response = app.get(&format!("/fetchStatus{query}")).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+fn ids(page: &Value) -> Vec<u64> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_u64().unwrap())
+        .collect()
+}
+
+async fn post_many(app: &crate::helpers::Browser, count: usize) -> Vec<u64> {
+    let mut ids = Vec::new();
+    for n in 0..count {
+        let response = app.add_status(&format!("status {n}")).await;
+        assert_eq!(response.status(), 201);
+        ids.push(
+            response.json::<Value>().await.unwrap()["id"]
+                .as_u64()
+                .unwrap(),
+        );
+    }
+    ids
+}
+
+#[tokio::test]
+async fn add_status_returns_the_stored_status() {
+    let app = spawn_app().await;
+    app.signed_up().await;
+    let response = app.add_status("  Hello, world!\nSecond line  ").await;
+    assert_eq!(response.status(), 201);
+    let status: Value = response.json().await.unwrap();
+    assert_eq!(status["text"], "Hello, world!\nSecond line");
+    assert!(status["id"].as_u64().unwrap() >= 1);
+    assert!(status["created_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(status.as_object().unwrap().len(), 3);
+    let listed = page(&app, "").await;
+    assert_eq!(listed["items"][0], status);
+}
+
+#[tokio::test]
+async fn emoji_and_other_scripts_round_trip_exactly() {
+    let app = spawn_app().await;
+    app.signed_up().await;
+    let text = "🎉 Ünïcödé — 你好, мир 👩‍👩‍👧 🏳️‍🌈";
+    let stored: Value = app.add_status(text).await.json().await.unwrap();
+    assert_eq!(stored["text"], text);
+    assert_eq!(page(&app, "").await["items"][0]["text"], text);
+}
+
+#[tokio::test]
+async fn text_length_is_counted_in_characters_on_the_raw_value() {
+    let app = spawn_app().await;
+    app.signed_up().await;
+    let longest = "🎉".repeat(500);
+    let stored: Value = app.add_status(&longest).await.json().await.unwrap();
+    assert_eq!(stored["text"], longest);
+    let response = app.add_status(&format!("{} ", "a".repeat(500))).await;
+    let body = problem(response, 422, "validation").await;
+    assert!(body["errors"]["text"][0].as_str().unwrap().contains("500"));
+}
+
+#[tokio::test]
+async fn text_rejects_blank_values_and_control_characters_but_newlines() {
+    let app = spawn_app().await;
+    app.signed_up().await;
+    for text in ["", "   \n  ", "tab\tinside", "cr\r\nlf", "bell\u{7}"] {
+        let body = problem(app.add_status(text).await, 422, "validation").await;
+        assert!(body["errors"]["text"].is_array(), "{text:?}");
+    }
+    let body = problem(
+        app.post_json("/addStatus", &json!({"text": 42, "mood": "happy"}))
+            .await,
+        422,
+        "validation",
+    )
+    .await;
+    assert_eq!(body["errors"]["text"], json!(["must be a string"]));
+    assert_eq!(body["errors"]["mood"], json!(["is not a known field"]));
+}
+
+#[tokio::test]
+async fn statuses_need_a_session() {
+    let app = spawn_app().await;
+    problem(app.add_status("hi").await, 401, "unauthenticated").await;
+    problem(app.get("/fetchStatus").await, 401, "unauthenticated").await;
+}
+
+#[tokio::test]
+async fn pages_run_newest_first_with_a_cursor() {
+    let app = spawn_app().await;
+    app.signed_up().await;
+    let posted = post_many(&app, 5).await;
+    let newest_first: Vec<u64> = posted.iter().rev().copied().collect();
+
+    let first = page(&app, "?limit=2").await;
+    assert_eq!(ids(&first), newest_first[0..2]);
+    assert_eq!(first["next_before"], newest_first[1]);
+    let second = page(&app, &format!("?limit=2&before={}", first["next_before"])).await;
+    assert_eq!(ids(&second), newest_first[2..4]);
+    let third = page(&app, &format!("?limit=2&before={}", second["next_before"])).await;
+    assert_eq!(ids(&third), newest_first[4..5]);
+    assert_eq!(third["next_before"], Value::Null);
+}
+
+#[tokio::test]
+async fn next_before_is_null_exactly_when_nothing_older_exists() {
+    let app = spawn_app().await;
+    app.signed_up().await;
+    let empty = page(&app, "").await;
+    assert_eq!(empty, json!({"items": [], "next_before": null}));
+
+    let posted = post_many(&app, 4).await;
+    // Exactly the last page's worth remains: no older status, so null.
+    let second = page(&app, &format!("?limit=2&before={}", posted[2])).await;
+    assert_eq!(ids(&second), [posted[1], posted[0]]);
+    assert_eq!(second["next_before"], Value::Null);
+    let whole = page(&app, "?limit=4").await;
+    assert_eq!(whole["next_before"], Value::Null);
+    let before_oldest = page(&app, &format!("?before={}", posted[0])).await;
+    assert_eq!(before_oldest, json!({"items": [], "next_before": null}));
+}
+
+#[tokio::test]
+async fn the_default_page_holds_twenty() {
+    let app = spawn_app().await;
+    app.signed_up().await;
+    let posted = post_many(&app, 21).await;
+    let first = page(&app, "?unknown=ignored").await;
+    assert_eq!(ids(&first).len(), 20);
+    assert_eq!(first["next_before"], posted[1]);
+    let hundred = page(&app, "?limit=100").await;
+    assert_eq!(ids(&hundred).len(), 21);
+}
+
+#[tokio::test]
+async fn bad_paging_parameters_are_422_naming_them() {
+    let app = spawn_app().await;
+    app.signed_up().await;
+    for (query, field) in [
+        ("?limit=0", "limit"),
+        ("?limit=101", "limit"),
+        ("?limit=abc", "limit"),
+        ("?limit=", "limit"),
+        ("?before=0", "before"),
+        ("?before=-1", "before"),
+        ("?before=1.5", "before"),
+    ] {
+        let response = app.get(&format!("/fetchStatus{query}")).await;
+        let body = problem(response, 422, "validation").await;
+        assert!(body["errors"][field].is_array(), "{query}: {body}");
+    }
+    let both = problem(
+        app.get("/fetchStatus?limit=0&before=0").await,
+        422,
+        "validation",
+    )
+    .await;
+    assert!(both["errors"]["limit"].is_array() && both["errors"]["before"].is_array());
+}
+
+#[tokio::test]
+async fn users_see_only_their_own_statuses() {
+    let app = spawn_app().await;
+    app.signed_up().await;
+    app.add_status("alice's secret").await;
+    let bob = app.new_browser();
+    bob.signed_up().await;
+    assert_eq!(page(&bob, "").await["items"], json!([]));
+    bob.add_status("bob's").await;
+    let alice_page = page(&app, "").await;
+    assert_eq!(alice_page["items"].as_array().unwrap().len(), 1);
+    assert_eq!(alice_page["items"][0]["text"], "alice's secret");
+}
