@@ -63,6 +63,7 @@ impl Application {
         let connections_per_worker = (settings.database_pool_max / workers).max(1);
         let body_limit = BodyLimit(settings.body_limit_bytes);
         let api_docs = settings.api_docs;
+        let static_dir = settings.static_dir.clone();
         let app_readiness = readiness.clone();
 
         let server = HttpServer::new(move || {
@@ -77,6 +78,7 @@ impl Application {
                 .app_data(web::Data::new(body_limit))
                 .app_data(web::Data::new(cookie))
                 .configure(|cfg| routes::configure(cfg, &session_layer, api_docs))
+                .configure(|cfg| routes::configure_static(cfg, static_dir.as_deref()))
                 .default_service(web::to(routes::not_found))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
                 .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))

@@ -5,6 +5,7 @@ mod docs;
 mod health;
 mod input;
 mod schema;
+mod spa;
 mod status;
 
 use actix_session::Session;
@@ -66,6 +67,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs
                 .route(web::get().to(docs::openapi_json))
                 .route(web::head().to(docs::openapi_json)),
         );
+    }
+}
+
+/// The SPA's files from `STATIC_DIR`, after every API route.
+pub fn configure_static(cfg: &mut web::ServiceConfig, static_dir: Option<&std::path::Path>) {
+    if let Some(dir) = static_dir {
+        cfg.service(spa::files(dir.to_path_buf()));
     }
 }
 

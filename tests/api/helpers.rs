@@ -26,7 +26,7 @@ pub fn redis_url() -> String {
     std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".to_owned())
 }
 
-fn random_hex(bytes: usize) -> String {
+pub fn random_hex(bytes: usize) -> String {
     let mut rng = rand::rng();
     (0..bytes)
         .map(|_| format!("{:02x}", rng.random::<u8>()))
@@ -284,7 +284,7 @@ impl Drop for TestApp {
     }
 }
 
-async fn delete_keys(prefix: &str) {
+pub async fn delete_keys(prefix: &str) {
     let Ok(client) = redis::Client::open(redis_url()) else {
         return;
     };

@@ -6,5 +6,7 @@ mod health;
 mod helpers;
 mod migrations;
 mod outages;
+mod process;
 mod sessions;
+mod spa;
 mod statuses;

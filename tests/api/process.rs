@@ -1,0 +1,119 @@
+//! The real binary: refusing bad settings, and shutting down gracefully.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::helpers::{
+    TestDatabase, client, delete_keys, free_port, random_hex, redis_url, unique_email,
+};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_status-api");
+
+/// A working directory without a `.env`, so only the given settings count.
+struct EmptyDir(std::path::PathBuf);
+
+impl EmptyDir {
+    fn create() -> Self {
+        let dir = std::env::temp_dir().join(format!("status-api-cwd-{}", random_hex(8)));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for EmptyDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+#[test]
+fn bad_settings_stop_the_start_naming_each_one() {
+    let cwd = EmptyDir::create();
+    let output = Command::new(BINARY)
+        .current_dir(&cwd.0)
+        .env_clear()
+        .env("BCRYPT_COST", "99")
+        .env("SESSION_IDLE_SECS", "soon")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for name in ["SESSION_SECRET", "BCRYPT_COST", "SESSION_IDLE_SECS"] {
+        assert!(stderr.contains(name), "{name} not named: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn sigterm_drains_then_finishes_requests_in_flight() {
+    let database = TestDatabase::create().await;
+    let port = free_port();
+    let address = format!("http://127.0.0.1:{port}");
+    let cwd = EmptyDir::create();
+    let mut server = Command::new(BINARY)
+        .current_dir(&cwd.0)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("DATABASE_URL", database.url())
+        .env("REDIS_URL", redis_url())
+        .env("REDIS_PREFIX", format!("status-api-test:shutdown-{port}:"))
+        .env("SESSION_SECRET", "s".repeat(64))
+        .env("COOKIE_SECURE", "false")
+        .env("BCRYPT_COST", "12")
+        .env("SHUTDOWN_DRAIN_MS", "1500")
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client()
+        .get(format!("{address}/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "the server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // A registration hashes at cost 12: it is still running at the signal.
+    let email = unique_email();
+    let in_flight = tokio::spawn(
+        client()
+            .post(format!("{address}/register"))
+            .json(&json!({"email": email, "password": "long enough pass", "name": "N"}))
+            .send(),
+    );
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let ready = client()
+        .get(format!("{address}/readyz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503, "draining instances are not ready");
+    assert_eq!(in_flight.await.unwrap().unwrap().status(), 201);
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server did not exit");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status}");
+    assert!(
+        client()
+            .get(format!("{address}/healthz"))
+            .send()
+            .await
+            .is_err()
+    );
+    delete_keys(&format!("status-api-test:shutdown-{port}:")).await;
+}
