@@ -88,7 +88,7 @@ impl Settings {
             bcrypt_cost: vars.bcrypt_cost(),
             hash_concurrency: vars.positive("HASH_CONCURRENCY", default_hash_concurrency),
             body_limit_bytes: vars.positive("BODY_LIMIT_BYTES", 16 * 1024),
-            static_dir: vars.get("STATIC_DIR").map(PathBuf::from),
+            static_dir: vars.static_dir(),
             api_docs: vars.parse_bool("API_DOCS", true),
             shutdown_drain: Duration::from_millis(vars.parse("SHUTDOWN_DRAIN_MS", 0)),
         };
@@ -219,6 +219,21 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         }
     }
 
+    /// The SPA's build: a directory with an `index.html` in it.
+    fn static_dir(&mut self) -> Option<PathBuf> {
+        let dir = PathBuf::from(self.get("STATIC_DIR")?);
+        if !dir.join("index.html").is_file() {
+            self.fail(
+                "STATIC_DIR",
+                format_args!(
+                    "must be a directory with an index.html ({} has none; build the SPA first)",
+                    dir.display()
+                ),
+            );
+        }
+        Some(dir)
+    }
+
     fn bcrypt_cost(&mut self) -> u32 {
         let cost = self.parse("BCRYPT_COST", 12);
         if !(4..=31).contains(&cost) {
@@ -277,6 +292,14 @@ mod tests {
         ] {
             assert!(error.contains(name), "{name} missing from {error}");
         }
+    }
+
+    #[test]
+    fn static_dir_must_hold_an_index() {
+        let error = settings(&[("STATIC_DIR", "/nonexistent/dist")])
+            .err()
+            .unwrap();
+        assert!(error.to_string().contains("STATIC_DIR"));
     }
 
     #[test]
