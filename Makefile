@@ -135,3 +135,9 @@ test-rust: test-db
 .PHONY: test
 test: lint test-rust ## everything
 	@echo "all checks passed"
+
+## OpenAPI -------------------------------------------------------------------
+
+.PHONY: openapi
+openapi: ## regenerate openapi/openapi.json from the code (no MySQL or Redis needed)
+	cargo run --quiet --locked -- openapi > openapi/openapi.json

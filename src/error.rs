@@ -54,6 +54,7 @@ pub struct Problem {
     pub detail: String,
     /// Only on validation failures: messages per field.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<std::collections::HashMap<String, Vec<String>>>)]
     pub errors: Option<FieldErrors>,
 }
 

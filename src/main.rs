@@ -4,6 +4,11 @@ use status_api::telemetry;
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
+    // `status-api openapi` prints the OpenAPI document (`make openapi`).
+    if std::env::args().nth(1).as_deref() == Some("openapi") {
+        print!("{}", status_api::startup::openapi_document());
+        return Ok(());
+    }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(error) => {

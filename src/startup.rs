@@ -15,10 +15,15 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use crate::config::Settings;
 use crate::db::{Database, migrations};
 use crate::hashing::PasswordHasher;
-use crate::middleware::{problem_for_bare_errors, request_context};
+use crate::middleware::{html_content_security_policy, problem_for_bare_errors, request_context};
 use crate::redis_pool::RedisPool;
 use crate::routes::{self, BodyLimit, Readiness};
 use crate::session::{CookieSettings, RedisSessionStore, SessionLayer, SessionPolicy};
+
+/// The OpenAPI document, pretty-printed, built without MySQL or Redis.
+pub fn openapi_document() -> String {
+    routes::openapi_json_text()
+}
 
 pub struct Application {
     server: Server,
@@ -81,6 +86,7 @@ impl Application {
                 .configure(|cfg| routes::configure_static(cfg, static_dir.as_deref()))
                 .default_service(web::to(routes::not_found))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+                .wrap(from_fn(html_content_security_policy))
                 .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
                 .wrap(from_fn(request_context))
         })

@@ -1,8 +1,12 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
-use actix_web::HttpResponse;
+use std::sync::LazyLock;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, mime};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use super::{auth, health, status};
 use crate::domain::{Status, StatusPage, User};
@@ -51,6 +55,34 @@ impl Modify for SessionCookie {
     }
 }
 
+/// The document as `make openapi` writes it to `openapi/openapi.json`.
+pub fn openapi_json_text() -> String {
+    let mut text = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|error| unreachable!("the document serializes: {error}"));
+    text.push('\n');
+    text
+}
+
+static OPENAPI_JSON: LazyLock<String> = LazyLock::new(openapi_json_text);
+
 pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    HttpResponse::Ok()
+        .content_type(mime::APPLICATION_JSON)
+        .body(OPENAPI_JSON.as_str())
+}
+
+/// `/api-docs` without the slash: the page's relative links need it.
+pub async fn to_docs_page() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/api-docs/"))
+        .finish()
+}
+
+/// The interactive docs at `/api-docs/`: Swagger UI compiled into the
+/// binary, reading our document and calling nothing outside (no validator
+/// badge, which would fetch from swagger.io).
+pub fn swagger_ui() -> SwaggerUi {
+    SwaggerUi::new("/api-docs/{_:.*}")
+        .config(Config::from("/api-docs/openapi.json").validator_url("none"))
 }

@@ -12,7 +12,7 @@ use actix_session::Session;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, Route, web};
 
-pub use docs::ApiDoc;
+pub use docs::openapi_json_text;
 pub use health::Readiness;
 pub use input::BodyLimit;
 
@@ -66,7 +66,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs
             web::resource("/api-docs/openapi.json")
                 .route(web::get().to(docs::openapi_json))
                 .route(web::head().to(docs::openapi_json)),
-        );
+        )
+        .service(web::resource("/api-docs").to(docs::to_docs_page))
+        .service(docs::swagger_ui());
     }
 }
 

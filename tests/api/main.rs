@@ -2,6 +2,7 @@
 
 mod accounts;
 mod conventions;
+mod docs;
 mod health;
 mod helpers;
 mod migrations;

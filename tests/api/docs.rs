@@ -1,0 +1,111 @@
+//! The OpenAPI document, the committed copy of it, and the docs page.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{client, problem, spawn_app, spawn_app_with};
+
+#[test]
+fn the_committed_spec_is_what_the_code_generates() {
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+            .expect("openapi/openapi.json is committed");
+    let generated = status_api::startup::openapi_document();
+    assert!(
+        committed == generated,
+        "openapi/openapi.json is stale: run `make openapi` and commit it"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_endpoint() {
+    let app = spawn_app().await;
+    let response = app.get("/api-docs/openapi.json").await;
+    assert_eq!(response.status(), 200);
+    let spec: Value = response.json().await.unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+    let expected = [
+        ("/register", "post"),
+        ("/login", "post"),
+        ("/logout", "post"),
+        ("/checkemail", "post"),
+        ("/me", "get"),
+        ("/addStatus", "post"),
+        ("/fetchStatus", "get"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+    ];
+    for (path, method) in expected {
+        assert!(
+            spec["paths"][path][method].is_object(),
+            "{method} {path} missing"
+        );
+    }
+    let register = &spec["paths"]["/register"]["post"];
+    for status in ["201", "409", "415", "422"] {
+        assert!(
+            register["responses"][status].is_object(),
+            "register {status}"
+        );
+    }
+    assert_eq!(
+        spec["components"]["securitySchemes"]["session_cookie"],
+        json!({"type": "apiKey", "in": "cookie", "name": "sid"})
+    );
+}
+
+#[tokio::test]
+async fn api_docs_can_be_turned_off() {
+    let app = spawn_app_with(&[("API_DOCS", "false")]).await;
+    problem(app.get("/api-docs/openapi.json").await, 404, "not-found").await;
+}
+
+#[tokio::test]
+async fn the_docs_page_is_served_offline_under_a_strict_policy() {
+    let app = spawn_app().await;
+    let redirect = app.get("/api-docs").await;
+    assert_eq!(redirect.status(), 308);
+    assert_eq!(redirect.headers()["location"], "/api-docs/");
+
+    let page = app.get("/api-docs/").await;
+    assert_eq!(page.status(), 200);
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        policy.contains("script-src 'self'") && policy.contains("style-src 'self'"),
+        "{policy}"
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger-ui"));
+    let initializer = app
+        .get("/api-docs/swagger-initializer.js")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        initializer.contains("\"url\": \"/api-docs/openapi.json\""),
+        "{initializer}"
+    );
+    assert!(
+        initializer.contains("\"validatorUrl\": \"none\""),
+        "{initializer}"
+    );
+    for text in [&html, &initializer] {
+        assert!(
+            !text.contains("http://") && !text.contains("https://"),
+            "nothing from outside"
+        );
+    }
+    let bundle = client()
+        .get(app.url("/api-docs/swagger-ui-bundle.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        bundle.status(),
+        200,
+        "Swagger UI is compiled into the binary"
+    );
+}
