@@ -113,13 +113,21 @@ run: db frontend-build ## serve the API and the SPA on LISTEN_ADDR (http://127.0
 
 .PHONY: frontend-deps
 frontend-deps:
-	@if [ ! -f frontend/package.json ]; then exit 0; fi
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 
+# The API types are generated from openapi/openapi.json first, so a spec
+# change that breaks the app breaks its type check.
 .PHONY: frontend-build
 frontend-build: frontend-deps
-	@if [ ! -f frontend/package.json ]; then exit 0; fi
-	cd frontend && npm run build
+	cd frontend && npm run gen:api && npm run build
+
+.PHONY: chromium
+chromium: ## Debian's Chromium for the browser tests (never a downloaded one)
+	@eval "$$HELPERS"
+	if [ -x /usr/bin/chromium ]; then exit 0; fi
+	say "installing chromium"
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
 ## Tests ---------------------------------------------------------------------
 
@@ -132,8 +140,23 @@ lint:
 test-rust: test-db
 	cargo test --locked
 
+# Schemathesis against a live server, from the server's own spec.
+.PHONY: test-contract
+test-contract: test-db
+	cargo build --locked
+	tests/contract/run.sh
+
+# The SPA: type check (in the build), unit tests, then Playwright in Debian's
+# Chromium against the real server serving the fresh build.
+.PHONY: test-frontend
+test-frontend: test-db chromium frontend-build
+	cargo build --locked
+	(cd frontend && npm test)
+	STATIC_DIR=$(CURDIR)/frontend/dist tests/support/with-server.sh \
+	  bash -c 'cd frontend && E2E_BASE_URL=$$STATUS_API_URL npm run e2e'
+
 .PHONY: test
-test: lint test-rust ## everything
+test: lint test-rust test-contract test-frontend ## everything
 	@echo "all checks passed"
 
 ## OpenAPI -------------------------------------------------------------------

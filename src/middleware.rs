@@ -66,8 +66,10 @@ pub async fn request_context(
 }
 
 /// Only the server's own scripts, styles, images and connections; no
-/// framing, plugins or foreign form targets.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+/// framing, plugins or foreign form targets. The one hash admits the single
+/// `<style>` element the vendored Swagger UI injects, and nothing else.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='; \
      img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 

@@ -3,10 +3,14 @@
 pub struct StatusId(u64);
 
 impl StatusId {
+    /// Ids fit a signed 64-bit integer, which is what JSON clients and the
+    /// OpenAPI `int64` format can hold.
+    pub const MAX: u64 = i64::MAX as u64;
+
     pub fn parse(raw: &str) -> Result<Self, String> {
         match raw.parse::<u64>() {
-            Ok(id) if id >= 1 => Ok(Self(id)),
-            _ => Err("must be an integer of at least 1".to_owned()),
+            Ok(id) if (1..=Self::MAX).contains(&id) => Ok(Self(id)),
+            _ => Err(format!("must be an integer from 1 to {}", Self::MAX)),
         }
     }
 

@@ -36,7 +36,7 @@ pub struct Status {
 pub struct StatusPage {
     pub items: Vec<Status>,
     /// The `before` for the next page; `null` exactly when no older status exists.
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, required = true)]
     pub next_before: Option<u64>,
 }
 

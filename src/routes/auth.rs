@@ -45,8 +45,10 @@ impl PartialSchema for Registration {
                 ("email", schema::email(Email::MAX_CHARS)),
                 (
                     "password",
+                    // Bytes, not characters: 8 bytes can be 2 characters and
+                    // 72 characters can only be 72 one-byte ones.
                     schema::string(
-                        1,
+                        Password::MIN_BYTES.div_ceil(4),
                         Some(Password::MAX_BYTES),
                         "8 to 72 bytes in UTF-8, never trimmed; not one of the 10,000 most \
                          common passwords (case-insensitively); not the email.",
@@ -54,7 +56,8 @@ impl PartialSchema for Registration {
                 ),
                 (
                     "name",
-                    schema::string(1, Some(UserName::MAX_CHARS), "No control characters."),
+                    schema::string(1, Some(UserName::MAX_CHARS), "No control characters.")
+                        .pattern(Some(schema::single_line_text_pattern())),
                 ),
             ],
             json!({"email": "alice@example.com", "password": "correct horse battery", "name": "Alice"}),
@@ -132,13 +135,10 @@ pub struct EmailAvailability {
     post, path = "/register", tag = "accounts",
     request_body = Registration,
     responses(
-        (status = 201, description = "Registered and logged in; sets the `sid` cookie", body = User),
-        (status = 400, description = "Not a JSON object", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Registered and logged in", body = User,
+            headers(("Set-Cookie" = String, description = "The new session: `sid=…; HttpOnly; SameSite=Lax; Path=/; Max-Age=<idle>` (and `Secure`)"))),
         (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "MySQL, Redis or the hashing queue unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn register(
@@ -166,13 +166,10 @@ pub async fn register(
     post, path = "/login", tag = "accounts",
     request_body = Credentials,
     responses(
-        (status = 200, description = "Logged in; sets a new `sid` cookie", body = User),
-        (status = 400, description = "Not a JSON object", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Logged in", body = User,
+            headers(("Set-Cookie" = String, description = "A new session key, whatever session the request had"))),
         (status = 401, description = "Wrong email or password (the same answer either way)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "MySQL, Redis or the hashing queue unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn login(
@@ -215,8 +212,8 @@ async fn rehash(db: &Database, hasher: &PasswordHasher, user_id: u64, password: 
 #[utoipa::path(
     post, path = "/logout", tag = "accounts",
     responses(
-        (status = 204, description = "Logged out; the `sid` cookie is expired"),
-        (status = 503, description = "Redis unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 204, description = "Logged out",
+            headers(("Set-Cookie" = String, description = "The `sid` cookie, expired"))),
     )
 )]
 pub async fn logout(
@@ -248,11 +245,7 @@ pub async fn logout(
     request_body = EmailCheck,
     responses(
         (status = 200, description = "The lowercased email and whether it is free", body = EmailAvailability),
-        (status = 400, description = "Not a JSON object", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "MySQL unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn check_email(
@@ -274,7 +267,6 @@ pub async fn check_email(
     responses(
         (status = 200, description = "The logged-in user", body = User),
         (status = 401, description = "No live session", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Redis unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn me(

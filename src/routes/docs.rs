@@ -4,13 +4,17 @@ use std::sync::LazyLock;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, mime};
+use utoipa::openapi::header::Header;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use super::{auth, health, status};
 use crate::domain::{Status, StatusPage, User};
-use crate::error::Problem;
+use crate::error::{PROBLEM_JSON, Problem};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,7 +35,7 @@ use crate::error::Problem;
         health::readyz,
     ),
     components(schemas(Problem, User, Status, StatusPage)),
-    modifiers(&SessionCookie),
+    modifiers(&SessionCookie, &CrossCutting),
     tags(
         (name = "accounts", description = "Registration, login and the session"),
         (name = "statuses", description = "Your status posts"),
@@ -65,6 +69,90 @@ pub fn openapi_json_text() -> String {
 }
 
 static OPENAPI_JSON: LazyLock<String> = LazyLock::new(openapi_json_text);
+
+/// The answers the contract gives on every operation, added once here rather
+/// than on each handler: 405 with `Allow`; 503 with `Retry-After` wherever a
+/// dependency is involved; 400, 413 and 415 wherever a body is read; and
+/// `X-Request-Id` on every response.
+struct CrossCutting;
+
+impl Modify for CrossCutting {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let needs_dependencies = path != "/healthz";
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                let mut add = |status: &str, response: Response| {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert(response.into());
+                };
+                add(
+                    "405",
+                    problem(
+                        "Wrong method for this path; `Allow` lists the right ones",
+                        Some(("Allow", "The methods this path accepts")),
+                    ),
+                );
+                if needs_dependencies {
+                    add(
+                        "503",
+                        problem(
+                            "MySQL or Redis unreachable, or the hashing queue full",
+                            Some(("Retry-After", "Seconds to wait before trying again")),
+                        ),
+                    );
+                }
+                if operation.request_body.is_some() {
+                    add("400", problem("The body is not a JSON object", None));
+                    add("413", problem("The body is over `BODY_LIMIT_BYTES`", None));
+                    add(
+                        "415",
+                        problem("The body is not sent as `application/json`", None),
+                    );
+                }
+                for response in responses.values_mut() {
+                    if let RefOr::T(response) = response {
+                        response.headers.insert(
+                            "X-Request-Id".to_owned(),
+                            string_header(
+                                "The request's id: the client's own if it was safe, else a new one",
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn string_header(description: &str) -> RefOr<Header> {
+    let mut header = Header::new(ObjectBuilder::new().schema_type(Type::String));
+    header.description = Some(description.to_owned());
+    RefOr::T(header)
+}
+
+fn problem(description: &str, header: Option<(&str, &str)>) -> Response {
+    let mut response = ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            Content::new(Some(Ref::from_schema_name("Problem"))),
+        )
+        .build();
+    if let Some((name, description)) = header {
+        response
+            .headers
+            .insert(name.to_owned(), string_header(description));
+    }
+    response
+}
 
 pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok()

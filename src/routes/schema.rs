@@ -6,6 +6,25 @@ use utoipa::openapi::schema::{
     AdditionalProperties, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
 };
 
+/// Control characters (Unicode category Cc, what `char::is_control` means),
+/// and the whitespace that `str::trim` removes, as regex classes. Spelled
+/// out rather than `\s`, whose meaning differs between regex engines.
+const CONTROLS: &str = r"\u0000-\u001F\u007F-\u009F";
+const CONTROLS_BUT_NEWLINE: &str = r"\u0000-\u0009\u000B-\u001F\u007F-\u009F";
+const PRINTABLE_SPACES: &str = r" \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+
+/// No control characters, and something besides whitespace.
+pub fn single_line_text_pattern() -> String {
+    let (c, w) = (CONTROLS, PRINTABLE_SPACES);
+    format!("^[^{c}]*[^{c}{w}][^{c}]*$")
+}
+
+/// No control characters but newlines, and something besides whitespace.
+pub fn multi_line_text_pattern() -> String {
+    let (c, w) = (CONTROLS_BUT_NEWLINE, PRINTABLE_SPACES);
+    format!(r"^[^{c}]*[^{c}{w}\n][^{c}]*$")
+}
+
 /// A string field; lengths are in characters, as the contract counts them.
 pub fn string(min_chars: usize, max_chars: Option<usize>, description: &str) -> ObjectBuilder {
     ObjectBuilder::new()

@@ -34,7 +34,8 @@ impl PartialSchema for NewStatus {
                     1,
                     Some(StatusText::MAX_CHARS),
                     "No control characters but newlines; stored trimmed.",
-                ),
+                )
+                .pattern(Some(schema::multi_line_text_pattern())),
             )],
             json!({"text": "Hello, world!"}),
         )
@@ -50,12 +51,8 @@ impl ToSchema for NewStatus {}
     request_body = NewStatus,
     responses(
         (status = 201, description = "Stored", body = Status),
-        (status = 400, description = "Not a JSON object", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No live session", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not sent as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "MySQL or Redis unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn add_status(
@@ -76,13 +73,12 @@ pub async fn add_status(
     security(("session_cookie" = [])),
     params(
         ("limit" = Option<u8>, Query, minimum = 1, maximum = 100, description = "Page size, default 20"),
-        ("before" = Option<u64>, Query, minimum = 1, description = "Only statuses with a smaller id: the previous page's `next_before`"),
+        ("before" = Option<i64>, Query, minimum = 1, description = "Only statuses with a smaller id: the previous page's `next_before`"),
     ),
     responses(
         (status = 200, description = "One page", body = StatusPage),
         (status = 401, description = "No live session", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid query parameters", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "MySQL or Redis unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn fetch_status(
