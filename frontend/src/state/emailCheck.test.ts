@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { EmailAvailability, Result } from '../api/client';
+import { createEmailChecker, type CheckEmailFn, type EmailCheckState } from './emailCheck';
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+const answer = (email: string, available: boolean): Result<EmailAvailability> => ({
+  ok: true,
+  status: 200,
+  data: { email, available },
+});
+
+describe('createEmailChecker', () => {
+  let states: EmailCheckState[];
+  const last = () => states[states.length - 1];
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    states = [];
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('asks once, 300 ms after typing stops', async () => {
+    const check = vi.fn<CheckEmailFn>(async (email) => answer(email, false));
+    const checker = createEmailChecker(check, (s) => states.push(s));
+    for (const value of ['a@b', 'a@b.', 'a@b.c', 'a@b.co']) {
+      checker.update(value);
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    expect(check).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(check).toHaveBeenCalledTimes(1);
+    expect(check.mock.calls[0]![0]).toBe('a@b.co');
+    expect(last()).toEqual({ kind: 'taken', email: 'a@b.co' });
+    expect(states).toContainEqual({ kind: 'checking', email: 'a@b.co' });
+  });
+
+  it('does not ask about values that are not addresses, and clears the old answer', async () => {
+    const check = vi.fn<CheckEmailFn>(async (email) => answer(email, true));
+    const checker = createEmailChecker(check, (s) => states.push(s));
+    checker.update('ann@example.com');
+    await vi.advanceTimersByTimeAsync(300);
+    expect(last()).toEqual({ kind: 'available', email: 'ann@example.com' });
+    checker.update('ann');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(check).toHaveBeenCalledTimes(1);
+    expect(last()).toEqual({ kind: 'idle' });
+    checker.update('   ');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(check).toHaveBeenCalledTimes(1);
+  });
+
+  it('aborts the request in flight and ignores its late answer', async () => {
+    const pending = deferred<Result<EmailAvailability>>();
+    const signals: AbortSignal[] = [];
+    const check = vi.fn<CheckEmailFn>((email, signal) => {
+      signals.push(signal);
+      return email === 'old@example.com' ? pending.promise : Promise.resolve(answer(email, true));
+    });
+    const checker = createEmailChecker(check, (s) => states.push(s));
+    checker.update('old@example.com');
+    await vi.advanceTimersByTimeAsync(300);
+    expect(last()).toEqual({ kind: 'checking', email: 'old@example.com' });
+    checker.update('new@example.com');
+    expect(signals[0]!.aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(last()).toEqual({ kind: 'available', email: 'new@example.com' });
+    pending.resolve(answer('old@example.com', false));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(last()).toEqual({ kind: 'available', email: 'new@example.com' });
+  });
+
+  it('shows the server field error on 422 and a retry hint on 429', async () => {
+    const check = vi.fn<CheckEmailFn>(async (email): Promise<Result<EmailAvailability>> =>
+      email.startsWith('bad')
+        ? {
+            ok: false,
+            problem: { status: 422, type: '/problems/validation', title: 'Invalid', errors: { email: ['not an email address'] } },
+          }
+        : { ok: false, problem: { status: 429, type: '/problems/rate-limited', title: 'Too many', errors: {}, retryAfter: 12 } },
+    );
+    const checker = createEmailChecker(check, (s) => states.push(s));
+    checker.update('bad@x');
+    await vi.advanceTimersByTimeAsync(300);
+    expect(last()).toEqual({ kind: 'invalid', email: 'bad@x', message: 'not an email address' });
+    checker.update('ok@x.y');
+    await vi.advanceTimersByTimeAsync(300);
+    expect(last()).toEqual({ kind: 'error', email: 'ok@x.y', message: 'Too many attempts. Try again in 12 seconds.' });
+  });
+
+  it('stops after dispose', async () => {
+    const check = vi.fn<CheckEmailFn>(async (email) => answer(email, true));
+    const checker = createEmailChecker(check, (s) => states.push(s));
+    checker.update('ann@example.com');
+    checker.dispose();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(check).not.toHaveBeenCalled();
+  });
+});
