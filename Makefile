@@ -155,6 +155,9 @@ test-frontend: test-db chromium frontend-build
 	STATIC_DIR=$(CURDIR)/frontend/dist tests/support/with-server.sh \
 	  bash -c 'cd frontend && E2E_BASE_URL=$$STATUS_API_URL npm run e2e'
 
+.PHONY: screenshots
+screenshots: test-frontend ## refresh frontend/screenshots/ (the browser tests take them)
+
 .PHONY: test
 test: lint test-rust test-contract test-frontend ## everything
 	@echo "all checks passed"
