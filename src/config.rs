@@ -2,12 +2,13 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
 use actix_web::cookie::SameSite;
+use ipnet::IpNet;
 
 #[derive(Clone)]
 pub struct Settings {
@@ -31,6 +32,28 @@ pub struct Settings {
     /// How long `/readyz` answers 503 before the server stops accepting, so
     /// that a load balancer can take the instance out first.
     pub shutdown_drain: Duration,
+    pub limits: LimitSettings,
+    /// Extra origins allowed to call with credentials (CORS) and to make
+    /// state-changing requests.
+    pub allowed_origins: Vec<String>,
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+/// `N/SECONDS`: at most N events in any rolling window of that length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    pub count: u32,
+    pub window: Duration,
+}
+
+/// The rate limits; `None` where a limit is `off`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LimitSettings {
+    pub login_failure: Option<Limit>,
+    pub login_lockout: Duration,
+    pub login_ip: Option<Limit>,
+    pub register_ip: Option<Limit>,
+    pub checkemail_ip: Option<Limit>,
 }
 
 /// Every problem found in the settings, each naming its variable.
@@ -91,6 +114,15 @@ impl Settings {
             static_dir: vars.static_dir(),
             api_docs: vars.parse_bool("API_DOCS", true),
             shutdown_drain: Duration::from_millis(vars.parse("SHUTDOWN_DRAIN_MS", 0)),
+            limits: LimitSettings {
+                login_failure: vars.limit("LOGIN_FAILURE_LIMIT", "5/900"),
+                login_lockout: Duration::from_secs(vars.positive("LOGIN_LOCKOUT_SECS", 60)),
+                login_ip: vars.limit("LOGIN_IP_LIMIT", "50/900"),
+                register_ip: vars.limit("REGISTER_IP_LIMIT", "20/3600"),
+                checkemail_ip: vars.limit("CHECKEMAIL_IP_LIMIT", "60/60"),
+            },
+            allowed_origins: vars.allowed_origins(),
+            trusted_proxies: vars.trusted_proxies(),
         };
         if vars.errors.is_empty() {
             Ok(settings)
@@ -234,6 +266,73 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         Some(dir)
     }
 
+    fn limit(&mut self, name: &str, default: &str) -> Option<Limit> {
+        let raw = self.text(name, default);
+        let parsed = match raw.trim() {
+            "off" => return None,
+            spec => spec.split_once('/').and_then(|(count, secs)| {
+                let count = count.trim().parse::<u32>().ok().filter(|n| *n > 0)?;
+                let secs = secs.trim().parse::<u64>().ok().filter(|s| *s > 0)?;
+                Some(Limit {
+                    count,
+                    window: Duration::from_secs(secs),
+                })
+            }),
+        };
+        if parsed.is_none() {
+            self.fail(
+                name,
+                format_args!("must be N/SECONDS (e.g. 5/900) or off, not {raw:?}"),
+            );
+        }
+        parsed
+    }
+
+    /// Comma-separated origins, each `scheme://host[:port]`.
+    fn allowed_origins(&mut self) -> Vec<String> {
+        let raw = self.text("ALLOWED_ORIGINS", "");
+        let mut origins = Vec::new();
+        for entry in raw
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+        {
+            match url::Url::parse(entry).map(|url| url.origin()) {
+                Ok(origin @ url::Origin::Tuple(..)) => origins.push(origin.ascii_serialization()),
+                _ => self.fail(
+                    "ALLOWED_ORIGINS",
+                    format_args!(
+                        "has {entry:?}, which is not an origin like https://app.example.com"
+                    ),
+                ),
+            }
+        }
+        origins
+    }
+
+    /// Comma-separated IPs or CIDR ranges.
+    fn trusted_proxies(&mut self) -> Vec<IpNet> {
+        let raw = self.text("TRUSTED_PROXIES", "");
+        let mut proxies = Vec::new();
+        for entry in raw
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+        {
+            let parsed = entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from));
+            match parsed {
+                Ok(net) => proxies.push(net),
+                Err(_) => self.fail(
+                    "TRUSTED_PROXIES",
+                    format_args!("has {entry:?}, which is neither an IP nor a CIDR range"),
+                ),
+            }
+        }
+        proxies
+    }
+
     fn bcrypt_cost(&mut self) -> u32 {
         let cost = self.parse("BCRYPT_COST", 12);
         if !(4..=31).contains(&cost) {
@@ -292,6 +391,48 @@ mod tests {
         ] {
             assert!(error.contains(name), "{name} missing from {error}");
         }
+    }
+
+    #[test]
+    fn rate_limits_are_n_per_seconds_or_off() {
+        let parsed = settings(&[("LOGIN_IP_LIMIT", "off"), ("REGISTER_IP_LIMIT", "3/10")]).unwrap();
+        assert_eq!(parsed.limits.login_ip, None);
+        let register = parsed.limits.register_ip.unwrap();
+        assert_eq!(
+            (register.count, register.window),
+            (3, Duration::from_secs(10))
+        );
+        assert_eq!(
+            parsed.limits.login_failure,
+            Some(Limit {
+                count: 5,
+                window: Duration::from_secs(900)
+            })
+        );
+        assert_eq!(parsed.limits.login_lockout, Duration::from_secs(60));
+        for bad in ["5", "0/10", "5/0", "x/y", "5/900/1"] {
+            let error = settings(&[("CHECKEMAIL_IP_LIMIT", bad)]).err().unwrap();
+            assert!(error.to_string().contains("CHECKEMAIL_IP_LIMIT"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn origins_and_proxies_are_parsed() {
+        let parsed = settings(&[
+            (
+                "ALLOWED_ORIGINS",
+                "https://app.example.com, http://localhost:5173/",
+            ),
+            ("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1"),
+        ])
+        .unwrap();
+        assert_eq!(
+            parsed.allowed_origins,
+            ["https://app.example.com", "http://localhost:5173"]
+        );
+        assert_eq!(parsed.trusted_proxies.len(), 3);
+        assert!(settings(&[("ALLOWED_ORIGINS", "not a url")]).is_err());
+        assert!(settings(&[("TRUSTED_PROXIES", "10.0.0.0/33")]).is_err());
     }
 
     #[test]

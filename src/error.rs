@@ -24,6 +24,10 @@ pub enum ApiError {
     Unauthenticated,
     InvalidCredentials,
     EmailTaken,
+    RateLimited {
+        retry_after_secs: u64,
+    },
+    ForbiddenOrigin,
     NotFound,
     MethodNotAllowed,
     /// A dependency is unreachable or too slow, or the hashing queue is full.
@@ -98,6 +102,8 @@ impl ApiError {
             Self::Unauthenticated => ("unauthenticated", "Authentication required"),
             Self::InvalidCredentials => ("invalid-credentials", "Invalid email or password"),
             Self::EmailTaken => ("email-taken", "Email already registered"),
+            Self::RateLimited { .. } => ("rate-limited", "Too many requests"),
+            Self::ForbiddenOrigin => ("forbidden-origin", "Cross-site request refused"),
             Self::NotFound => ("not-found", "Not found"),
             Self::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             Self::Unavailable { .. } => ("unavailable", "Service unavailable"),
@@ -117,6 +123,13 @@ impl ApiError {
             Self::Unauthenticated => "Log in to use this endpoint.".to_owned(),
             Self::InvalidCredentials => "The email or the password is wrong.".to_owned(),
             Self::EmailTaken => "An account with this email already exists.".to_owned(),
+            Self::RateLimited { retry_after_secs } => {
+                format!("Too many attempts; try again in {retry_after_secs} s.")
+            }
+            Self::ForbiddenOrigin => {
+                "State-changing requests are accepted only from this site and ALLOWED_ORIGINS."
+                    .to_owned()
+            }
             Self::NotFound => "There is nothing at this path.".to_owned(),
             Self::MethodNotAllowed => {
                 "This path does not accept this method; see the Allow header.".to_owned()
@@ -162,6 +175,8 @@ impl ResponseError for ApiError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::EmailTaken => StatusCode::CONFLICT,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::ForbiddenOrigin => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -177,11 +192,15 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(self.status_code());
         response.content_type(PROBLEM_JSON);
-        if let Self::Unavailable {
-            retry_after_secs, ..
-        } = self
-        {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from(*retry_after_secs)));
+        let retry_after = match self {
+            Self::Unavailable {
+                retry_after_secs, ..
+            } => Some(u64::from(*retry_after_secs)),
+            Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
         }
         response.json(self.problem())
     }
@@ -205,6 +224,19 @@ impl From<crate::hashing::HashError> for ApiError {
                 Self::unavailable("the password-hashing queue is full")
             }
             crate::hashing::HashError::Failed(source) => Self::Internal(source),
+        }
+    }
+}
+
+impl From<crate::protection::LimitError> for ApiError {
+    fn from(error: crate::protection::LimitError) -> Self {
+        match error {
+            crate::protection::LimitError::Limited { retry_after_secs } => {
+                Self::RateLimited { retry_after_secs }
+            }
+            crate::protection::LimitError::Unavailable(source) => {
+                Self::unavailable(format!("rate limits (Redis): {source:#}"))
+            }
         }
     }
 }

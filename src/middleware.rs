@@ -7,10 +7,11 @@ use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, Next};
-use actix_web::{Error, ResponseError, mime};
+use actix_web::{Error, HttpMessage, ResponseError, mime, web};
 use rand::Rng;
 
 use crate::error::{ApiError, PROBLEM_JSON};
+use crate::protection::{Client, TrustedProxies};
 use crate::telemetry::with_request_id;
 
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -47,9 +48,9 @@ pub async fn request_context(
         let started = Instant::now();
         let method = req.method().clone();
         let path = req.path().to_owned();
-        let peer = req
-            .peer_addr()
-            .map_or_else(|| "-".to_owned(), |addr| addr.ip().to_string());
+        let client = resolve_client(&req);
+        req.extensions_mut().insert(client);
+        let peer = client.ip;
         // Inner layers turn every failure into a response (see
         // `session_store_failure`), so an `Err` here cannot carry one.
         let mut response = next.call(req).await?.map_into_boxed_body();
@@ -63,6 +64,16 @@ pub async fn request_context(
         Ok(response)
     })
     .await
+}
+
+fn resolve_client(req: &ServiceRequest) -> Client {
+    let trusted = req.app_data::<web::Data<TrustedProxies>>();
+    Client::resolve(
+        req.peer_addr(),
+        req.headers(),
+        req.app_config().secure(),
+        trusted.map_or(&TrustedProxies::default(), |trusted| trusted.get_ref()),
+    )
 }
 
 /// Only the server's own scripts, styles, images and connections; no

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
+use std::future::Future;
+
+use deadpool_redis::{Config, Connection, Pool, PoolConfig, Runtime, Timeouts};
 
 /// A Redis pool for work that needs a connection of its own, and the bound
 /// on every wait for it.
@@ -15,12 +17,32 @@ pub struct RedisPool {
 
 impl RedisPool {
     pub async fn ping(&self) -> anyhow::Result<()> {
-        let ping = async {
-            let mut conn = self.pool.get().await?;
-            redis::cmd("PING").query_async::<String>(&mut conn).await?;
-            anyhow::Ok(())
+        self.run(
+            |mut conn| async move { redis::cmd("PING").query_async::<String>(&mut conn).await },
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Runs `work` on a pooled connection; the wait for the connection and
+    /// the work together are bounded by the dependency timeout.
+    pub async fn run<T, F, Fut>(&self, work: F) -> anyhow::Result<T>
+    where
+        F: FnOnce(Connection) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        let attempt = async {
+            let conn = self.pool.get().await?;
+            anyhow::Ok(work(conn).await?)
         };
-        tokio::time::timeout(self.timeout, ping).await?
+        tokio::time::timeout(self.timeout, attempt)
+            .await
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "Redis did not answer within {} ms",
+                    self.timeout.as_millis()
+                )
+            })?
     }
 
     /// Builds the pool without connecting; every wait (for a free

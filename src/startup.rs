@@ -3,10 +3,11 @@
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
+use actix_cors::Cors;
 use actix_web::cookie::Key;
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::http::header;
-use actix_web::middleware::{DefaultHeaders, ErrorHandlers, from_fn};
+use actix_web::http::header::{self, HeaderName};
+use actix_web::middleware::{Condition, DefaultHeaders, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use mysql_async::Opts;
@@ -16,6 +17,7 @@ use crate::config::Settings;
 use crate::db::{Database, migrations};
 use crate::hashing::PasswordHasher;
 use crate::middleware::{html_content_security_policy, problem_for_bare_errors, request_context};
+use crate::protection::{AllowedOrigins, RateLimiter, TrustedProxies};
 use crate::redis_pool::RedisPool;
 use crate::routes::{self, BodyLimit, Readiness};
 use crate::session::{CookieSettings, RedisSessionStore, SessionLayer, SessionPolicy};
@@ -52,13 +54,24 @@ impl Application {
             secure: settings.cookie_secure,
             same_site: settings.cookie_same_site,
         };
+        let session_store =
+            RedisSessionStore::new(redis, &settings.redis_prefix, settings.session_lifetime);
         let session_layer = SessionLayer {
-            store: RedisSessionStore::new(redis, &settings.redis_prefix, settings.session_lifetime),
+            store: session_store.clone(),
             key: Key::from(&settings.session_secret),
             cookie,
             idle: settings.session_idle,
         };
         let policy = SessionPolicy::new(settings.session_idle, settings.session_lifetime);
+        let limiter = RateLimiter::new(
+            redis_pool.clone(),
+            &settings.redis_prefix,
+            settings.limits,
+            &settings.session_secret,
+        );
+        let trusted_proxies = TrustedProxies::new(settings.trusted_proxies.clone());
+        let allowed_origins = AllowedOrigins(settings.allowed_origins.clone());
+        let cookie_secure = settings.cookie_secure;
         let readiness = Readiness::default();
 
         let listener = TcpListener::bind(settings.listen_addr)
@@ -82,12 +95,20 @@ impl Application {
                 .app_data(web::Data::new(app_readiness.clone()))
                 .app_data(web::Data::new(body_limit))
                 .app_data(web::Data::new(cookie))
+                .app_data(web::Data::new(limiter.clone()))
+                .app_data(web::Data::new(session_store.clone()))
+                .app_data(web::Data::new(trusted_proxies.clone()))
+                .app_data(web::Data::new(allowed_origins.clone()))
                 .configure(|cfg| routes::configure(cfg, &session_layer, api_docs))
                 .configure(|cfg| routes::configure_static(cfg, static_dir.as_deref()))
                 .default_service(web::to(routes::not_found))
+                .wrap(Condition::new(
+                    !allowed_origins.0.is_empty(),
+                    cors(&allowed_origins),
+                ))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
                 .wrap(from_fn(html_content_security_policy))
-                .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
+                .wrap(security_headers(cookie_secure))
                 .wrap(from_fn(request_context))
         })
         .workers(workers)
@@ -136,6 +157,40 @@ impl Application {
         });
         self.server.await
     }
+}
+
+/// On every response, errors and static files included.
+fn security_headers(cookie_secure: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add((header::CACHE_CONTROL, "no-store"))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_FRAME_OPTIONS, "DENY"));
+    if cookie_secure {
+        headers.add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
+    } else {
+        headers
+    }
+}
+
+/// Credentialed CORS for `ALLOWED_ORIGINS` only. Other origins get no CORS
+/// headers, but are not refused here: same-origin requests carry an
+/// `Origin` too, and the cross-site rule is `same_origin_only`'s.
+fn cors(allowed: &AllowedOrigins) -> Cors {
+    allowed
+        .0
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "HEAD", "POST", "DELETE"])
+        .allowed_headers([
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([header::RETRY_AFTER, HeaderName::from_static("x-request-id")])
+        .supports_credentials()
+        .block_on_origin_mismatch(false)
+        .max_age(600)
 }
 
 async fn shutdown_signal() -> std::io::Result<()> {

@@ -20,6 +20,13 @@ impl Timestamp {
         Self(PrimitiveDateTime::new(truncated.date(), truncated.time()))
     }
 
+    /// Milliseconds since the Unix epoch; `None` past what dates can hold.
+    pub fn from_unix_millis(millis: u64) -> Option<Self> {
+        let nanos = i128::from(millis) * 1_000_000;
+        let moment = OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?;
+        Some(Self(PrimitiveDateTime::new(moment.date(), moment.time())))
+    }
+
     pub fn from_utc(value: PrimitiveDateTime) -> Self {
         Self(value)
     }
@@ -66,6 +73,12 @@ mod tests {
     fn renders_rfc3339_utc_seconds() {
         let stamp = Timestamp::from_utc(datetime!(2026-11-26 11:05:37.123456));
         assert_eq!(stamp.to_wire(), "2026-11-26T11:05:37Z");
+    }
+
+    #[test]
+    fn reads_unix_milliseconds() {
+        let stamp = Timestamp::from_unix_millis(1_795_000_000_123).unwrap();
+        assert_eq!(stamp.to_wire(), "2026-11-18T11:06:40Z");
     }
 
     #[test]

@@ -3,7 +3,12 @@
 
 use actix_session::Session;
 use actix_web::cookie::Cookie;
-use actix_web::{HttpRequest, HttpResponse, web};
+use std::future::{Ready, ready};
+use std::net::IpAddr;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::openapi::{RefOr, Schema};
@@ -15,6 +20,7 @@ use crate::db::{Database, DbError, users};
 use crate::domain::{Email, Password, User, UserName};
 use crate::error::{ApiError, Problem};
 use crate::hashing::PasswordHasher;
+use crate::protection::{Client, RateLimiter};
 use crate::session::{CookieSettings, SESSION_COOKIE, SessionPolicy};
 
 pub struct Registration {
@@ -138,17 +144,22 @@ pub struct EmailAvailability {
         (status = 201, description = "Registered and logged in", body = User,
             headers(("Set-Cookie" = String, description = "The new session: `sid=…; HttpOnly; SameSite=Lax; Path=/; Max-Age=<idle>` (and `Secure`)"))),
         (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this IP (`REGISTER_IP_LIMIT`)", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Whole seconds until a request would be served"))),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn register(
     body: JsonObject,
     session: Session,
+    caller: Caller,
+    limiter: web::Data<RateLimiter>,
     db: web::Data<Database>,
     hasher: web::Data<PasswordHasher>,
     sessions: web::Data<SessionPolicy>,
 ) -> Result<HttpResponse, ApiError> {
     let input = Registration::from_json(body)?;
+    limiter.register(caller.ip).await?;
     let password_hash = hasher.hash(input.password.expose()).await?;
     let user = users::insert(&db, &input.email, &input.name, &password_hash)
         .await
@@ -157,7 +168,7 @@ pub async fn register(
             other => other.into(),
         })?;
     log::info!("registered user {}", user.id);
-    sessions.begin(&session, &user)?;
+    sessions.begin(&session, &user, caller.ip, &caller.user_agent)?;
     Ok(HttpResponse::Created().json(user))
 }
 
@@ -169,28 +180,62 @@ pub async fn register(
         (status = 200, description = "Logged in", body = User,
             headers(("Set-Cookie" = String, description = "A new session key, whatever session the request had"))),
         (status = 401, description = "Wrong email or password (the same answer either way)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Locked out after failed logins for this account from this IP, or too many failures from this IP", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Whole seconds until a request would be served"))),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn login(
     body: JsonObject,
     session: Session,
+    caller: Caller,
+    limiter: web::Data<RateLimiter>,
     db: web::Data<Database>,
     hasher: web::Data<PasswordHasher>,
     sessions: web::Data<SessionPolicy>,
 ) -> Result<HttpResponse, ApiError> {
     let input = Credentials::from_json(body)?;
+    limiter.before_login(&input.email, caller.ip).await?;
     let found = users::find_credentials(&db, &input.email).await?;
     let stored_hash = found.as_ref().map(|found| found.password_hash.as_str());
     let matched = hasher.verify(&input.password, stored_hash).await?;
     let Some(found) = found.filter(|_| matched) else {
+        limiter.login_failed(&input.email, caller.ip).await?;
         return Err(ApiError::InvalidCredentials);
     };
+    limiter.login_succeeded(&input.email, caller.ip).await?;
     if hasher.needs_rehash(&found.password_hash) {
         rehash(&db, &hasher, found.user.id, &input.password).await;
     }
-    sessions.begin(&session, &found.user)?;
+    sessions.begin(&session, &found.user, caller.ip, &caller.user_agent)?;
     Ok(HttpResponse::Ok().json(found.user))
+}
+
+/// Who is logging in or registering: what the session records of them.
+pub struct Caller {
+    ip: IpAddr,
+    user_agent: String,
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user_agent = req
+            .headers()
+            .get(header::USER_AGENT)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+            .unwrap_or_default();
+        ready(
+            Client::from_request(req, payload)
+                .into_inner()
+                .map(|client| Self {
+                    ip: client.ip,
+                    user_agent,
+                }),
+        )
+    }
 }
 
 /// Brings a hash made at another cost up to `BCRYPT_COST`. The login has
@@ -245,14 +290,19 @@ pub async fn logout(
     request_body = EmailCheck,
     responses(
         (status = 200, description = "The lowercased email and whether it is free", body = EmailAvailability),
+        (status = 429, description = "Too many checks from this IP (`CHECKEMAIL_IP_LIMIT`)", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Whole seconds until a request would be served"))),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn check_email(
     body: JsonObject,
+    client: Client,
+    limiter: web::Data<RateLimiter>,
     db: web::Data<Database>,
 ) -> Result<web::Json<EmailAvailability>, ApiError> {
     let input = EmailCheck::from_json(body)?;
+    limiter.check_email(client.ip).await?;
     let taken = users::email_exists(&db, &input.email).await?;
     Ok(web::Json(EmailAvailability {
         email: input.email.as_str().to_owned(),

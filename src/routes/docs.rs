@@ -12,7 +12,7 @@ use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use super::{auth, health, status};
+use super::{auth, health, sessions, status};
 use crate::domain::{Status, StatusPage, User};
 use crate::error::{PROBLEM_JSON, Problem};
 
@@ -31,6 +31,9 @@ use crate::error::{PROBLEM_JSON, Problem};
         auth::me,
         status::add_status,
         status::fetch_status,
+        sessions::list_sessions,
+        sessions::revoke_session,
+        sessions::revoke_other_sessions,
         health::healthz,
         health::readyz,
     ),
@@ -39,6 +42,7 @@ use crate::error::{PROBLEM_JSON, Problem};
     tags(
         (name = "accounts", description = "Registration, login and the session"),
         (name = "statuses", description = "Your status posts"),
+        (name = "sessions", description = "Where you are logged in"),
         (name = "operations", description = "Health and readiness"),
     )
 )]
@@ -72,21 +76,27 @@ static OPENAPI_JSON: LazyLock<String> = LazyLock::new(openapi_json_text);
 
 /// The answers the contract gives on every operation, added once here rather
 /// than on each handler: 405 with `Allow`; 503 with `Retry-After` wherever a
-/// dependency is involved; 400, 413 and 415 wherever a body is read; and
-/// `X-Request-Id` on every response.
+/// dependency is involved; 403 on state-changing methods (the Origin rule);
+/// 400, 413 and 415 wherever a body is read; and `X-Request-Id` on every
+/// response.
 struct CrossCutting;
 
 impl Modify for CrossCutting {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let needs_dependencies = path != "/healthz";
+            // Whether the method changes state, so the Origin rule applies.
             let operations = [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.delete,
+                (false, &mut item.get),
+                (true, &mut item.post),
+                (true, &mut item.put),
+                (true, &mut item.delete),
             ];
-            for operation in operations.into_iter().flatten() {
+            for (changes_state, operation) in operations {
+                let Some(operation) = operation else {
+                    continue;
+                };
+                let has_body = operation.request_body.is_some();
                 let responses = &mut operation.responses.responses;
                 let mut add = |status: &str, response: Response| {
                     responses
@@ -109,7 +119,13 @@ impl Modify for CrossCutting {
                         ),
                     );
                 }
-                if operation.request_body.is_some() {
+                if changes_state {
+                    add(
+                        "403",
+                        problem("`Origin` (or `Referer`) names another site", None),
+                    );
+                }
+                if has_body {
                     add("400", problem("The body is not a JSON object", None));
                     add("413", problem("The body is over `BODY_LIMIT_BYTES`", None));
                     add(

@@ -5,6 +5,7 @@ mod docs;
 mod health;
 mod input;
 mod schema;
+mod sessions;
 mod spa;
 mod status;
 
@@ -19,6 +20,7 @@ pub use input::BodyLimit;
 use crate::domain::User;
 use crate::error::ApiError;
 use crate::middleware::session_store_failure;
+use crate::protection::same_origin_only;
 use crate::session::{SessionLayer, SessionPolicy};
 
 /// The session's user, or `401`.
@@ -34,33 +36,50 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs
             .wrap(sessions.middleware())
             .wrap(from_fn(session_store_failure))
     };
-    cfg.service(web::resource("/register").route(with_session(web::post().to(auth::register))))
-        .service(web::resource("/login").route(with_session(web::post().to(auth::login))))
-        .service(web::resource("/logout").route(with_session(web::post().to(auth::logout))))
-        .service(web::resource("/checkemail").route(web::post().to(auth::check_email)))
-        .service(
-            web::resource("/me")
-                .route(with_session(web::get().to(auth::me)))
-                .route(with_session(web::head().to(auth::me))),
-        )
-        .service(
-            web::resource("/addStatus").route(with_session(web::post().to(status::add_status))),
-        )
-        .service(
-            web::resource("/fetchStatus")
-                .route(with_session(web::get().to(status::fetch_status)))
-                .route(with_session(web::head().to(status::fetch_status))),
-        )
-        .service(
-            web::resource("/healthz")
-                .route(web::get().to(health::healthz))
-                .route(web::head().to(health::healthz)),
-        )
-        .service(
-            web::resource("/readyz")
-                .route(web::get().to(health::readyz))
-                .route(web::head().to(health::readyz)),
-        );
+    // State-changing routes refuse other sites first (after routing, so a
+    // wrong path or method still gets its 404 or 405).
+    let changing = |route: Route| route.wrap(from_fn(same_origin_only));
+    cfg.service(
+        web::resource("/register").route(changing(with_session(web::post().to(auth::register)))),
+    )
+    .service(web::resource("/login").route(changing(with_session(web::post().to(auth::login)))))
+    .service(web::resource("/logout").route(changing(with_session(web::post().to(auth::logout)))))
+    .service(web::resource("/checkemail").route(changing(web::post().to(auth::check_email))))
+    .service(
+        web::resource("/me")
+            .route(with_session(web::get().to(auth::me)))
+            .route(with_session(web::head().to(auth::me))),
+    )
+    .service(
+        web::resource("/addStatus")
+            .route(changing(with_session(web::post().to(status::add_status)))),
+    )
+    .service(
+        web::resource("/fetchStatus")
+            .route(with_session(web::get().to(status::fetch_status)))
+            .route(with_session(web::head().to(status::fetch_status))),
+    )
+    .service(
+        web::resource("/sessions")
+            .route(with_session(web::get().to(sessions::list_sessions)))
+            .route(with_session(web::head().to(sessions::list_sessions)))
+            .route(changing(with_session(
+                web::delete().to(sessions::revoke_other_sessions),
+            ))),
+    )
+    .service(web::resource("/sessions/{id}").route(changing(with_session(
+        web::delete().to(sessions::revoke_session),
+    ))))
+    .service(
+        web::resource("/healthz")
+            .route(web::get().to(health::healthz))
+            .route(web::head().to(health::healthz)),
+    )
+    .service(
+        web::resource("/readyz")
+            .route(web::get().to(health::readyz))
+            .route(web::head().to(health::readyz)),
+    );
     if api_docs {
         cfg.service(
             web::resource("/api-docs/openapi.json")

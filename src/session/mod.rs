@@ -3,6 +3,8 @@
 
 mod store;
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_session::config::{PersistentSession, TtlExtensionPolicy};
@@ -12,13 +14,24 @@ use actix_web::cookie::{Key, SameSite};
 
 pub use store::RedisSessionStore;
 
-use crate::domain::User;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::{Timestamp, User};
 
 const USER: &str = "user";
 /// When the login or registration that began the session happened.
 const BEGAN_MS: &str = "began_ms";
 /// When the idle clock was last extended.
 const SEEN_MS: &str = "seen_ms";
+/// Where the session began: client IP and user agent.
+const IP: &str = "ip";
+const USER_AGENT: &str = "user_agent";
+/// The session's public id, added by the store on load, never stored.
+const SESSION_ID: &str = "_id";
+
+/// User agents are kept to this many characters.
+const USER_AGENT_MAX_CHARS: usize = 256;
 
 pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
@@ -90,13 +103,22 @@ impl SessionPolicy {
 
     /// Starts a session for `user` under a new key, whatever session the
     /// request came with (no session fixation).
-    pub fn begin(&self, session: &Session, user: &User) -> Result<(), SessionInsertError> {
+    pub fn begin(
+        &self,
+        session: &Session,
+        user: &User,
+        ip: IpAddr,
+        user_agent: &str,
+    ) -> Result<(), SessionInsertError> {
         let now = now_ms();
+        let user_agent: String = user_agent.chars().take(USER_AGENT_MAX_CHARS).collect();
         session.clear();
         session.renew();
         session.insert(USER, user)?;
         session.insert(BEGAN_MS, now)?;
-        session.insert(SEEN_MS, now)
+        session.insert(SEEN_MS, now)?;
+        session.insert(IP, ip)?;
+        session.insert(USER_AGENT, user_agent)
     }
 
     /// The session's user, or `None` without a live session. Ends a session
@@ -117,6 +139,53 @@ impl SessionPolicy {
             let _ = session.insert(SEEN_MS, now);
         }
         Some(user)
+    }
+}
+
+/// The id of the request's own session, when it has one.
+pub fn current_id(session: &Session) -> Option<String> {
+    session.get(SESSION_ID).ok().flatten()
+}
+
+/// One live session as its owner sees it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SessionInfo {
+    /// Opaque; reveals nothing of the cookie and cannot be used as one.
+    #[schema(min_length = 16)]
+    pub id: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub last_seen_at: Timestamp,
+    /// The client IP at login.
+    pub ip: String,
+    /// The user agent at login, cut to 256 characters.
+    pub user_agent: String,
+    /// Whether this is the session making the request.
+    pub current: bool,
+}
+
+impl SessionInfo {
+    /// Reads a stored session's state; `None` if it is not one of ours.
+    pub fn from_state(
+        id: String,
+        state: &HashMap<String, String>,
+        current: Option<&str>,
+    ) -> Option<Self> {
+        let field = |name: &str| {
+            state
+                .get(name)
+                .and_then(|raw| serde_json::from_str::<serde_json::Value>(raw).ok())
+        };
+        let millis = |name: &str| field(name)?.as_u64().and_then(Timestamp::from_unix_millis);
+        Some(Self {
+            created_at: millis(BEGAN_MS)?,
+            last_seen_at: millis(SEEN_MS)?,
+            ip: field(IP)?.as_str()?.to_owned(),
+            user_agent: field(USER_AGENT)?.as_str()?.to_owned(),
+            current: current == Some(id.as_str()),
+            id,
+        })
     }
 }
 

@@ -1,6 +1,15 @@
-//! actix-session's storage, on Redis, with two guarantees its own Redis store
-//! lacks: a session whose key is gone (logged out, revoked, expired) is never
-//! written back, and no session outlives `SESSION_LIFETIME_SECS`.
+//! actix-session's storage, on Redis, with what its own Redis store lacks:
+//! - a session whose key is gone (logged out, revoked, expired) is never
+//!   written back;
+//! - no session outlives `SESSION_LIFETIME_SECS`;
+//! - each user's live sessions are indexed, so they can be listed and
+//!   revoked.
+//!
+//! The cookie carries `<user id>.<64 random characters>`. Redis never sees
+//! that key: a session is stored under the SHA-256 of it, which is also the
+//! session's public id, so the id reveals nothing of the key and cannot be
+//! used as one. All of a user's keys share the hash tag `{user:<id>}`, so
+//! every script below touches one Redis Cluster slot.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -11,14 +20,66 @@ use anyhow::anyhow;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use redis::aio::ConnectionManager;
-use redis::{AsyncCommands, ExistenceCheck, SetExpiry, SetOptions};
+use redis::{AsyncCommands, Script};
+use sha2::{Digest, Sha256};
 
-use super::{BEGAN_MS, now_ms};
+use super::{BEGAN_MS, SESSION_ID, USER, now_ms};
+use crate::domain::User;
 
 type SessionState = HashMap<String, String>;
 
-/// 64 alphanumeric characters: about 381 bits of entropy.
-const KEY_LENGTH: usize = 64;
+/// The random part of a cookie key: about 381 bits of entropy.
+const SECRET_LENGTH: usize = 64;
+
+/// KEYS: session, index. ARGV: state, ttl ms, id, NX or XX.
+/// Writes the session (NX: a new one; XX: only if it still exists) and its
+/// index entry, scored by expiry; drops index entries that have expired.
+const WRITE: &str = r"
+local written = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], ARGV[4])
+if not written then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local expires = now + tonumber(ARGV[2])
+redis.call('ZADD', KEYS[2], expires, ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end
+return 1
+";
+
+/// KEYS: index. ARGV: session key prefix, the id to keep ('' for none).
+/// Ends every session in the index but the kept one; answers how many.
+const REVOKE_ALL_BUT: &str = r"
+local ended = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if id ~= ARGV[2] then
+    ended = ended + redis.call('DEL', ARGV[1] .. id)
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return ended
+";
+
+/// KEYS: index. ARGV: session key prefix.
+/// The live sessions as [id, state, id, state, ...], pruning the index of
+/// entries that expired or whose session is gone.
+const LIST: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local live = {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local state = redis.call('GET', ARGV[1] .. id)
+  if state then
+    table.insert(live, id)
+    table.insert(live, state)
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return live
+";
 
 #[derive(Clone)]
 pub struct RedisSessionStore {
@@ -27,74 +88,183 @@ pub struct RedisSessionStore {
     lifetime: Duration,
 }
 
+/// Where one session lives in Redis.
+struct Location {
+    id: String,
+    session_key: String,
+    index_key: String,
+}
+
 impl RedisSessionStore {
     pub fn new(redis: ConnectionManager, redis_prefix: &str, lifetime: Duration) -> Self {
         Self {
             redis,
-            key_prefix: format!("{redis_prefix}session:"),
+            key_prefix: redis_prefix.to_owned(),
             lifetime,
         }
     }
 
-    fn redis_key(&self, key: &SessionKey) -> String {
-        format!("{}{}", self.key_prefix, key.as_ref())
+    fn user_tag(&self, user_id: u64) -> String {
+        format!("{}{{user:{user_id}}}", self.key_prefix)
+    }
+
+    fn index_key(&self, user_id: u64) -> String {
+        format!("{}:sessions", self.user_tag(user_id))
+    }
+
+    fn session_prefix(&self, user_id: u64) -> String {
+        format!("{}:session:", self.user_tag(user_id))
+    }
+
+    /// `None` for a key this store never made.
+    fn locate(&self, key: &SessionKey) -> Option<Location> {
+        let (user, secret) = key.as_ref().split_once('.')?;
+        let user_id = user.parse::<u64>().ok()?;
+        if secret.len() != SECRET_LENGTH {
+            return None;
+        }
+        let id = public_id(key.as_ref());
+        Some(Location {
+            session_key: format!("{}{id}", self.session_prefix(user_id)),
+            index_key: self.index_key(user_id),
+            id,
+        })
     }
 
     /// The idle TTL, cut to what is left of the session's lifetime; `None`
     /// when nothing is left.
     fn capped_ttl_ms(&self, state: &SessionState, idle: &CookieDuration) -> Option<u64> {
         let idle_ms = u64::try_from(idle.whole_milliseconds()).unwrap_or(0);
+        let lifetime_ms = u64::try_from(self.lifetime.as_millis()).unwrap_or(u64::MAX);
         let remaining_ms = match state.get(BEGAN_MS).and_then(|v| v.parse::<u64>().ok()) {
-            Some(began) => {
-                let ends = began
-                    .saturating_add(u64::try_from(self.lifetime.as_millis()).unwrap_or(u64::MAX));
-                ends.saturating_sub(now_ms())
-            }
+            Some(began) => began.saturating_add(lifetime_ms).saturating_sub(now_ms()),
             None => idle_ms,
         };
         Some(idle_ms.min(remaining_ms)).filter(|ttl| *ttl > 0)
     }
 
-    async fn set(
+    /// Writes `state` (without the id that `load` adds); `false` when the
+    /// existence check failed.
+    async fn write(
         &self,
-        key: &str,
+        at: &Location,
         state: &SessionState,
         ttl_ms: u64,
-        check: ExistenceCheck,
+        check: &str,
     ) -> anyhow::Result<bool> {
-        let body = serde_json::to_string(state)?;
-        let options = SetOptions::default()
-            .conditional_set(check)
-            .with_expiration(SetExpiry::PX(ttl_ms));
-        let written: Option<String> = self.redis.clone().set_options(key, body, options).await?;
-        Ok(written.is_some())
+        let stored: HashMap<&String, &String> = state
+            .iter()
+            .filter(|(name, _)| name.as_str() != SESSION_ID)
+            .collect();
+        let body = serde_json::to_string(&stored)?;
+        let written: u8 = Script::new(WRITE)
+            .key(&at.session_key)
+            .key(&at.index_key)
+            .arg(body)
+            .arg(ttl_ms)
+            .arg(&at.id)
+            .arg(check)
+            .invoke_async(&mut self.redis.clone())
+            .await?;
+        Ok(written == 1)
     }
 
-    async fn remove(&self, key: &SessionKey) -> anyhow::Result<()> {
-        let _: u64 = self.redis.clone().del(self.redis_key(key)).await?;
+    async fn remove(&self, at: &Location) -> anyhow::Result<()> {
+        let mut redis = self.redis.clone();
+        let _: (u64, u64) = redis::pipe()
+            .del(&at.session_key)
+            .zrem(&at.index_key, &at.id)
+            .query_async(&mut redis)
+            .await?;
         Ok(())
+    }
+
+    /// A user's live sessions: public id and state.
+    pub async fn list(&self, user_id: u64) -> anyhow::Result<Vec<(String, SessionState)>> {
+        let flat: Vec<String> = Script::new(LIST)
+            .key(self.index_key(user_id))
+            .arg(self.session_prefix(user_id))
+            .invoke_async(&mut self.redis.clone())
+            .await?;
+        Ok(flat
+            .chunks_exact(2)
+            .filter_map(|pair| Some((pair[0].clone(), serde_json::from_str(&pair[1]).ok()?)))
+            .collect())
+    }
+
+    /// Ends one of a user's sessions; `false` if it was not theirs or not live.
+    pub async fn revoke(&self, user_id: u64, id: &str) -> anyhow::Result<bool> {
+        let at = Location {
+            id: id.to_owned(),
+            session_key: format!("{}{id}", self.session_prefix(user_id)),
+            index_key: self.index_key(user_id),
+        };
+        let mut redis = self.redis.clone();
+        let (deleted, _): (u64, u64) = redis::pipe()
+            .del(&at.session_key)
+            .zrem(&at.index_key, &at.id)
+            .query_async(&mut redis)
+            .await?;
+        Ok(deleted == 1)
+    }
+
+    /// Ends every session of a user's but `keep`.
+    pub async fn revoke_all_but(&self, user_id: u64, keep: &str) -> anyhow::Result<u64> {
+        Ok(Script::new(REVOKE_ALL_BUT)
+            .key(self.index_key(user_id))
+            .arg(self.session_prefix(user_id))
+            .arg(keep)
+            .invoke_async(&mut self.redis.clone())
+            .await?)
     }
 }
 
-fn new_session_key() -> Result<SessionKey, SaveError> {
-    let key: String = rand::rng()
+/// The SHA-256 of a cookie key, in hex: the session's id and Redis name.
+fn public_id(key: &str) -> String {
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+fn user_id_of(state: &SessionState) -> Option<u64> {
+    let user: User = serde_json::from_str(state.get(USER)?).ok()?;
+    Some(user.id)
+}
+
+fn new_session_key(user_id: u64) -> Result<SessionKey, SaveError> {
+    let secret: String = rand::rng()
         .sample_iter(&Alphanumeric)
-        .take(KEY_LENGTH)
+        .take(SECRET_LENGTH)
         .map(char::from)
         .collect();
-    SessionKey::try_from(key).map_err(|error| SaveError::Other(error.into()))
+    SessionKey::try_from(format!("{user_id}.{secret}"))
+        .map_err(|error| SaveError::Other(error.into()))
 }
 
 impl SessionStore for RedisSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
+        let Some(at) = self.locate(key) else {
+            return Ok(None);
+        };
         let body: Option<String> = self
             .redis
             .clone()
-            .get(self.redis_key(key))
+            .get(&at.session_key)
             .await
             .map_err(|error| LoadError::Other(error.into()))?;
         // State that does not parse is no session at all, never an error page.
-        Ok(body.and_then(|body| serde_json::from_str(&body).ok()))
+        let Some(mut state) =
+            body.and_then(|body| serde_json::from_str::<SessionState>(&body).ok())
+        else {
+            return Ok(None);
+        };
+        // Handlers learn which session is theirs; `write` leaves it out.
+        state.insert(
+            SESSION_ID.to_owned(),
+            serde_json::Value::from(at.id).to_string(),
+        );
+        Ok(Some(state))
     }
 
     async fn save(
@@ -102,12 +272,17 @@ impl SessionStore for RedisSessionStore {
         state: SessionState,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, SaveError> {
-        let key = new_session_key()?;
+        let user_id = user_id_of(&state)
+            .ok_or_else(|| SaveError::Other(anyhow!("a session without a user")))?;
+        let key = new_session_key(user_id)?;
         let Some(ttl_ms) = self.capped_ttl_ms(&state, ttl) else {
             return Ok(key);
         };
+        let at = self
+            .locate(&key)
+            .ok_or_else(|| SaveError::Other(anyhow!("a malformed new key")))?;
         let written = self
-            .set(&self.redis_key(&key), &state, ttl_ms, ExistenceCheck::NX)
+            .write(&at, &state, ttl_ms, "NX")
             .await
             .map_err(SaveError::Other)?;
         if written {
@@ -123,16 +298,16 @@ impl SessionStore for RedisSessionStore {
         state: SessionState,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
+        let Some(at) = self.locate(&key) else {
+            return Ok(key);
+        };
         // Only the idle clock changes a live session here, and the response
         // is already made: a failed write must not turn it into an error.
         // The session then ends a little sooner, nothing worse.
         let outcome = match self.capped_ttl_ms(&state, ttl) {
             // XX: if the key is gone, the session ended; leave it ended.
-            Some(ttl_ms) => self
-                .set(&self.redis_key(&key), &state, ttl_ms, ExistenceCheck::XX)
-                .await
-                .map(drop),
-            None => self.remove(&key).await,
+            Some(ttl_ms) => self.write(&at, &state, ttl_ms, "XX").await.map(drop),
+            None => self.remove(&at).await,
         };
         if let Err(error) = outcome {
             log::warn!("could not extend a session's idle clock: {error:#}");
@@ -141,24 +316,19 @@ impl SessionStore for RedisSessionStore {
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &CookieDuration) -> anyhow::Result<()> {
-        let Some(state) = self.load(key).await? else {
+        let (Some(state), Some(at)) = (self.load(key).await?, self.locate(key)) else {
             return Ok(());
         };
         match self.capped_ttl_ms(&state, ttl) {
-            Some(ttl_ms) => {
-                let ttl_ms = i64::try_from(ttl_ms)?;
-                let _: bool = self
-                    .redis
-                    .clone()
-                    .pexpire(self.redis_key(key), ttl_ms)
-                    .await?;
-                Ok(())
-            }
-            None => self.remove(key).await,
+            Some(ttl_ms) => self.write(&at, &state, ttl_ms, "XX").await.map(drop),
+            None => self.remove(&at).await,
         }
     }
 
     async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
-        self.remove(key).await
+        match self.locate(key) {
+            Some(at) => self.remove(&at).await,
+            None => Ok(()),
+        }
     }
 }

@@ -258,6 +258,13 @@ impl TestApp {
             .expect("connect to Redis")
     }
 
+    /// The Redis keys of this app's sessions (not the index, not limits).
+    pub async fn session_keys(&self) -> Vec<String> {
+        let mut keys = self.redis_keys().await;
+        keys.retain(|key| key.contains(":session:"));
+        keys
+    }
+
     /// Every Redis key this app wrote.
     pub async fn redis_keys(&self) -> Vec<String> {
         let mut redis = self.redis().await;

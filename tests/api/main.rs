@@ -1,6 +1,7 @@
 //! Integration tests through real HTTP against real MariaDB and Redis.
 
 mod accounts;
+mod active_sessions;
 mod conventions;
 mod docs;
 mod health;
@@ -8,6 +9,7 @@ mod helpers;
 mod migrations;
 mod outages;
 mod process;
+mod protection;
 mod sessions;
 mod spa;
 mod statuses;

@@ -70,15 +70,18 @@ async fn the_cookie_carries_a_random_key_and_the_state_lives_in_redis() {
         !first.contains("example.com"),
         "no user data in the cookie: {first}"
     );
-    let keys = app.redis_keys().await;
+    let keys = app.session_keys().await;
     assert_eq!(keys.len(), 2, "two sessions under the prefix: {keys:?}");
     let mut redis = app.redis().await;
     let state: String = redis.get(&keys[0]).await.unwrap();
     assert!(state.contains(&email), "the state holds the user");
-    // The stored key is 64 random characters; the cookie signs it.
-    let key = keys[0].rsplit(':').next().unwrap();
-    assert_eq!(key.len(), 64);
-    assert!(key.chars().all(|c| c.is_ascii_alphanumeric()));
+    // Redis names a session by the SHA-256 of its key, never the key itself.
+    for key in &keys {
+        let name = key.rsplit(':').next().unwrap();
+        assert_eq!(name.len(), 64);
+        assert!(name.chars().all(|c| c.is_ascii_hexdigit()));
+        assert!(!first.contains(name) && !second.contains(name));
+    }
 }
 
 #[tokio::test]
@@ -124,7 +127,7 @@ async fn a_copied_cookie_is_dead_after_logout() {
     assert!(expired.contains("Max-Age=0"), "{expired}");
     problem(me_with_cookie(&app, &pair).await, 401, "unauthenticated").await;
     assert!(
-        app.redis_keys().await.is_empty(),
+        app.session_keys().await.is_empty(),
         "the state is gone from Redis"
     );
 }
@@ -173,7 +176,7 @@ async fn tampered_and_unknown_cookies_are_simply_unauthenticated() {
 async fn a_read_does_not_write_the_session() {
     let app = spawn_app().await;
     app.register(&crate::helpers::unique_email()).await;
-    let key = app.redis_keys().await.pop().unwrap();
+    let key = app.session_keys().await.pop().unwrap();
     let mut redis = app.redis().await;
     let before: String = redis.get(&key).await.unwrap();
     for _ in 0..3 {
@@ -219,7 +222,7 @@ async fn the_idle_clock_is_extended_when_due_with_a_fresh_cookie() {
 async fn the_absolute_lifetime_ends_even_a_busy_session() {
     let app = spawn_app_with(&[("SESSION_IDLE_SECS", "60"), ("SESSION_LIFETIME_SECS", "2")]).await;
     app.register(&crate::helpers::unique_email()).await;
-    let key = app.redis_keys().await.pop().unwrap();
+    let key = app.session_keys().await.pop().unwrap();
     let ttl_ms: i64 = app.redis().await.pttl(&key).await.unwrap();
     assert!(
         (1..=2000).contains(&ttl_ms),
@@ -234,7 +237,11 @@ async fn the_absolute_lifetime_ends_even_a_busy_session() {
 }
 
 fn state(began_ms: u64) -> HashMap<String, String> {
-    HashMap::from([("began_ms".to_owned(), began_ms.to_string())])
+    let user = r#"{"id":7,"email":"a@example.com","name":"A","created_at":"2026-01-01T00:00:00Z"}"#;
+    HashMap::from([
+        ("began_ms".to_owned(), began_ms.to_string()),
+        ("user".to_owned(), user.to_owned()),
+    ])
 }
 
 fn now_ms() -> u64 {
@@ -265,7 +272,7 @@ async fn the_store_never_brings_an_ended_session_back() {
     store.update(ended, state(now_ms()), &ttl).await.unwrap();
     let again = SessionKey::try_from(key_text).unwrap();
     assert!(store.load(&again).await.unwrap().is_none());
-    assert!(app.redis_keys().await.is_empty());
+    assert!(app.session_keys().await.is_empty());
 }
 
 #[tokio::test]
@@ -275,7 +282,7 @@ async fn the_store_caps_ttls_at_the_remaining_lifetime() {
     let ttl = CookieDuration::seconds(1800);
     let began_8s_ago = now_ms() - 8000;
     let key = store.save(state(began_8s_ago), &ttl).await.unwrap();
-    let redis_key = format!("{}session:{}", app.redis_prefix, key.as_ref());
+    let redis_key = app.session_keys().await.pop().unwrap();
     let ttl_ms: i64 = app.redis().await.pttl(&redis_key).await.unwrap();
     assert!((1..=2000).contains(&ttl_ms), "about 2 s left: {ttl_ms}");
 

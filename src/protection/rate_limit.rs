@@ -1,0 +1,233 @@
+//! Rate limits kept in Redis, so every instance shares them. Each check is
+//! one Lua script, atomic on the server, so a concurrent burst cannot slip
+//! past a limit; windows roll (sorted sets of event times, by Redis's clock).
+
+use std::net::IpAddr;
+
+use hmac::{Hmac, Mac};
+use rand::Rng;
+use redis::Script;
+use sha2::Sha256;
+
+use crate::config::{Limit, LimitSettings};
+use crate::domain::Email;
+use crate::redis_pool::RedisPool;
+
+/// Counts an event unless the window is full; answers how many
+/// milliseconds until it would be served (0: served and counted). With an
+/// empty member it only checks.
+const HIT: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return math.max(1, tonumber(oldest[2]) + window - now)
+end
+if ARGV[3] ~= '' then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+end
+return 0
+";
+
+/// Records a failed login for an account and IP; at the limit, locks the
+/// pair out for the base time doubled per earlier lockout within 24 h.
+const LOGIN_FAILED: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  local lockouts = redis.call('INCR', KEYS[3])
+  redis.call('PEXPIRE', KEYS[3], 86400000)
+  local lockout = math.min(tonumber(ARGV[4]) * 2 ^ (lockouts - 1), tonumber(ARGV[5]))
+  redis.call('SET', KEYS[2], lockouts, 'PX', math.floor(lockout))
+  redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+/// The longest lockout, however many came before.
+const MAX_LOCKOUT_MS: u64 = 3_600_000;
+
+#[derive(Debug)]
+pub enum LimitError {
+    /// Over a limit: a request would be served after this many seconds.
+    Limited { retry_after_secs: u64 },
+    /// Redis could not be asked; limits fail closed.
+    Unavailable(anyhow::Error),
+}
+
+impl From<anyhow::Error> for LimitError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::Unavailable(error)
+    }
+}
+
+#[derive(Clone)]
+pub struct RateLimiter {
+    redis: RedisPool,
+    key_prefix: String,
+    limits: LimitSettings,
+    /// Keys name accounts by a keyed hash of the email, not the email.
+    email_key: Vec<u8>,
+}
+
+impl RateLimiter {
+    pub fn new(redis: RedisPool, redis_prefix: &str, limits: LimitSettings, secret: &[u8]) -> Self {
+        Self {
+            redis,
+            key_prefix: format!("{redis_prefix}limit:"),
+            limits,
+            email_key: secret.to_vec(),
+        }
+    }
+
+    pub async fn register(&self, ip: IpAddr) -> Result<(), LimitError> {
+        self.hit(self.limits.register_ip, &format!("{{register:{ip}}}"), true)
+            .await
+    }
+
+    pub async fn check_email(&self, ip: IpAddr) -> Result<(), LimitError> {
+        self.hit(
+            self.limits.checkemail_ip,
+            &format!("{{checkemail:{ip}}}"),
+            true,
+        )
+        .await
+    }
+
+    /// Before a password is checked: the account-and-IP lockout, then the
+    /// IP's failures across all accounts.
+    pub async fn before_login(&self, email: &Email, ip: IpAddr) -> Result<(), LimitError> {
+        if self.limits.login_failure.is_some() {
+            let lockout = format!("{}{}:lockout", self.key_prefix, self.pair_tag(email, ip));
+            let remaining_ms: i64 = self
+                .redis
+                .run(|mut conn| async move {
+                    redis::cmd("PTTL").arg(lockout).query_async(&mut conn).await
+                })
+                .await?;
+            if remaining_ms > 0 {
+                return Err(limited(remaining_ms.unsigned_abs()));
+            }
+        }
+        self.hit(self.limits.login_ip, &format!("{{login-ip:{ip}}}"), false)
+            .await
+    }
+
+    pub async fn login_failed(&self, email: &Email, ip: IpAddr) -> Result<(), LimitError> {
+        if let Some(limit) = self.limits.login_ip {
+            let key = format!("{}{{login-ip:{ip}}}", self.key_prefix);
+            self.eval::<u64>(
+                HIT,
+                vec![key],
+                vec![
+                    limit.window.as_millis().to_string(),
+                    u32::MAX.to_string(),
+                    member(),
+                ],
+            )
+            .await?;
+        }
+        if let Some(limit) = self.limits.login_failure {
+            let tag = format!("{}{}", self.key_prefix, self.pair_tag(email, ip));
+            let keys = vec![
+                format!("{tag}:failures"),
+                format!("{tag}:lockout"),
+                format!("{tag}:lockouts"),
+            ];
+            let args = vec![
+                limit.window.as_millis().to_string(),
+                limit.count.to_string(),
+                member(),
+                self.limits.login_lockout.as_millis().to_string(),
+                MAX_LOCKOUT_MS.to_string(),
+            ];
+            self.eval::<u64>(LOGIN_FAILED, keys, args).await?;
+        }
+        Ok(())
+    }
+
+    /// A successful login clears the pair's failures.
+    pub async fn login_succeeded(&self, email: &Email, ip: IpAddr) -> Result<(), LimitError> {
+        if self.limits.login_failure.is_none() {
+            return Ok(());
+        }
+        let failures = format!("{}{}:failures", self.key_prefix, self.pair_tag(email, ip));
+        self.redis
+            .run(|mut conn| async move {
+                redis::cmd("DEL")
+                    .arg(failures)
+                    .query_async::<u64>(&mut conn)
+                    .await
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn hit(&self, limit: Option<Limit>, tag: &str, record: bool) -> Result<(), LimitError> {
+        let Some(limit) = limit else {
+            return Ok(());
+        };
+        let key = format!("{}{tag}", self.key_prefix);
+        let args = vec![
+            limit.window.as_millis().to_string(),
+            limit.count.to_string(),
+            if record { member() } else { String::new() },
+        ];
+        match self.eval::<u64>(HIT, vec![key], args).await? {
+            0 => Ok(()),
+            wait_ms => Err(limited(wait_ms)),
+        }
+    }
+
+    async fn eval<T: redis::FromRedisValue + Send + 'static>(
+        &self,
+        source: &'static str,
+        keys: Vec<String>,
+        args: Vec<String>,
+    ) -> anyhow::Result<T> {
+        self.redis
+            .run(|mut conn| async move {
+                let script = Script::new(source);
+                let mut invocation = script.prepare_invoke();
+                for key in &keys {
+                    invocation.key(key);
+                }
+                for arg in &args {
+                    invocation.arg(arg);
+                }
+                invocation.invoke_async(&mut conn).await
+            })
+            .await
+    }
+
+    /// One Redis Cluster slot per account and IP: the hash tag.
+    fn pair_tag(&self, email: &Email, ip: IpAddr) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.email_key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        mac.update(email.as_str().as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let account: String = digest[..16]
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        format!("{{login:{account}:{ip}}}")
+    }
+}
+
+fn limited(wait_ms: u64) -> LimitError {
+    LimitError::Limited {
+        retry_after_secs: wait_ms.div_ceil(1000).max(1),
+    }
+}
+
+/// Events in one window need distinct members even in the same millisecond.
+fn member() -> String {
+    format!("{:016x}", rand::rng().random::<u64>())
+}

@@ -1,0 +1,210 @@
+//! GET /sessions, DELETE /sessions/{id}, DELETE /sessions.
+
+use std::time::Duration;
+
+use actix_web::cookie::{Cookie, CookieJar, Key};
+use redis::AsyncCommands;
+use serde_json::Value;
+
+use crate::helpers::{
+    Browser, PASSWORD, TestApp, client, problem, session_pair, spawn_app, spawn_app_with,
+};
+
+fn browser_named(app: &TestApp, user_agent: &str) -> Browser {
+    Browser {
+        address: app.address.clone(),
+        client: reqwest::Client::builder()
+            .cookie_store(true)
+            .user_agent(user_agent)
+            .build()
+            .unwrap(),
+    }
+}
+
+async fn list(browser: &Browser) -> Vec<Value> {
+    let response = browser.get("/sessions").await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["items"].as_array().unwrap().clone()
+}
+
+async fn delete(browser: &Browser, path: &str) -> reqwest::Response {
+    browser
+        .client
+        .delete(browser.url(path))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_list_shows_each_live_session_newest_first() {
+    let app = spawn_app().await;
+    let laptop = browser_named(&app, "Laptop/1.0");
+    let email = laptop.signed_up().await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let phone = browser_named(&app, &format!("Phone/{}", "x".repeat(300)));
+    assert_eq!(phone.login(&email, PASSWORD).await.status(), 200);
+
+    let items = list(&laptop).await;
+    assert_eq!(items.len(), 2);
+    let (newest, oldest) = (&items[0], &items[1]);
+    assert_eq!(
+        newest["user_agent"].as_str().unwrap().chars().count(),
+        256,
+        "cut to 256"
+    );
+    assert!(newest["user_agent"].as_str().unwrap().starts_with("Phone/"));
+    assert_eq!(oldest["user_agent"], "Laptop/1.0");
+    assert_eq!(
+        (newest["current"].as_bool(), oldest["current"].as_bool()),
+        (Some(false), Some(true))
+    );
+    for item in &items {
+        assert!(item["id"].as_str().unwrap().len() >= 16);
+        assert_eq!(item["ip"], "127.0.0.1");
+        assert!(item["created_at"].as_str().unwrap().ends_with('Z'));
+        assert!(item["last_seen_at"].as_str().unwrap().ends_with('Z'));
+    }
+    assert!(newest["created_at"].as_str() > oldest["created_at"].as_str());
+    problem(
+        client().get(app.url("/sessions")).send().await.unwrap(),
+        401,
+        "unauthenticated",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_session_id_is_not_a_key_even_when_signed() {
+    let app = spawn_app().await;
+    let cookie = session_pair(
+        app.register(&crate::helpers::unique_email())
+            .await
+            .headers(),
+    )
+    .unwrap();
+    let id = list(&app).await[0]["id"].as_str().unwrap().to_owned();
+    assert!(!cookie.contains(&id));
+    let mut jar = CookieJar::new();
+    jar.signed_mut(&Key::from(&app.settings.session_secret))
+        .add(Cookie::new("sid", id));
+    let forged = jar.get("sid").unwrap().encoded().to_string();
+    let response = client()
+        .get(app.url("/me"))
+        .header("cookie", forged)
+        .send()
+        .await
+        .unwrap();
+    problem(response, 401, "unauthenticated").await;
+}
+
+#[tokio::test]
+async fn a_revoked_session_is_dead_on_its_next_request() {
+    let app = spawn_app().await;
+    let email = app.signed_up().await;
+    let other = app.new_browser();
+    other.login(&email, PASSWORD).await;
+    let other_id = list(&app)
+        .await
+        .iter()
+        .find(|item| item["current"] == false)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        delete(&app, &format!("/sessions/{other_id}"))
+            .await
+            .status(),
+        204
+    );
+    problem(other.get("/me").await, 401, "unauthenticated").await;
+    assert_eq!(app.get("/me").await.status(), 200);
+    problem(
+        delete(&app, &format!("/sessions/{other_id}")).await,
+        404,
+        "not-found",
+    )
+    .await;
+    problem(
+        delete(&app, "/sessions/not-a-session").await,
+        404,
+        "not-found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn nobody_can_revoke_anothers_session() {
+    let app = spawn_app().await;
+    app.signed_up().await;
+    let stranger = app.new_browser();
+    stranger.signed_up().await;
+    let victim_id = list(&app).await[0]["id"].as_str().unwrap().to_owned();
+    problem(
+        delete(&stranger, &format!("/sessions/{victim_id}")).await,
+        404,
+        "not-found",
+    )
+    .await;
+    assert_eq!(app.get("/me").await.status(), 200);
+}
+
+#[tokio::test]
+async fn revoking_the_current_session_is_a_logout() {
+    let app = spawn_app().await;
+    app.signed_up().await;
+    let id = list(&app).await[0]["id"].as_str().unwrap().to_owned();
+    let response = delete(&app, &format!("/sessions/{id}")).await;
+    assert_eq!(response.status(), 204);
+    let expired =
+        crate::helpers::session_cookie(response.headers()).expect("the cookie is expired");
+    assert!(expired.contains("Max-Age=0"));
+    problem(app.get("/me").await, 401, "unauthenticated").await;
+}
+
+#[tokio::test]
+async fn logging_out_every_other_device() {
+    let app = spawn_app().await;
+    let email = app.signed_up().await;
+    let others = [app.new_browser(), app.new_browser()];
+    for other in &others {
+        other.login(&email, PASSWORD).await;
+    }
+    assert_eq!(list(&app).await.len(), 3);
+    assert_eq!(delete(&app, "/sessions").await.status(), 204);
+    for other in &others {
+        problem(other.get("/me").await, 401, "unauthenticated").await;
+    }
+    let left = list(&app).await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["current"], true);
+}
+
+#[tokio::test]
+async fn expired_sessions_drop_out_and_leave_no_index_entry() {
+    let app = spawn_app_with(&[("SESSION_IDLE_SECS", "2")]).await;
+    let email = app.signed_up().await;
+    let idle = app.new_browser();
+    idle.login(&email, PASSWORD).await;
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert_eq!(app.get("/me").await.status(), 200);
+    }
+    let items = list(&app).await;
+    assert_eq!(items.len(), 1, "the idle session expired: {items:?}");
+    let index = app
+        .redis_keys()
+        .await
+        .into_iter()
+        .find(|key| key.ends_with(":sessions"))
+        .expect("the index");
+    let entries: u64 = app.redis().await.zcard(&index).await.unwrap();
+    assert_eq!(entries, 1, "no dead entries in the index");
+    let ttl_ms: i64 = app.redis().await.pttl(&index).await.unwrap();
+    assert!(
+        ttl_ms > 0,
+        "the index expires by itself when its sessions do"
+    );
+}
