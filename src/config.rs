@@ -37,6 +37,10 @@ pub struct Settings {
     /// state-changing requests.
     pub allowed_origins: Vec<String>,
     pub trusted_proxies: Vec<IpNet>,
+    /// PEM certificate chain and key; with both, the server speaks HTTPS.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub database_ca_file: Option<PathBuf>,
+    pub redis_ca_file: Option<PathBuf>,
 }
 
 /// `N/SECONDS`: at most N events in any rolling window of that length.
@@ -123,7 +127,18 @@ impl Settings {
             },
             allowed_origins: vars.allowed_origins(),
             trusted_proxies: vars.trusted_proxies(),
+            tls: vars.tls_files(),
+            database_ca_file: vars.readable_file("DATABASE_CA_FILE"),
+            redis_ca_file: vars.readable_file("REDIS_CA_FILE"),
         };
+        if settings.database_ca_file.is_some()
+            && !settings.database_url.contains("require_ssl=true")
+        {
+            vars.fail("DATABASE_CA_FILE", "needs require_ssl=true in DATABASE_URL");
+        }
+        if settings.redis_ca_file.is_some() && !settings.redis_url.starts_with("rediss://") {
+            vars.fail("REDIS_CA_FILE", "needs a rediss:// REDIS_URL");
+        }
         if vars.errors.is_empty() {
             Ok(settings)
         } else {
@@ -331,6 +346,31 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
             }
         }
         proxies
+    }
+
+    fn readable_file(&mut self, name: &str) -> Option<PathBuf> {
+        let path = PathBuf::from(self.get(name)?);
+        if let Err(error) = std::fs::metadata(&path) {
+            self.fail(
+                name,
+                format_args!("cannot be read ({}: {error})", path.display()),
+            );
+        }
+        Some(path)
+    }
+
+    fn tls_files(&mut self) -> Option<(PathBuf, PathBuf)> {
+        match (
+            self.readable_file("TLS_CERT"),
+            self.readable_file("TLS_KEY"),
+        ) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => {
+                self.fail("TLS_CERT", "and TLS_KEY must be set together");
+                None
+            }
+        }
     }
 
     fn bcrypt_cost(&mut self) -> u32 {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use std::future::Future;
 
-use deadpool_redis::{Config, Connection, Pool, PoolConfig, Runtime, Timeouts};
+use deadpool_redis::{Connection, Manager, Pool, Runtime};
 
 /// A Redis pool for work that needs a connection of its own, and the bound
 /// on every wait for it.
@@ -45,22 +45,18 @@ impl RedisPool {
             })?
     }
 
-    /// Builds the pool without connecting; every wait (for a free
-    /// connection, a new one, or a health check of an old one) is bounded.
-    pub fn new(url: &str, max_size: usize, timeout: Duration) -> anyhow::Result<Self> {
-        let mut config = Config::from_url(url);
-        config.pool = Some(PoolConfig {
-            max_size,
-            timeouts: Timeouts {
-                wait: Some(timeout),
-                create: Some(timeout),
-                recycle: Some(timeout),
-            },
-            ..PoolConfig::default()
-        });
-        Ok(Self {
-            pool: config.create_pool(Some(Runtime::Tokio1))?,
-            timeout,
-        })
+    /// Builds the pool without connecting, on `client`'s address and TLS
+    /// settings; every wait (for a free connection, a new one, or a health
+    /// check of an old one) is bounded.
+    pub fn new(client: &redis::Client, max_size: usize, timeout: Duration) -> anyhow::Result<Self> {
+        let manager = Manager::new(client.get_connection_info().clone())?;
+        let pool = Pool::builder(manager)
+            .max_size(max_size)
+            .wait_timeout(Some(timeout))
+            .create_timeout(Some(timeout))
+            .recycle_timeout(Some(timeout))
+            .runtime(Runtime::Tokio1)
+            .build()?;
+        Ok(Self { pool, timeout })
     }
 }

@@ -10,7 +10,6 @@ use actix_web::http::header::{self, HeaderName};
 use actix_web::middleware::{Condition, DefaultHeaders, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use mysql_async::Opts;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::config::Settings;
@@ -21,6 +20,7 @@ use crate::protection::{AllowedOrigins, RateLimiter, TrustedProxies};
 use crate::redis_pool::RedisPool;
 use crate::routes::{self, BodyLimit, Readiness};
 use crate::session::{CookieSettings, RedisSessionStore, SessionLayer, SessionPolicy};
+use crate::tls;
 
 /// The OpenAPI document, pretty-printed, built without MySQL or Redis.
 pub fn openapi_document() -> String {
@@ -38,16 +38,24 @@ impl Application {
     /// Applies migrations and connects to MySQL and Redis, failing fast with
     /// the setting to look at; then binds `LISTEN_ADDR` (port 0 picks one).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        tls::install_crypto_provider();
         let timeout = settings.dependency_timeout;
-        let db_opts = Opts::from_url(&settings.database_url).context("DATABASE_URL")?;
-        migrations::run(&db_opts, timeout)
+        let db_opts =
+            tls::mysql_opts(&settings.database_url, settings.database_ca_file.as_deref())?;
+        migrations::run(&db_opts, timeout).await.context(
+            "cannot connect to MySQL or migrate its schema (check DATABASE_URL and DATABASE_CA_FILE)",
+        )?;
+        let redis_client =
+            tls::redis_client(&settings.redis_url, settings.redis_ca_file.as_deref())?;
+        let redis = connect_redis(redis_client.clone(), timeout)
             .await
-            .context("cannot connect to MySQL or migrate its schema (check DATABASE_URL)")?;
-        let redis = connect_redis(&settings.redis_url, timeout)
-            .await
-            .context("cannot connect to Redis (check REDIS_URL)")?;
-        let redis_pool = RedisPool::new(&settings.redis_url, settings.redis_pool_max, timeout)
-            .context("REDIS_URL")?;
+            .context("cannot connect to Redis (check REDIS_URL and REDIS_CA_FILE)")?;
+        let redis_pool =
+            RedisPool::new(&redis_client, settings.redis_pool_max, timeout).context("REDIS_URL")?;
+        let https = match &settings.tls {
+            Some((cert, key)) => Some(tls::server_config(cert, key)?),
+            None => None,
+        };
         let hasher = PasswordHasher::new(settings.bcrypt_cost, settings.hash_concurrency)
             .context("BCRYPT_COST")?;
         let cookie = CookieSettings {
@@ -112,8 +120,11 @@ impl Application {
                 .wrap(from_fn(request_context))
         })
         .workers(workers)
-        .disable_signals()
-        .listen(listener)?
+        .disable_signals();
+        let server = match https {
+            Some(config) => server.listen_rustls_0_23(listener, config)?,
+            None => server.listen(listener)?,
+        }
         .run();
 
         Ok(Self {
@@ -203,8 +214,10 @@ async fn shutdown_signal() -> std::io::Result<()> {
 
 /// The sessions' connection: one multiplexed connection that reconnects by
 /// itself, every command bounded by the dependency timeout.
-async fn connect_redis(url: &str, timeout: Duration) -> anyhow::Result<ConnectionManager> {
-    let client = redis::Client::open(url)?;
+async fn connect_redis(
+    client: redis::Client,
+    timeout: Duration,
+) -> anyhow::Result<ConnectionManager> {
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(timeout)
         .set_response_timeout(timeout)

@@ -13,3 +13,4 @@ mod protection;
 mod sessions;
 mod spa;
 mod statuses;
+mod tls;
