@@ -30,7 +30,9 @@ pub enum ApiError {
     ForbiddenOrigin,
     NotFound,
     MethodNotAllowed,
-    /// A dependency is unreachable or too slow, or the hashing queue is full.
+    /// The hashing queue is full: load, not a fault, so it is not logged.
+    Overloaded,
+    /// A dependency is unreachable or too slow.
     Unavailable {
         reason: String,
         retry_after_secs: u32,
@@ -106,7 +108,7 @@ impl ApiError {
             Self::ForbiddenOrigin => ("forbidden-origin", "Cross-site request refused"),
             Self::NotFound => ("not-found", "Not found"),
             Self::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
-            Self::Unavailable { .. } => ("unavailable", "Service unavailable"),
+            Self::Unavailable { .. } | Self::Overloaded => ("unavailable", "Service unavailable"),
             Self::Internal(_) => ("internal", "Internal server error"),
         }
     }
@@ -136,6 +138,9 @@ impl ApiError {
             }
             Self::Unavailable { .. } => {
                 "The service cannot answer right now; try again shortly.".to_owned()
+            }
+            Self::Overloaded => {
+                "Too many passwords are being checked; try again shortly.".to_owned()
             }
             Self::Internal(_) => "Something went wrong on our side.".to_owned(),
         }
@@ -179,7 +184,7 @@ impl ResponseError for ApiError {
             Self::ForbiddenOrigin => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable { .. } | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -197,6 +202,7 @@ impl ResponseError for ApiError {
                 retry_after_secs, ..
             } => Some(u64::from(*retry_after_secs)),
             Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            Self::Overloaded => Some(1),
             _ => None,
         };
         if let Some(seconds) = retry_after {
@@ -220,9 +226,7 @@ impl From<crate::db::DbError> for ApiError {
 impl From<crate::hashing::HashError> for ApiError {
     fn from(error: crate::hashing::HashError) -> Self {
         match error {
-            crate::hashing::HashError::Busy => {
-                Self::unavailable("the password-hashing queue is full")
-            }
+            crate::hashing::HashError::Busy => Self::Overloaded,
             crate::hashing::HashError::Failed(source) => Self::Internal(source),
         }
     }

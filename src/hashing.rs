@@ -6,12 +6,18 @@ use std::sync::Arc;
 
 use rand::Rng;
 use rand::distr::Alphanumeric;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::domain::Password;
 
 /// How many requests may wait for a hashing slot, per slot.
 const QUEUE_PER_SLOT: usize = 4;
+
+/// A place in the hashing queue, taken before any other work for a request
+/// that will hash, so a flood is turned away before it costs anything.
+pub struct Admission {
+    _place: OwnedSemaphorePermit,
+}
 
 #[derive(Debug)]
 pub enum HashError {
@@ -45,13 +51,21 @@ impl PasswordHasher {
         })
     }
 
+    /// A place in the queue, or `Busy` when it is full.
+    pub fn admit(&self) -> Result<Admission, HashError> {
+        let place = Arc::clone(&self.admitted)
+            .try_acquire_owned()
+            .map_err(|_| HashError::Busy)?;
+        Ok(Admission { _place: place })
+    }
+
     /// Hashes a password that passed the rules of [`Password`].
     ///
     /// bcrypt's `non_truncating_*` functions count the NUL terminator that
     /// bcrypt appends, so they refuse the 72-byte passwords the contract
     /// allows. The 72-byte bound is enforced here instead, and the plain
     /// functions then drop nothing but that terminator.
-    pub async fn hash(&self, password: &str) -> Result<String, HashError> {
+    pub async fn hash(&self, _: &Admission, password: &str) -> Result<String, HashError> {
         if password.len() > Password::MAX_BYTES {
             return Err(HashError::Failed(anyhow::anyhow!("password over 72 bytes")));
         }
@@ -62,7 +76,12 @@ impl PasswordHasher {
     /// Checks `candidate` against `stored`, or against a dummy hash of the
     /// same cost when there is no stored hash. A candidate over 72 bytes
     /// matches nothing (bcrypt would ignore its tail), after the same work.
-    pub async fn verify(&self, candidate: &str, stored: Option<&str>) -> Result<bool, HashError> {
+    pub async fn verify(
+        &self,
+        _: &Admission,
+        candidate: &str,
+        stored: Option<&str>,
+    ) -> Result<bool, HashError> {
         let whole = candidate.len() <= Password::MAX_BYTES;
         let known = stored.is_some();
         let hash = stored.unwrap_or(&self.dummy_hash).to_owned();
@@ -82,7 +101,6 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> bcrypt::BcryptResult<T> + Send + 'static,
     ) -> Result<T, HashError> {
-        let _admitted = self.admitted.try_acquire().map_err(|_| HashError::Busy)?;
         let _running = self
             .running
             .acquire()
@@ -102,25 +120,54 @@ mod tests {
     #[tokio::test]
     async fn verifies_what_it_hashed() {
         let hasher = PasswordHasher::new(4, 1).unwrap();
-        let hash = hasher.hash("correct horse").await.unwrap();
-        assert!(hasher.verify("correct horse", Some(&hash)).await.unwrap());
-        assert!(!hasher.verify("correct horsE", Some(&hash)).await.unwrap());
+        let place = hasher.admit().unwrap();
+        let hash = hasher.hash(&place, "correct horse").await.unwrap();
+        assert!(
+            hasher
+                .verify(&place, "correct horse", Some(&hash))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify(&place, "correct horsE", Some(&hash))
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]
     async fn unknown_accounts_never_match() {
         let hasher = PasswordHasher::new(4, 1).unwrap();
-        assert!(!hasher.verify("anything at all", None).await.unwrap());
+        let place = hasher.admit().unwrap();
+        assert!(
+            !hasher
+                .verify(&place, "anything at all", None)
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]
     async fn overlong_candidates_never_match() {
         let hasher = PasswordHasher::new(4, 1).unwrap();
+        let place = hasher.admit().unwrap();
         let exact = "p".repeat(72);
-        let hash = hasher.hash(&exact).await.unwrap();
-        assert!(hasher.verify(&exact, Some(&hash)).await.unwrap());
+        let hash = hasher.hash(&place, &exact).await.unwrap();
+        assert!(hasher.verify(&place, &exact, Some(&hash)).await.unwrap());
         let longer = format!("{exact}-and-more");
-        assert!(!hasher.verify(&longer, Some(&hash)).await.unwrap());
+        assert!(!hasher.verify(&place, &longer, Some(&hash)).await.unwrap());
+    }
+
+    #[test]
+    fn the_queue_turns_away_what_it_cannot_hold() {
+        let hasher = PasswordHasher::new(4, 1).unwrap();
+        let held: Vec<Admission> = (0..1 + QUEUE_PER_SLOT)
+            .map(|_| hasher.admit().unwrap())
+            .collect();
+        assert!(matches!(hasher.admit(), Err(HashError::Busy)));
+        drop(held);
+        assert!(hasher.admit().is_ok());
     }
 
     #[test]

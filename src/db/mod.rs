@@ -23,6 +23,9 @@ const TRANSIENT_SERVER_ERRORS: &[u16] = &[
     2013, // lost connection during query
 ];
 
+/// How long an idle pooled connection is kept before it is closed.
+const IDLE_CONNECTION_TTL: Duration = Duration::from_secs(60);
+
 #[derive(Debug)]
 pub enum DbError {
     /// MySQL is unreachable, too slow or overloaded: worth retrying later.
@@ -81,8 +84,11 @@ impl Database {
         // Resetting a connection on its way back to the pool would also empty
         // its prepared-statement cache, costing a prepare per query. No query
         // here leaves session state behind, so there is nothing to reset.
+        // Without an inactive TTL, mysql_async keeps only `min` idle
+        // connections (here none) and closes every other one handed back.
         let pool_opts = PoolOpts::default()
             .with_constraints(constraints)
+            .with_inactive_connection_ttl(IDLE_CONNECTION_TTL)
             .with_reset_connection(false);
         let opts = OptsBuilder::from_opts(opts.clone()).pool_opts(pool_opts);
         Self {

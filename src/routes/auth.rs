@@ -19,7 +19,7 @@ use super::schema;
 use crate::db::{Database, DbError, users};
 use crate::domain::{Email, Password, User, UserName};
 use crate::error::{ApiError, Problem};
-use crate::hashing::PasswordHasher;
+use crate::hashing::{Admission, PasswordHasher};
 use crate::protection::{Client, RateLimiter};
 use crate::session::{CookieSettings, SESSION_COOKIE, SessionPolicy};
 
@@ -160,7 +160,8 @@ pub async fn register(
 ) -> Result<HttpResponse, ApiError> {
     let input = Registration::from_json(body)?;
     limiter.register(caller.ip).await?;
-    let password_hash = hasher.hash(input.password.expose()).await?;
+    let place = hasher.admit()?;
+    let password_hash = hasher.hash(&place, input.password.expose()).await?;
     let user = users::insert(&db, &input.email, &input.name, &password_hash)
         .await
         .map_err(|error| match error {
@@ -196,16 +197,17 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let input = Credentials::from_json(body)?;
     limiter.before_login(&input.email, caller.ip).await?;
+    let place = hasher.admit()?;
     let found = users::find_credentials(&db, &input.email).await?;
     let stored_hash = found.as_ref().map(|found| found.password_hash.as_str());
-    let matched = hasher.verify(&input.password, stored_hash).await?;
+    let matched = hasher.verify(&place, &input.password, stored_hash).await?;
     let Some(found) = found.filter(|_| matched) else {
         limiter.login_failed(&input.email, caller.ip).await?;
         return Err(ApiError::InvalidCredentials);
     };
     limiter.login_succeeded(&input.email, caller.ip).await?;
     if hasher.needs_rehash(&found.password_hash) {
-        rehash(&db, &hasher, found.user.id, &input.password).await;
+        rehash(&db, &hasher, &place, found.user.id, &input.password).await;
     }
     sessions.begin(&session, &found.user, caller.ip, &caller.user_agent)?;
     Ok(HttpResponse::Ok().json(found.user))
@@ -240,8 +242,14 @@ impl FromRequest for Caller {
 
 /// Brings a hash made at another cost up to `BCRYPT_COST`. The login has
 /// already succeeded, so a failure here is only logged.
-async fn rehash(db: &Database, hasher: &PasswordHasher, user_id: u64, password: &str) {
-    let outcome = match hasher.hash(password).await {
+async fn rehash(
+    db: &Database,
+    hasher: &PasswordHasher,
+    place: &Admission,
+    user_id: u64,
+    password: &str,
+) {
+    let outcome = match hasher.hash(place, password).await {
         Ok(hash) => users::update_password_hash(db, user_id, &hash)
             .await
             .map_err(|error| error.to_string()),
