@@ -167,3 +167,19 @@ test: lint test-rust test-contract test-frontend ## everything
 .PHONY: openapi
 openapi: ## regenerate openapi/openapi.json from the code (no MySQL or Redis needed)
 	cargo run --quiet --locked -- openapi > openapi/openapi.json
+
+## Benchmarks ----------------------------------------------------------------
+
+# Every scenario and ceiling against the real MariaDB and Redis, release build;
+# BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS… tune it (see tests/bench/run.sh).
+.PHONY: bench
+bench: test-db
+	cargo build --release --locked
+	tests/bench/run.sh
+
+# The same, interleaved with the Node stack in ../shared/bench/node-express
+# (one process and WORKERS=2).
+.PHONY: bench-compare
+bench-compare: test-db
+	cargo build --release --locked
+	BENCH_COMPARE=1 tests/bench/run.sh

@@ -1,0 +1,643 @@
+#!/usr/bin/env bash
+# status-api benchmark (`make bench`): starts the release binary against the real
+# MariaDB and Redis with a fresh database and Redis key prefix, seeds one user with
+# 200 statuses, drives each scenario with wrk for a fixed time, measures the ceilings
+# (the same server's /healthz, mariadb-slap on the statuses query, redis-benchmark
+# GET) in the same run, and prints medians of interleaved rounds. Writes
+# target/bench/<timestamp>.json and target/bench/latest.json. Stops and removes
+# everything it started, on success, failure or Ctrl+C.
+#
+# Environment (all optional):
+#   BENCH_BINARY              server binary (default target/release/status-api, from the repo root)
+#   BENCH_SECONDS             seconds per scenario (15)
+#   BENCH_CONNECTIONS         connections per scenario and ceiling (64)
+#   BENCH_LOGIN_CONNECTIONS   connections of the login scenarios, alone and beside /fetchStatus
+#                             (= BENCH_CONNECTIONS; past the hashing queue the extra ones get 503)
+#   BENCH_THREADS             wrk threads (2)
+#   BENCH_ROUNDS              interleaved rounds; the report shows medians (3)
+#   BENCH_TIMEOUT             wrk's per-request timeout in seconds (10)
+#   BENCH_PAUSE               seconds of quiet between runs (1), after the target is idle again
+#   BENCH_SETTLE_MAX          longest wait, in seconds, for a target to become idle after a run (120)
+#   BENCH_SCENARIOS           comma list among healthz,me,fetch,add,checkemail,login,fetch_login (all)
+#   BENCH_STATUS_CODES=1      count every status code in every scenario (costs wrk some throughput)
+#   BENCH_DATABASE_ADMIN_URL  mysql://user[:password]@host:port that may create/drop databases
+#                             (the status_api_test account that make test-db creates)
+#   BENCH_DATABASE_PARAMS     query string added to the server's DATABASE_URL (e.g. prefer_socket=false)
+#   BENCH_REDIS_URL           redis://[[user]:password@]host:port[/db] (redis://127.0.0.1:6379/0)
+#   BENCH_OUT_DIR             where the JSON goes (target/bench)
+#   BASELINE_URL              another server on the same routes (cookie `sid`): seeded the same
+#                             way, run interleaved, reported as ratios ours/baseline
+#   BENCH_COMPARE=1           start ../shared/bench/node-express twice (1 process, WORKERS=2)
+#                             and compare against both (BENCH_NODE_DIR overrides its location)
+#   Server settings not set here (HASH_CONCURRENCY, DATABASE_POOL_MAX, REDIS_POOL_MAX, ...)
+#   pass through from the environment; a .env in the repo is not read.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+secs=${BENCH_SECONDS:-15}
+conns=${BENCH_CONNECTIONS:-64}
+login_conns=${BENCH_LOGIN_CONNECTIONS:-$conns}
+threads=${BENCH_THREADS:-2}
+rounds=${BENCH_ROUNDS:-3}
+wrk_timeout=${BENCH_TIMEOUT:-10}
+pause=${BENCH_PAUSE:-1}
+settle_max=${BENCH_SETTLE_MAX:-120}
+scenarios=${BENCH_SCENARIOS:-healthz,me,fetch,add,checkemail,login,fetch_login}
+binary=${BENCH_BINARY:-target/release/status-api}
+[[ $binary = /* ]] || binary="$root/$binary"
+admin_url=${BENCH_DATABASE_ADMIN_URL:-mysql://status_api_test:status_api_test@127.0.0.1:3306}
+redis_url=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}
+out_dir=${BENCH_OUT_DIR:-$root/target/bench}
+db_params=${BENCH_DATABASE_PARAMS:-}
+baseline_url=${BASELINE_URL:-}
+compare=${BENCH_COMPARE:-0}
+node_dir=${BENCH_NODE_DIR:-$root/../shared/bench/node-express}
+bcrypt_cost=12
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+warn() { printf '\033[33mwarning: %s\033[0m\n' "$*" >&2; }
+die() { printf '\033[31merror: %s\033[0m\n' "$*" >&2; exit 1; }
+rand_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
+now() { echo "$EPOCHREALTIME"; }
+wanted() { [[ ",$scenarios," = *",$1,"* ]]; }
+
+for v in secs conns login_conns threads rounds wrk_timeout settle_max; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
+done
+[[ $pause =~ ^[0-9]+([.][0-9]+)?$ ]] || die "BENCH_PAUSE must be a number of seconds"
+
+## Tools ---------------------------------------------------------------------
+
+install_missing() {
+  local -A pkg_of=([wrk]=wrk [mariadb]=mariadb-client [mariadb-slap]=mariadb-client
+    [redis-cli]=redis-tools [redis-benchmark]=redis-tools [jq]=jq [curl]=curl)
+  if [ "$compare" = 1 ]; then pkg_of[node]=nodejs; pkg_of[npm]=npm; fi
+  local missing=() cmd
+  for cmd in "${!pkg_of[@]}"; do
+    command -v "$cmd" >/dev/null || missing+=("${pkg_of[$cmd]}")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  command -v apt-get >/dev/null && as_root true 2>/dev/null \
+    || die "missing: ${missing[*]} (install them, e.g. apt-get install ${missing[*]})"
+  say "installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+install_missing
+
+[ -x "$binary" ] || die "no server binary at $binary (cargo build --release --locked, or set BENCH_BINARY)"
+
+## MariaDB and Redis -----------------------------------------------------------
+
+re='^mysql://([^:@/]+)(:([^@]*))?@([^:/]+)(:([0-9]+))?/?$'
+[[ $admin_url =~ $re ]] || die "BENCH_DATABASE_ADMIN_URL must look like mysql://user[:password]@host[:port]"
+db_user=${BASH_REMATCH[1]} db_pass=${BASH_REMATCH[3]} db_host=${BASH_REMATCH[4]} db_port=${BASH_REMATCH[6]:-3306}
+sql() {
+  if [ -n "$db_pass" ]; then
+    MYSQL_PWD=$db_pass mariadb --protocol=tcp -h"$db_host" -P"$db_port" -u"$db_user" -N -B "$@"
+  else
+    mariadb --protocol=tcp -h"$db_host" -P"$db_port" -u"$db_user" -N -B "$@"
+  fi
+}
+slap() {
+  if [ -n "$db_pass" ]; then
+    MYSQL_PWD=$db_pass mariadb-slap --protocol=tcp -h"$db_host" -P"$db_port" -u"$db_user" "$@"
+  else
+    mariadb-slap --protocol=tcp -h"$db_host" -P"$db_port" -u"$db_user" "$@"
+  fi
+}
+
+re='^redis://(([^:@/]*)(:([^@]*))?@)?([^:/]+)(:([0-9]+))?(/([0-9]+))?$'
+[[ $redis_url =~ $re ]] || die "BENCH_REDIS_URL must look like redis://[[user]:password@]host[:port][/db]"
+r_user=${BASH_REMATCH[2]} r_pass=${BASH_REMATCH[4]} r_host=${BASH_REMATCH[5]} r_port=${BASH_REMATCH[7]:-6379} r_db=${BASH_REMATCH[9]:-0}
+rcli() {
+  local auth=()
+  [ -n "$r_user" ] && auth+=(--user "$r_user")
+  if [ -n "$r_pass" ]; then REDISCLI_AUTH=$r_pass redis-cli "${auth[@]}" -h "$r_host" -p "$r_port" -n "$r_db" "$@"
+  else redis-cli "${auth[@]}" -h "$r_host" -p "$r_port" -n "$r_db" "$@"; fi
+}
+
+sql -e 'SELECT 1' >/dev/null 2>&1 || die "MariaDB does not answer at $db_host:$db_port as $db_user (make services; or set BENCH_DATABASE_ADMIN_URL)"
+[ "$(rcli PING 2>/dev/null)" = PONG ] || die "Redis does not answer at $r_host:$r_port (make services; or set BENCH_REDIS_URL)"
+
+## State and cleanup -----------------------------------------------------------
+
+run_id=$(rand_hex 4)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/status-api-bench.XXXXXX")
+records="$tmp/records.jsonl"
+: >"$records"
+db_name="status_api_test_bench_$run_id"
+redis_prefix="status-api-bench-$run_id:"
+created_dbs=()      # databases to drop at the end
+server_pid=""       # our server
+node_runs=()        # RUN dirs of the Node instances we started
+bg_pids=()          # background wrk processes
+declare -A url cookie email password user_id pids
+targets=()
+failed=1
+
+alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
+wait_gone() { # pid seconds
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do alive "$1" || return 0; sleep 0.1; done
+  return 1
+}
+is_node_server() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q 'server\.js'; }
+
+cleanup() {
+  local rc=$?
+  set +e
+  trap - INT TERM
+  local p
+  for p in "${bg_pids[@]}"; do # a subshell running wrk
+    if alive "$p"; then
+      local k
+      for k in $(children_of "$p"); do kill "$k" 2>/dev/null; done
+      kill "$p" 2>/dev/null
+    fi
+  done
+  if alive "$server_pid"; then
+    kill -TERM "$server_pid" 2>/dev/null
+    wait_gone "$server_pid" 15 || { warn "server did not stop on SIGTERM; killing it"; kill -KILL "$server_pid" 2>/dev/null; }
+    wait "$server_pid" 2>/dev/null
+  fi
+  local run main
+  for run in "${node_runs[@]}"; do
+    main=$(cat "$run/pid" 2>/dev/null)
+    local kids=$(cat "$run/children" 2>/dev/null)
+    if alive "$main" && is_node_server "$main"; then
+      kill -TERM "$main" 2>/dev/null
+      wait_gone "$main" 10 || kill -KILL "$main" 2>/dev/null
+    fi
+    for p in $kids; do
+      if alive "$p" && is_node_server "$p"; then kill -TERM "$p" 2>/dev/null; wait_gone "$p" 5 || kill -KILL "$p"; fi
+    done
+    rm -f "$run/pid"
+  done
+  local db
+  for db in "${created_dbs[@]}"; do sql -e "DROP DATABASE IF EXISTS \`$db\`" 2>/dev/null || warn "could not drop database $db"; done
+  if [ -n "$redis_prefix" ]; then
+    local key batch=()
+    while IFS= read -r key; do
+      batch+=("$key")
+      if [ ${#batch[@]} -ge 500 ]; then rcli DEL "${batch[@]}" >/dev/null 2>&1; batch=(); fi
+    done < <(rcli --scan --pattern "${redis_prefix}*" 2>/dev/null)
+    [ ${#batch[@]} -gt 0 ] && rcli DEL "${batch[@]}" >/dev/null 2>&1
+    local left
+    left=$(rcli --scan --pattern "${redis_prefix}*" 2>/dev/null | head -c 1 | wc -c)
+    [ "$left" = 0 ] || warn "Redis keys under $redis_prefix remain"
+  fi
+  if [ $rc -eq 130 ] || [ $rc -eq 143 ]; then
+    echo "interrupted; everything the benchmark started is stopped and removed" >&2
+  elif [ "$failed" = 1 ] && [ $rc -ne 0 ]; then
+    if [ -s "$tmp/server.log" ]; then echo "--- last lines of the server's log:" >&2; tail -n 20 "$tmp/server.log" >&2; fi
+    local keep="$out_dir/failed-$run_id"
+    mkdir -p "$keep" 2>/dev/null && cp -r "$tmp"/. "$keep"/ 2>/dev/null && echo "logs kept in $keep" >&2
+  fi
+  rm -rf "$tmp"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+## Helpers: ports, processes, counters ------------------------------------------
+
+free_port() { # below the ephemeral range, so no client socket holds it
+  local p
+  for _ in $(seq 100); do
+    p=$((20000 + RANDOM % 12000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+  done
+  die "no free port found"
+}
+
+children_of() {
+  local d ppid
+  for d in /proc/[0-9]*; do
+    ppid=$(awk '/^PPid:/{print $2; exit}' "$d/status" 2>/dev/null) || continue
+    if [ "$ppid" = "$1" ]; then echo "${d#/proc/}"; fi
+  done
+  return 0
+}
+
+cpu_ticks() { # utime+stime of the given pids (all threads), in clock ticks
+  local total=0 p s f
+  for p in "$@"; do
+    s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    read -r -a f <<<"${s##*) }"
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total"
+}
+machine_ticks() { # busy and total ticks of all CPUs
+  local cpu a
+  read -r cpu a <"/proc/stat"
+  set -- $a
+  echo "$(($1 + $2 + $3 + $6 + $7 + $8)) $(($1 + $2 + $3 + $4 + $5 + $6 + $7 + $8))"
+}
+hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+rss_reset() { # 1 when every pid's peak RSS could be reset to its current RSS
+  local p ok=1
+  for p in "$@"; do echo 5 2>/dev/null >"/proc/$p/clear_refs" || ok=0; done
+  echo $ok
+}
+rss_peak_kib() { # sum of VmHWM
+  local p v sum=0
+  for p in "$@"; do
+    v=$(awk '/^VmHWM:/{print $2}' "/proc/$p/status" 2>/dev/null)
+    sum=$((sum + ${v:-0}))
+  done
+  echo $sum
+}
+
+# Waits until the target's processes are idle (under 0.1 core over half a second),
+# so that work left over from a run (a Node process still hashing the passwords of
+# requests wrk gave up on) does not weigh on the next one. Prints the seconds waited.
+settle() {
+  local start a b i
+  start=$(now)
+  if [ $# -gt 0 ]; then
+    for ((i = 0; i < settle_max * 2; i++)); do
+      a=$(cpu_ticks "$@"); sleep 0.5; b=$(cpu_ticks "$@")
+      (((b - a) * 10 < hz * 5 / 10)) && break
+    done
+  fi
+  awk -v a="$start" -v b="$(now)" 'BEGIN{printf "%.1f", b - a}'
+}
+
+# Processes of MariaDB and Redis, when they run on this machine (for their CPU use).
+mariadb_pid=""
+if [[ $db_host = 127.0.0.1 || $db_host = localhost ]]; then
+  f=$(sql -e 'SELECT @@pid_file' 2>/dev/null || true)
+  p=$(cat "$f" 2>/dev/null || true)
+  if [ -n "$p" ] && grep -qE 'mariadbd|mysqld' "/proc/$p/comm" 2>/dev/null; then mariadb_pid=$p; fi
+fi
+redis_pid=$(rcli INFO server 2>/dev/null | tr -d '\r' | awk -F: '/^process_id:/{print $2}')
+grep -q redis "/proc/$redis_pid/comm" 2>/dev/null || redis_pid=""
+
+redis_cmdstats() { # {"get": calls, ...}
+  rcli INFO commandstats 2>/dev/null | tr -d '\r' \
+    | sed -nE 's/^cmdstat_([^:]+):calls=([0-9]+).*/\1 \2/p' \
+    | jq -Rn '[inputs | split(" ") | {(.[0]): (.[1] | tonumber)}] | add // {}'
+}
+mysql_counters() { # {"Com_stmt_prepare": n, ..., "Questions": n}: every Com_ counter (the deltas keep those that moved)
+  sql -e "SHOW GLOBAL STATUS WHERE Variable_name LIKE 'Com\\_%' OR Variable_name IN ('Questions', 'Connections', 'Aborted_clients')" \
+    | jq -Rn '[inputs | split("\t") | {(.[0]): (.[1] | tonumber)}] | add // {}'
+}
+
+## Targets: our server, a baseline, the Node instances -----------------------------
+
+start_server() {
+  local secret attempt port i
+  secret=$(head -c 96 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 96)
+  sql -e "CREATE DATABASE \`$db_name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+  created_dbs+=("$db_name")
+  local auth=${db_user}${db_pass:+:$db_pass}
+  local rauth=""
+  [ -n "$r_user$r_pass" ] && rauth="$r_user${r_pass:+:$r_pass}@"
+  for attempt in 1 2 3; do
+    port=$(free_port)
+    (cd "$tmp" && exec env \
+      LISTEN_ADDR="127.0.0.1:$port" \
+      DATABASE_URL="mysql://$auth@$db_host:$db_port/$db_name${db_params:+?$db_params}" \
+      REDIS_URL="redis://$rauth$r_host:$r_port/$r_db" \
+      REDIS_PREFIX="$redis_prefix" \
+      SESSION_SECRET="$secret" \
+      COOKIE_SECURE=false BCRYPT_COST=$bcrypt_cost RUST_LOG=warn \
+      LOGIN_FAILURE_LIMIT=off LOGIN_IP_LIMIT=off REGISTER_IP_LIMIT=off CHECKEMAIL_IP_LIMIT=off \
+      "$binary") >>"$tmp/server.log" 2>&1 &
+    server_pid=$!
+    for ((i = 0; i < 600; i++)); do
+      alive "$server_pid" || break
+      if curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then
+        sleep 0.3
+        if alive "$server_pid"; then
+          targets+=(status-api)
+          url[status-api]="http://127.0.0.1:$port"
+          pids[status-api]=$server_pid
+          return 0
+        fi
+        break
+      fi
+      sleep 0.1
+    done
+    if alive "$server_pid"; then die "the server did not answer /healthz within 60 s (log: $tmp/server.log)"; fi
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+    grep -q 'LISTEN_ADDR' "$tmp/server.log" || break
+    warn "port $port was taken; trying another"
+  done
+  tail -n 20 "$tmp/server.log" >&2
+  die "the server did not start"
+}
+
+node_modules_cache() { # node_modules for node-express's package.json, installed once
+  local sum cache
+  sum=$(sha256sum "$node_dir/package.json" | cut -c1-16)
+  cache="$out_dir/node-modules-$sum"
+  if [ ! -d "$cache/node_modules" ]; then
+    say "installing the Node baseline's packages (once) into $cache"
+    mkdir -p "$cache"
+    cp "$node_dir/package.json" "$cache/"
+    (cd "$cache" && npm install --no-audit --no-fund --silent >/dev/null)
+  fi
+  echo "$cache/node_modules"
+}
+
+start_node() { # name workers
+  local name=$1 workers=$2 run port db main kids i
+  run="$tmp/node-$name"
+  db="status_api_bench_${run_id}_node_${name//-/_}"
+  mkdir -p "$run"
+  ln -s "$(node_modules_cache)" "$run/node_modules"
+  port=$(free_port)
+  node_runs+=("$run")
+  created_dbs+=("$db")
+  say "starting the Node baseline $name (WORKERS=$workers) on port $port"
+  RUN=$run DB=$db PORT=$port WORKERS=$workers BCRYPT_COST=$bcrypt_cost \
+    "$node_dir/start.sh" >"$run/start.out" 2>&1 || { cat "$run/start.out" >&2; die "node-express start.sh failed"; }
+  main=$(cat "$run/pid")
+  curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" || { tail "$run/log" >&2; die "Node baseline $name does not answer"; }
+  kids=""
+  if [ "$workers" -gt 1 ]; then
+    for ((i = 0; i < 50; i++)); do
+      kids=$(children_of "$main" | tr '\n' ' ')
+      [ "$(wc -w <<<"$kids")" -ge "$workers" ] && break
+      sleep 0.2
+    done
+  fi
+  echo "$kids" >"$run/children"
+  targets+=("$name")
+  url[$name]="http://127.0.0.1:$port"
+  pids[$name]="$main $kids"
+}
+
+seed() { # target: registers a user, keeps its cookie, adds 200 statuses
+  local t=$1 base=${url[$1]} code hdr="$tmp/seed-$1.headers" body="$tmp/seed-$1.body"
+  email[$t]="bench-$(rand_hex 6)@example.com"
+  password[$t]="Bench-$(rand_hex 10)-pw"
+  code=$(curl -sS -o "$body" -D "$hdr" -w '%{http_code}' -H 'Content-Type: application/json' \
+    -d "{\"email\":\"${email[$t]}\",\"password\":\"${password[$t]}\",\"name\":\"Bench User\"}" "$base/register")
+  [ "$code" = 201 ] || die "$t: POST /register answered $code: $(head -c 300 "$body")"
+  cookie[$t]=$(tr -d '\r' <"$hdr" | sed -nE 's/^[Ss]et-[Cc]ookie: *sid=([^;]*).*/\1/p' | tail -n 1)
+  [ -n "${cookie[$t]}" ] || die "$t: POST /register set no sid cookie"
+  user_id[$t]=$(jq -r '.id' "$body")
+  local cfg="$tmp/seed-$t.curl" i
+  : >"$cfg"
+  for i in $(seq 1 200); do
+    printf 'url = "%s/addStatus"\nheader = "Content-Type: application/json"\nheader = "Cookie: sid=%s"\ndata = "{\\"text\\":\\"Seed status number %d, a few words long like the real ones.\\"}"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' \
+      "$base" "${cookie[$t]}" "$i" >>"$cfg"
+    [ "$i" -lt 200 ] && echo next >>"$cfg"
+  done
+  local codes
+  codes=$(curl -sS -K "$cfg" | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+  [ "$codes" = " 200 201;" ] || die "$t: seeding POST /addStatus answered: $codes"
+}
+
+preflight() { # target: one request per scenario, each must be 2xx
+  local t=$1 base=${url[$1]} c=(-H "Cookie: sid=${cookie[$1]}") j=(-H 'Content-Type: application/json') code n
+  check() { [[ $2 = 2?? ]] || warn "$t: $1 answered $2 before the run; its numbers will show non-2xx"; }
+  check "GET /healthz" "$(curl -s -o /dev/null -w '%{http_code}' "$base/healthz")"
+  check "GET /me" "$(curl -s -o /dev/null -w '%{http_code}' "${c[@]}" "$base/me")"
+  code=$(curl -s -o "$tmp/pf.json" -w '%{http_code}' "${c[@]}" "$base/fetchStatus?limit=20")
+  check "GET /fetchStatus" "$code"
+  n=$(jq '.items | length' "$tmp/pf.json" 2>/dev/null || echo 0)
+  [ "$n" = 20 ] || warn "$t: GET /fetchStatus?limit=20 returned $n items"
+  check "POST /checkemail" "$(curl -s -o /dev/null -w '%{http_code}' "${j[@]}" -d "{\"email\":\"$check_email\"}" "$base/checkemail")"
+  check "POST /login" "$(curl -s -o /dev/null -w '%{http_code}' "${j[@]}" -d "{\"email\":\"${email[$t]}\",\"password\":\"${password[$t]}\"}" "$base/login")"
+}
+
+## Measurement -----------------------------------------------------------------------
+
+check_email="nobody-$run_id@example.com"
+
+# Runs wrk once: wrk_run <result-file> <lua script> <url> <connections> [<seconds>] [wrk args...]
+wrk_run() {
+  local out=$1 script=$2 target_url=$3 c=$4 d=${5:-$secs} t=$threads
+  shift 5 || shift $#
+  ((c < t)) && t=$c
+  BENCH_WRK_OUT=$out wrk -t"$t" -c"$c" -d"${d}s" --timeout "${wrk_timeout}s" -s "$here/lua/$script" "$@" "$target_url" \
+    >"$out.log" 2>&1 || { cat "$out.log" >&2; die "wrk failed ($script $target_url)"; }
+  [ -s "$out" ] || { cat "$out.log" >&2; die "wrk wrote no results ($script $target_url)"; }
+}
+
+# One scenario against one target, with the server's RSS and CPU, MariaDB's and
+# Redis's CPU, and the Redis command and MySQL statement counters around it.
+measure() { # round target scenario
+  local round=$1 t=$2 s=$3 base=${url[$2]} wout="$tmp/wrk-$1-$2-$3.json" lout=""
+  local -a tp=(${pids[$t]:-}) ck=(-H "Cookie: sid=${cookie[$t]}")
+  local reset rs0 rs1 m0 m1 t0 t1 sp0 sp1 db0 db1 rd0 rd1 mc0 mc1 mwait=""
+  reset=$(rss_reset "${tp[@]}")
+  rs0=$(redis_cmdstats); mc0=$(mysql_counters)
+  sp0=$(cpu_ticks "${tp[@]}"); db0=$(cpu_ticks $mariadb_pid); rd0=$(cpu_ticks $redis_pid)
+  m0=$(machine_ticks); t0=$(now)
+  case $s in
+    healthz) wrk_run "$wout" get.lua "$base/healthz" "$conns" ;;
+    me) wrk_run "$wout" get.lua "$base/me" "$conns" "$secs" "${ck[@]}" ;;
+    fetch) wrk_run "$wout" get.lua "$base/fetchStatus?limit=20" "$conns" "$secs" "${ck[@]}" ;;
+    add) wrk_run "$wout" add_status.lua "$base/addStatus" "$conns" "$secs" "${ck[@]}" ;;
+    checkemail) BENCH_CHECK_EMAIL=$check_email wrk_run "$wout" checkemail.lua "$base/checkemail" "$conns" ;;
+    login | login_c1)
+      local c=$login_conns
+      [ "$s" = login_c1 ] && c=1
+      BENCH_LOGIN_EMAIL=${email[$t]} BENCH_LOGIN_PASSWORD=${password[$t]} \
+        wrk_run "$wout" login.lua "$base/login" "$c" ;;
+    fetch_login)
+      # Logins flat out from a second wrk, started a second before /fetchStatus
+      # and ending a second after it, so /fetchStatus runs wholly beside them.
+      lout="$tmp/wrk-$1-$2-$3-logins.json"
+      BENCH_LOGIN_EMAIL=${email[$t]} BENCH_LOGIN_PASSWORD=${password[$t]} \
+        wrk_run "$lout" login.lua "$base/login" "$login_conns" $((secs + 2)) &
+      mwait=$!
+      bg_pids+=("$mwait")
+      sleep 1
+      wrk_run "$wout" get.lua "$base/fetchStatus?limit=20" "$conns" "$secs" "${ck[@]}"
+      wait "$mwait" || die "the login wrk beside /fetchStatus failed"
+      ;;
+    *) die "unknown scenario $s" ;;
+  esac
+  t1=$(now); m1=$(machine_ticks)
+  sp1=$(cpu_ticks "${tp[@]}"); db1=$(cpu_ticks $mariadb_pid); rd1=$(cpu_ticks $redis_pid)
+  rs1=$(redis_cmdstats); mc1=$(mysql_counters)
+  local rss settled
+  rss=$(rss_peak_kib "${tp[@]}")
+  settled=$(settle "${tp[@]}")
+  record() { # part wrk-json
+    jq -c -n --arg target "$t" --arg scenario "$s" --arg part "$1" --argjson round "$round" \
+      --slurpfile w "$2" --argjson conns "$3" \
+      --argjson rss "$rss" --argjson rss_reset "$reset" --argjson haspids "${#tp[@]}" --argjson settled "$settled" \
+      --argjson wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" --argjson hz "$hz" \
+      --argjson srv "$((sp1 - sp0))" --argjson dbt "$((db1 - db0))" --argjson rdt "$((rd1 - rd0))" \
+      --argjson haveb "$([ -n "$mariadb_pid" ] && echo true || echo false)" \
+      --argjson haver "$([ -n "$redis_pid" ] && echo true || echo false)" \
+      --arg m0 "$m0" --arg m1 "$m1" --argjson rs0 "$rs0" --argjson rs1 "$rs1" --argjson mc0 "$mc0" --argjson mc1 "$mc1" '
+      $w[0] as $w
+      | ($w.duration_us / 1e6) as $d
+      | ($w.errors.connect + $w.errors.read + $w.errors.write + $w.errors.timeout) as $sock
+      | (if $w.status_codes then ([$w.status_codes | to_entries[] | select(.key | startswith("2") | not) | .value] | add // 0)
+         else $w.errors.status end) as $bad
+      | ($m0 | split(" ") | map(tonumber)) as $a | ($m1 | split(" ") | map(tonumber)) as $b
+      | def delta($x; $y): [$y | to_entries[] | {key, value: (.value - ($x[.key] // 0))} | select(.value > 0)] | from_entries;
+      {
+        round: $round, target: $target, scenario: $scenario, part: $part, connections: $conns,
+        seconds: $d, requests: $w.requests, rps: ($w.requests / $d), ok_rps: (($w.requests - $bad) / $d),
+        non_2xx: $bad, socket_errors: $sock, errors: $w.errors, status_codes: $w.status_codes,
+        latency_ms: (if $w.requests > 0 then $w.latency_us | map_values(. / 1000) else null end),
+        busy_after_s: $settled,
+        rss_peak_kib: (if $haspids > 0 then $rss else null end),
+        rss_scope: (if $haspids == 0 then null elif $rss_reset == 1 then "scenario" else "process lifetime" end),
+        cpu_cores: {
+          server: (if $haspids > 0 then $srv / $hz / $wall else null end),
+          mariadb: (if $haveb then $dbt / $hz / $wall else null end),
+          redis: (if $haver then $rdt / $hz / $wall else null end),
+          machine_busy: (($b[0] - $a[0]) / (($b[1] - $a[1]) | if . == 0 then 1 else . end))
+        },
+        redis_commands: (delta($rs0; $rs1) | del(.info)),
+        mysql_counters: delta($mc0; $mc1)
+      }' >>"$records"
+  }
+  local main_conns=$conns
+  [ "$s" = login ] && main_conns=$login_conns
+  [ "$s" = login_c1 ] && main_conns=1
+  record main "$wout" "$main_conns"
+  [ -n "$lout" ] && record logins "$lout" "$login_conns"
+  jq -r --arg t "$t" --arg s "$s" 'select(.target == $t and .scenario == $s and .round == '"$round"')
+    | def r1: . * 10 | round / 10;
+      "    \(.target) \(.scenario)\(if .part == "main" then "" else "/" + .part end): \(.rps | r1) req/s (2xx \(.ok_rps | r1)/s), "
+      + (if .latency_ms then "p50 \(.latency_ms.p50 | r1) ms, p99 \(.latency_ms.p99 | r1) ms" else "no request completed" end)
+      + ", non-2xx \(.non_2xx), socket errors \(.socket_errors)"
+      + (if .busy_after_s >= 2 then "; busy \(.busy_after_s) s after the run" else "" end)' \
+    "$records" >&2
+  sleep "$pause"
+}
+
+slap_rate_hint=""
+ceiling_slap() { # round: the statuses query alone, at the same concurrency
+  local round=$1 q n t0 secs_taken
+  q="SELECT id, text, created_at FROM statuses WHERE user_id = ${user_id[status-api]} AND id < 18446744073709551615 ORDER BY id DESC LIMIT 21"
+  run_slap() {
+    slap --create-schema="$db_name" --no-drop --query="$q" --concurrency="$conns" --number-of-queries="$1" --iterations=1 2>"$tmp/slap.err" \
+      | awk '/Average number of seconds/{print $(NF-1)}'
+  }
+  if [ -z "$slap_rate_hint" ]; then
+    n=$((conns * 100))
+    secs_taken=$(run_slap "$n")
+    [ -n "$secs_taken" ] || { cat "$tmp/slap.err" >&2; die "mariadb-slap failed"; }
+    slap_rate_hint=$(awk -v n="$n" -v s="$secs_taken" 'BEGIN{printf "%d", n / (s > 0.001 ? s : 0.001)}')
+  fi
+  n=$(awk -v r="$slap_rate_hint" -v d="$secs" -v c="$conns" 'BEGIN{n = int(r * d / c) * c; if (n < c * 100) n = c * 100; print n}')
+  secs_taken=$(run_slap "$n")
+  [ -n "$secs_taken" ] || { cat "$tmp/slap.err" >&2; die "mariadb-slap failed"; }
+  slap_rate_hint=$(awk -v n="$n" -v s="$secs_taken" 'BEGIN{printf "%d", n / (s > 0.001 ? s : 0.001)}')
+  jq -c -n --argjson round "$round" --argjson n "$n" --argjson s "$secs_taken" --argjson c "$conns" \
+    '{round: $round, target: "ceiling", scenario: "mariadb_slap", part: "main", connections: $c, seconds: $s, requests: $n, rps: ($n / $s)}' >>"$records"
+  echo "    ceiling mariadb-slap: $slap_rate_hint queries/s" >&2
+  sleep "$pause"
+}
+
+redis_rate_hint=""
+ceiling_redis() { # round: redis-benchmark GET at the same concurrency
+  local round=$1 n line auth=()
+  [ -n "$r_pass" ] && auth+=(-a "$r_pass")
+  [ -n "$r_user" ] && auth+=(--user "$r_user")
+  run_rb() { redis-benchmark "${auth[@]}" -h "$r_host" -p "$r_port" --dbnum "$r_db" -c "$conns" -n "$1" -t get --csv 2>/dev/null | grep '^"GET"' | tr -d '"'; }
+  if [ -z "$redis_rate_hint" ]; then
+    line=$(run_rb $((conns * 500)))
+    [ -n "$line" ] || die "redis-benchmark failed"
+    redis_rate_hint=$(cut -d, -f2 <<<"$line" | cut -d. -f1)
+  fi
+  n=$(( redis_rate_hint * secs ))
+  ((n < conns * 500)) && n=$((conns * 500))
+  line=$(run_rb "$n")
+  [ -n "$line" ] || die "redis-benchmark failed"
+  redis_rate_hint=$(cut -d, -f2 <<<"$line" | cut -d. -f1)
+  jq -c -n --argjson round "$round" --argjson n "$n" --arg line "$line" --argjson c "$conns" '
+    ($line | split(",")) as $f
+    | {round: $round, target: "ceiling", scenario: "redis_get", part: "main", connections: $c, requests: $n,
+       rps: ($f[1] | tonumber), latency_ms: {mean: ($f[2] | tonumber), p50: ($f[4] | tonumber), p99: ($f[6] | tonumber), max: ($f[7] | tonumber)}}' >>"$records"
+  echo "    ceiling redis-benchmark GET: $redis_rate_hint req/s" >&2
+  sleep "$pause"
+}
+
+## Run ------------------------------------------------------------------------------
+
+timestamp=$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$out_dir"
+
+say "starting $binary (database $db_name, Redis prefix $redis_prefix)"
+start_server
+if [ -n "$baseline_url" ]; then
+  curl -fsS -o /dev/null "${baseline_url%/}/healthz" || die "BASELINE_URL ${baseline_url} does not answer /healthz"
+  targets+=(baseline)
+  url[baseline]=${baseline_url%/}
+fi
+if [ "$compare" = 1 ]; then
+  [ -x "$node_dir/start.sh" ] || die "BENCH_COMPARE=1 needs $node_dir/start.sh (set BENCH_NODE_DIR)"
+  # Both instances start before either is seeded: start.sh empties Redis db 3,
+  # which they share, each time it runs.
+  start_node node-1 1
+  start_node node-2w 2
+fi
+
+for t in "${targets[@]}"; do
+  say "seeding $t (${url[$t]}): one user, 200 statuses"
+  seed "$t"
+  preflight "$t"
+done
+
+hash_concurrency=${HASH_CONCURRENCY:-$(( $(nproc) > 1 ? $(nproc) - 1 : 1 ))}
+IFS=, read -r -a scenario_list <<<"$scenarios"
+for s in "${scenario_list[@]}"; do
+  [[ $s =~ ^(healthz|me|fetch|add|checkemail|login|fetch_login)$ ]] || die "unknown scenario '$s' in BENCH_SCENARIOS"
+done
+
+say "$rounds round(s) of ${#scenario_list[@]} scenario(s) × ${#targets[@]} target(s), ${secs}s each, $conns connections, $threads wrk threads"
+for ((r = 1; r <= rounds; r++)); do
+  say "round $r of $rounds"
+  ceiling_slap "$r"
+  ceiling_redis "$r"
+  wanted login && measure "$r" status-api login_c1
+  for s in "${scenario_list[@]}"; do
+    for t in "${targets[@]}"; do
+      measure "$r" "$t" "$s"
+    done
+  done
+done
+
+## Report -----------------------------------------------------------------------------
+
+git_commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git_dirty=$([ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ] && echo true || echo false)
+targets_json=$(for t in "${targets[@]}"; do jq -c -n --arg n "$t" --arg u "${url[$t]}" '{($n): {url: $u}}'; done | jq -s 'add')
+jq -n --slurpfile rec "$records" --argjson targets "$targets_json" \
+  --arg timestamp "$timestamp" --arg commit "$git_commit" --argjson dirty "$git_dirty" \
+  --arg binary "$binary" --arg built "$(date -u -d "@$(stat -c %Y "$binary")" +%Y-%m-%dT%H:%M:%SZ)" --argjson secs "$secs" --argjson conns "$conns" --argjson login_conns "$login_conns" \
+  --argjson threads "$threads" --argjson rounds "$rounds" --argjson hc "$hash_concurrency" --argjson cost "$bcrypt_cost" \
+  --arg cpu "$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)" --argjson ncpu "$(nproc)" \
+  --argjson mem "$(awk '/^MemTotal:/{print $2}' /proc/meminfo)" --arg kernel "$(uname -r)" \
+  --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+  --arg wrk "$(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)" --arg scenarios "$scenarios" '
+  {
+    timestamp: $timestamp,
+    git: {commit: $commit, dirty: $dirty},
+    machine: {cpu: $cpu, cpus: $ncpu, mem_kib: $mem, kernel: $kernel, loadavg_at_end: $load},
+    settings: {seconds: $secs, connections: $conns, login_connections: $login_conns, wrk_threads: $threads,
+               rounds: $rounds, scenarios: ($scenarios | split(",")), bcrypt_cost: $cost,
+               hash_concurrency: $hc, binary: $binary, binary_built: $built, load_generator: $wrk},
+    targets: $targets,
+    records: $rec
+  }' >"$tmp/raw.json"
+jq -f "$here/summarize.jq" "$tmp/raw.json" >"$tmp/result.json"
+cp "$tmp/result.json" "$out_dir/$timestamp.json"
+cp "$tmp/result.json" "$out_dir/latest.json"
+echo
+jq -r -f "$here/table.jq" "$tmp/result.json"
+echo
+say "results: $out_dir/$timestamp.json (and latest.json)"
+failed=0

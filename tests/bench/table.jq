@@ -1,0 +1,77 @@
+# Prints the result of summarize.jq as text tables (jq -r).
+
+def pad($n): tostring | if length >= $n then . else . + (" " * ($n - length)) end;
+def lpad($n): tostring | if length >= $n then . else (" " * ($n - length)) + . end;
+def zpad($n): tostring | if length >= $n then . else ("0" * ($n - length)) + . end;
+def fix($d): if . == null then "-" else
+  ((. * pow(10; $d)) | round) as $n
+  | (($n / pow(10; $d)) | floor | tostring)
+    + (if $d > 0 then "." + (($n % pow(10; $d)) | zpad($d)) else "" end) end;
+def num: if . == null then "-" elif . >= 100 then fix(0) elif . >= 10 then fix(1) else fix(2) end;
+def times: if . == null then "-" else fix(2) + "x" end;
+def title: {
+  "healthz": "GET /healthz", "me": "GET /me", "fetch": "GET /fetchStatus?limit=20",
+  "add": "POST /addStatus", "checkemail": "POST /checkemail", "login": "POST /login",
+  "login_c1": "POST /login, 1 connection", "fetch_login": "GET /fetchStatus beside logins",
+  "fetch_login/logins": "  (the logins beside it)"}[.] // .;
+def order: ["healthz", "me", "fetch", "add", "checkemail", "login", "login_c1", "fetch_login", "fetch_login/logins"];
+
+. as $r
+| $r.settings as $s
+| $r.summary as $sum
+| ([$sum | keys[]] | (map(select(. == "status-api")) + map(select(. != "status-api")))) as $targets
+| "status-api benchmark \($r.timestamp), commit \($r.git.commit)\(if $r.git.dirty then " (with uncommitted changes)" else "" end); "
+  + "\($r.machine.cpus) × \($r.machine.cpu), \(($r.machine.mem_kib / 1048576) | fix(1)) GiB, load at the end \($r.machine.loadavg_at_end)",
+  "\($s.connections) connections (logins: \($s.login_connections)), \($s.seconds) s per run, "
+  + "\($s.rounds) interleaved round(s): medians, non-2xx and socket errors summed; \($s.load_generator), \($s.wrk_threads) threads; "
+  + "BCRYPT_COST=\($s.bcrypt_cost), HASH_CONCURRENCY=\($s.hash_concurrency); binary built \($s.binary_built // "?")",
+  "",
+  ("target" | pad(11)) + ("scenario" | pad(31)) + ("req/s" | lpad(9)) + ("2xx/s" | lpad(9)) + ("p50 ms" | lpad(9))
+    + ("p99 ms" | lpad(9)) + ("non-2xx" | lpad(9)) + ("sock err" | lpad(9)) + ("RSS MiB" | lpad(9))
+    + ("CPU srv" | lpad(8)) + ("CPU db" | lpad(8)) + ("CPU rds" | lpad(8)),
+  (order[] as $k | $targets[] as $t | $sum[$t][$k] // empty | . as $x
+    | ($t | pad(11)) + ($k | title | pad(31)) + ($x.rps | num | lpad(9)) + ($x.ok_rps | num | lpad(9))
+      + ($x.p50_ms | num | lpad(9)) + ($x.p99_ms | num | lpad(9)) + ($x.non_2xx | tostring | lpad(9))
+      + ($x.socket_errors | tostring | lpad(9)) + ($x.rss_peak_mib | num | lpad(9))
+      + ($x.cpu_cores.server | num | lpad(8)) + ($x.cpu_cores.mariadb | num | lpad(8)) + ($x.cpu_cores.redis | num | lpad(8))),
+  "",
+  ([$sum[][] | select(.status_codes != null and (.status_codes | keys | any(startswith("2") | not)))] | length) as $n
+  | if $n > 0 then "Status codes where not all 2xx:",
+      ($targets[] as $t | order[] as $k | $sum[$t][$k] // empty
+       | select(.status_codes != null and (.status_codes | keys | any(startswith("2") | not)))
+       | "  \($t) \($k | title | ltrimstr("  ")): \(.status_codes | to_entries | map("\(.key) × \(.value)") | join(", "))"),
+      ""
+    else empty end,
+  ([$targets[] as $t | order[] as $k | $sum[$t][$k] // empty | select(.requests == 0) | "\($t) \($k | title | ltrimstr("  "))"]
+   | if length > 0 then "No request completed within the run (over wrk's timeout or stalled): " + join("; "), "" else empty end),
+  ([$targets[] as $t | order[] as $k | $sum[$t][$k] // empty | select((.busy_after_s // 0) >= 2) | "\($t) \($k | title | ltrimstr("  ")) \(.busy_after_s | fix(1)) s"]
+   | if length > 0 then "Still busy after the run ended (work wrk had given up on), waited for before the next run: " + join("; "), "" else empty end),
+  "Ceilings: /healthz \($r.ceilings.healthz_rps | num) req/s | mariadb-slap statuses query \($r.ceilings.mariadb_slap_qps | num) queries/s"
+    + " | redis-benchmark GET \($r.ceilings.redis_get_rps | num) req/s (p99 \($r.ceilings.redis_get_p99_ms | num) ms)"
+    + " | logins: \($r.ceilings.login_one_at_a_time_rps | num)/s one at a time × HASH_CONCURRENCY \($r.ceilings.hash_concurrency) = \($r.ceilings.login_rps | num)/s",
+  "Fractions of the ceiling (status-api):",
+  "  GET /me                 \($r.fractions.me_of_healthz | fix(2)) of /healthz   (\($r.fractions.me_of_redis_get | fix(2)) of redis GET)",
+  "  GET /fetchStatus        \($r.fractions.fetch_of_mariadb_slap | fix(2)) of mariadb-slap (\($r.fractions.fetch_of_healthz | fix(2)) of /healthz); beside logins \($r.fractions.fetch_beside_logins_of_mariadb_slap | fix(2)), p99 \($r.fractions.fetch_p99_beside_logins_vs_alone | times) of alone",
+  "  POST /addStatus         \($r.fractions.add_of_healthz | fix(2)) of /healthz",
+  "  POST /checkemail        \($r.fractions.checkemail_of_healthz | fix(2)) of /healthz",
+  "  POST /login             \($r.fractions.login_of_hash_ceiling | fix(2)) of HASH_CONCURRENCY ÷ one login's time (2xx/s)",
+  "Per request (status-api; server-wide counters, so other clients of MariaDB/Redis add noise):",
+  ($sum["status-api"] // {} | . as $o | order[] as $k | $o[$k] // empty | select(.redis_per_request != null) | . as $x
+    | "  " + ($k | title | pad(27)) + "Redis \($x.redis_per_request.total | fix(2))"
+      + ($x.redis_per_request.by_command | to_entries | map(select(.value >= 0.005))
+         | if length > 0 then " (" + (map("\(.key) \(.value | fix(2))") | join(", ")) + ")" else "" end)
+      + "; MySQL statements \($x.mysql_per_request.Questions // 0 | fix(2)), prepares \($x.mysql_per_request.Com_stmt_prepare // 0 | fix(2)), executes \($x.mysql_per_request.Com_stmt_execute // 0 | fix(2))"
+      + ($x.mysql_per_request | to_entries
+         | map(select(.key != "Questions" and .key != "Com_stmt_prepare" and .key != "Com_stmt_execute" and .value >= 0.005))
+         | if length > 0 then " (" + (map("\(.key | ltrimstr("Com_")) \(.value | fix(2))") | join(", ")) + ")" else "" end)),
+  (if ($r.ratios | length) > 0 then
+    "",
+    "status-api ÷ baseline (req/s: higher is better, 2xx/s for logins; p99: lower is better):",
+    ("  " + ("scenario" | pad(31)) + ([$r.ratios | keys[] | ((. + " req/s") | lpad(15)) + ((. + " p99") | lpad(13))] | join(""))),
+    (order[] as $k | select(any($r.ratios[]; .[$k] != null))
+      | "  " + ($k | title | pad(31)) + ([$r.ratios | keys[] as $b | ($r.ratios[$b][$k].rps | times | lpad(15)) + ($r.ratios[$b][$k].p99 | times | lpad(13))] | join("")))
+   else empty end),
+  "",
+  "Issue 6 targets (measured here, now; '?' needs a baseline or a scenario that did not run):",
+  ($r.goals[] | "  " + (if .met == true then "met   " elif .met == false then "MISSED" else "?     " end) + "  "
+    + (.name | pad(48)) + (.value | if . == null then "-" elif type == "number" then num else tostring end | lpad(10)) + "  (want \(.want))")
