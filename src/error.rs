@@ -190,10 +190,10 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self {
-            Self::Internal(source) => log::error!("{source:#}"),
-            Self::Unavailable { reason, .. } => log::warn!("answering 503: {reason}"),
-            _ => {}
+        // Outages are logged where they are met, once per outage
+        // (`crate::outage`), not here once per request.
+        if let Self::Internal(source) = self {
+            log::error!("{source:#}");
         }
         let mut response = HttpResponse::build(self.status_code());
         response.content_type(PROBLEM_JSON);

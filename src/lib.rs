@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod hashing;
 pub mod middleware;
+pub mod outage;
 pub mod protection;
 pub mod redis_pool;
 pub mod routes;

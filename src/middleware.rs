@@ -11,6 +11,7 @@ use actix_web::{Error, HttpMessage, ResponseError, mime, web};
 use rand::Rng;
 
 use crate::error::{ApiError, PROBLEM_JSON};
+use crate::outage;
 use crate::protection::{Client, TrustedProxies};
 use crate::telemetry::with_request_id;
 
@@ -140,8 +141,12 @@ pub async fn session_store_failure(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let http_request = req.request().clone();
     match next.call(req).await {
-        Ok(response) => Ok(response.map_into_left_body()),
+        Ok(response) => {
+            outage::REDIS.answered();
+            Ok(response.map_into_left_body())
+        }
         Err(error) => {
+            outage::REDIS.failed(&error);
             let unavailable = ApiError::unavailable(format!("session store (Redis): {error}"));
             Ok(
                 ServiceResponse::new(http_request, unavailable.error_response())

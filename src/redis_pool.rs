@@ -7,6 +7,8 @@ use std::future::Future;
 
 use deadpool_redis::{Connection, Manager, Pool, Runtime};
 
+use crate::outage;
+
 /// A Redis pool for work that needs a connection of its own, and the bound
 /// on every wait for it.
 #[derive(Clone)]
@@ -35,14 +37,15 @@ impl RedisPool {
             let conn = self.pool.get().await?;
             anyhow::Ok(work(conn).await?)
         };
-        tokio::time::timeout(self.timeout, attempt)
+        let outcome = tokio::time::timeout(self.timeout, attempt)
             .await
-            .map_err(|_| {
-                anyhow::anyhow!(
-                    "Redis did not answer within {} ms",
-                    self.timeout.as_millis()
-                )
-            })?
+            .map_err(|_| anyhow::anyhow!("no answer within {} ms", self.timeout.as_millis()))
+            .and_then(|result| result);
+        match &outcome {
+            Ok(_) => outage::REDIS.answered(),
+            Err(error) => outage::REDIS.failed(error),
+        }
+        outcome
     }
 
     /// Builds the pool without connecting, on `client`'s address and TLS

@@ -10,6 +10,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
+
+use crate::outage;
 use mysql_async::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
 
 /// MySQL error codes that mean "not now" rather than "never".
@@ -103,13 +105,18 @@ impl Database {
         F: FnOnce(Pool) -> Fut,
         Fut: Future<Output = Result<T, mysql_async::Error>>,
     {
-        match tokio::time::timeout(self.timeout, work(self.pool.clone())).await {
+        let outcome = match tokio::time::timeout(self.timeout, work(self.pool.clone())).await {
             Ok(result) => result.map_err(DbError::from),
             Err(_) => Err(DbError::Unavailable(format!(
                 "no answer within {} ms",
                 self.timeout.as_millis()
             ))),
+        };
+        match &outcome {
+            Err(DbError::Unavailable(reason)) => outage::MYSQL.failed(reason),
+            _ => outage::MYSQL.answered(),
         }
+        outcome
     }
 
     /// One round trip, for readiness checks.

@@ -65,12 +65,6 @@ pub async fn readyz(
     readiness: web::Data<Readiness>,
 ) -> HttpResponse {
     let (mysql, redis) = tokio::join!(db.ping(), redis.ping());
-    if let Err(error) = &mysql {
-        log::warn!("readiness: MySQL is down: {error}");
-    }
-    if let Err(error) = &redis {
-        log::warn!("readiness: Redis is down: {error:#}");
-    }
     let ready = mysql.is_ok() && redis.is_ok() && !readiness.draining();
     let body = Readyz {
         status: ok_or_down(ready),

@@ -72,6 +72,17 @@ impl TestDatabase {
         format!("{}/{}", admin_url(), self.name)
     }
 
+    /// The same database through another port on 127.0.0.1 (a proxy),
+    /// over TCP only: by default mysql_async moves a local connection to
+    /// the server's Unix socket, which would bypass the proxy.
+    pub fn url_via(&self, port: u16) -> String {
+        let mut url = url::Url::parse(&self.url()).expect("a URL");
+        url.set_host(Some("127.0.0.1")).expect("a host");
+        url.set_port(Some(port)).expect("a port");
+        url.set_query(Some("prefer_socket=false"));
+        url.to_string()
+    }
+
     pub async fn conn(&self) -> mysql_async::Conn {
         mysql_async::Conn::new(mysql_async::Opts::from_url(&self.url()).expect("url"))
             .await
@@ -351,7 +362,11 @@ pub struct PrivateRedis {
 
 impl PrivateRedis {
     pub fn start() -> Self {
-        let port = free_port();
+        Self::start_on(free_port())
+    }
+
+    /// Again on a port it had before, as a restarted server would be.
+    pub fn start_on(port: u16) -> Self {
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
@@ -395,4 +410,66 @@ pub fn free_port() -> u16 {
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
         .expect("a free port")
+}
+
+/// A TCP proxy in front of a real server, which a test can cut (refusing
+/// new connections and breaking open ones) and restore on the same port.
+pub struct CuttableProxy {
+    pub port: u16,
+    upstream: std::net::SocketAddr,
+    tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl CuttableProxy {
+    pub async fn start(upstream: std::net::SocketAddr) -> Self {
+        let proxy = Self {
+            port: free_port(),
+            upstream,
+            tasks: std::sync::Arc::default(),
+        };
+        proxy.restore().await;
+        proxy
+    }
+
+    pub async fn restore(&self) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .expect("the proxy's port");
+        let (upstream, tasks) = (self.upstream, self.tasks.clone());
+        let accepting = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let relay = tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                tasks.lock().unwrap().push(relay);
+            }
+        });
+        self.tasks.lock().unwrap().push(accepting);
+    }
+
+    pub fn cut(&self) {
+        for task in self.tasks.lock().unwrap().drain(..) {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for CuttableProxy {
+    fn drop(&mut self) {
+        self.cut();
+    }
+}
+
+/// Where the test database's server listens.
+pub fn database_server() -> std::net::SocketAddr {
+    let url = url::Url::parse(&admin_url()).expect("TEST_DATABASE_ADMIN_URL");
+    let host = url
+        .host_str()
+        .unwrap_or("127.0.0.1")
+        .replace("localhost", "127.0.0.1");
+    format!("{host}:{}", url.port().unwrap_or(3306))
+        .parse()
+        .expect("an IP address")
 }

@@ -4,7 +4,20 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::{PrivateRedis, free_port, problem, spawn_app_with, start, unique_email};
+use crate::helpers::{
+    CuttableProxy, PrivateRedis, TestApp, TestDatabase, database_server, free_port, problem,
+    spawn_app_with, start, unique_email,
+};
+
+/// Polls `probe` until it holds; how long that took.
+async fn time_until(bound: Duration, mut probe: impl AsyncFnMut() -> bool) -> Duration {
+    let started = Instant::now();
+    while !probe().await {
+        assert!(started.elapsed() < bound, "not within {bound:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    started.elapsed()
+}
 
 #[tokio::test]
 async fn redis_going_away_gives_503_not_500_and_healthz_stays_up() {
@@ -30,6 +43,63 @@ async fn redis_going_away_gives_503_not_500_and_healthz_stays_up() {
         ready,
         json!({"status": "down", "mysql": "ok", "redis": "down"})
     );
+
+    // Back, empty: the lost session is simply gone, and new ones work.
+    let _restarted = PrivateRedis::start_on(redis.port);
+    time_until(Duration::from_secs(20), async || {
+        app.get("/me").await.status() == 401
+    })
+    .await;
+    assert_eq!(app.register(&unique_email()).await.status(), 201);
+    assert_eq!(app.get("/me").await.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_going_away_gives_503_while_sessions_keep_working() {
+    let database = TestDatabase::create().await;
+    let proxy = CuttableProxy::start(database_server()).await;
+    let app: TestApp = spawn_app_with(&[
+        ("DATABASE_URL", &database.url_via(proxy.port)),
+        ("DEPENDENCY_TIMEOUT_MS", "500"),
+    ])
+    .await;
+    app.signed_up().await;
+    assert_eq!(app.add_status("before").await.status(), 201);
+
+    proxy.cut();
+    let started = Instant::now();
+    problem(app.add_status("during").await, 503, "unavailable").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "fails fast: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        app.get("/me").await.status(),
+        200,
+        "/me needs only the session"
+    );
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    let ready: Value = app.get("/readyz").await.json().await.unwrap();
+    assert_eq!(
+        ready,
+        json!({"status": "down", "mysql": "down", "redis": "ok"})
+    );
+
+    proxy.restore().await;
+    time_until(Duration::from_secs(20), async || {
+        app.add_status("after").await.status() == 201
+    })
+    .await;
+    let page: Value = app.get("/fetchStatus").await.json().await.unwrap();
+    let texts: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts.first(), Some(&"after"));
+    assert!(!texts.contains(&"during"), "nothing half-written");
 }
 
 #[tokio::test]

@@ -117,3 +117,109 @@ async fn sigterm_drains_then_finishes_requests_in_flight() {
     );
     delete_keys(&format!("status-api-test:shutdown-{port}:")).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_acknowledged_status_survives_a_sigterm_under_load() {
+    let database = TestDatabase::create().await;
+    let port = free_port();
+    let address = format!("http://127.0.0.1:{port}");
+    let prefix = format!("status-api-test:writes-{port}:");
+    let cwd = EmptyDir::create();
+    let mut server = Command::new(BINARY)
+        .current_dir(&cwd.0)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("DATABASE_URL", database.url())
+        .env("REDIS_URL", redis_url())
+        .env("REDIS_PREFIX", &prefix)
+        .env("SESSION_SECRET", "w".repeat(64))
+        .env("COOKIE_SECURE", "false")
+        .env("BCRYPT_COST", "4")
+        .env("SHUTDOWN_DRAIN_MS", "500")
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client()
+        .get(format!("{address}/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "the server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let writer = client();
+    let registered = writer
+        .post(format!("{address}/register"))
+        .json(&json!({"email": unique_email(), "password": "long enough pass", "name": "W"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201);
+
+    // Four writers post until the server is gone, keeping every 201.
+    let writers: Vec<_> = (0..4)
+        .map(|task| {
+            let (writer, address) = (writer.clone(), address.clone());
+            tokio::spawn(async move {
+                let mut acknowledged: Vec<(u64, String)> = Vec::new();
+                for n in 0.. {
+                    let text = format!("writer {task} status {n}");
+                    let sent = writer
+                        .post(format!("{address}/addStatus"))
+                        .json(&json!({"text": text}))
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(response) if response.status() == 201 => {
+                            let body: serde_json::Value = response.json().await.unwrap();
+                            acknowledged.push((body["id"].as_u64().unwrap(), text));
+                        }
+                        Ok(response) => {
+                            assert_eq!(response.status(), 503, "only 201, or 503 while stopping")
+                        }
+                        Err(_) => break,
+                    }
+                }
+                acknowledged
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let mut acknowledged = Vec::new();
+    for writer in writers {
+        acknowledged.extend(writer.await.unwrap());
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the server did not exit");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        acknowledged.len() > 20,
+        "the load ran: {}",
+        acknowledged.len()
+    );
+
+    let mut db = database.conn().await;
+    let stored: Vec<(u64, String)> =
+        mysql_async::prelude::Queryable::query(&mut db, "SELECT id, text FROM statuses")
+            .await
+            .unwrap();
+    let stored: std::collections::HashMap<u64, String> = stored.into_iter().collect();
+    for (id, text) in &acknowledged {
+        assert_eq!(stored.get(id), Some(text), "status {id} was acknowledged");
+    }
+    for text in stored.values() {
+        assert!(
+            text.starts_with("writer ") && text.contains(" status "),
+            "whole rows only: {text:?}"
+        );
+    }
+    delete_keys(&prefix).await;
+}
