@@ -41,6 +41,8 @@ pub struct Settings {
     pub tls: Option<(PathBuf, PathBuf)>,
     pub database_ca_file: Option<PathBuf>,
     pub redis_ca_file: Option<PathBuf>,
+    /// Where `/metrics` is served; unset, nowhere.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// `N/SECONDS`: at most N events in any rolling window of that length.
@@ -130,6 +132,9 @@ impl Settings {
             tls: vars.tls_files(),
             database_ca_file: vars.readable_file("DATABASE_CA_FILE"),
             redis_ca_file: vars.readable_file("REDIS_CA_FILE"),
+            metrics_addr: vars
+                .get("METRICS_ADDR")
+                .map(|_| vars.parse("METRICS_ADDR", SocketAddr::from(([127, 0, 0, 1], 9090)))),
         };
         if settings.database_ca_file.is_some()
             && !settings.database_url.contains("require_ssl=true")

@@ -10,6 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod hashing;
+pub mod metrics;
 pub mod middleware;
 pub mod outage;
 pub mod protection;

@@ -26,6 +26,11 @@ impl RedisPool {
         .map(drop)
     }
 
+    /// How many connections are open, idle, and waited for.
+    pub fn status(&self) -> deadpool_redis::Status {
+        self.pool.status()
+    }
+
     /// Runs `work` on a pooled connection; the wait for the connection and
     /// the work together are bounded by the dependency timeout.
     pub async fn run<T, F, Fut>(&self, work: F) -> anyhow::Result<T>

@@ -15,6 +15,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use crate::config::Settings;
 use crate::db::{Database, migrations};
 use crate::hashing::PasswordHasher;
+use crate::metrics::Metrics;
 use crate::middleware::{html_content_security_policy, problem_for_bare_errors, request_context};
 use crate::protection::{AllowedOrigins, RateLimiter, TrustedProxies};
 use crate::redis_pool::RedisPool;
@@ -30,6 +31,8 @@ pub fn openapi_document() -> String {
 pub struct Application {
     server: Server,
     address: SocketAddr,
+    /// The `/metrics` listener, when `METRICS_ADDR` is set.
+    metrics: Option<(Server, SocketAddr)>,
     readiness: Readiness,
     shutdown_drain: Duration,
 }
@@ -80,6 +83,9 @@ impl Application {
         let trusted_proxies = TrustedProxies::new(settings.trusted_proxies.clone());
         let allowed_origins = AllowedOrigins(settings.allowed_origins.clone());
         let cookie_secure = settings.cookie_secure;
+        let metrics = Metrics::new(redis_pool.clone(), settings.database_pool_max)?;
+        let metrics_enabled = settings.metrics_addr.is_some();
+        let http_metrics = metrics.http();
         let readiness = Readiness::default();
 
         let listener = TcpListener::bind(settings.listen_addr)
@@ -114,6 +120,7 @@ impl Application {
                     !allowed_origins.0.is_empty(),
                     cors(&allowed_origins),
                 ))
+                .wrap(Condition::new(metrics_enabled, http_metrics.clone()))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
                 .wrap(from_fn(html_content_security_policy))
                 .wrap(security_headers(cookie_secure))
@@ -127,9 +134,14 @@ impl Application {
         }
         .run();
 
+        let metrics = match settings.metrics_addr {
+            Some(addr) => Some(metrics_server(addr, metrics)?),
+            None => None,
+        };
         Ok(Self {
             server,
             address,
+            metrics,
             readiness,
             shutdown_drain: settings.shutdown_drain,
         })
@@ -144,9 +156,22 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until the server is stopped through its handle (tests).
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, address)| *address)
+    }
+
+    /// Serves until the server is stopped through its handle (tests); the
+    /// metrics listener stops with it.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        let Some((metrics, _)) = self.metrics else {
+            return self.server.await;
+        };
+        let metrics_handle = metrics.handle();
+        let metrics = tokio::spawn(metrics);
+        let served = self.server.await;
+        metrics_handle.stop(true).await;
+        let _ = metrics.await;
+        served
     }
 
     /// Serves until SIGTERM or SIGINT; then `/readyz` turns 503 for
@@ -166,8 +191,25 @@ impl Application {
             tokio::time::sleep(drain).await;
             handle.stop(true).await;
         });
-        self.server.await
+        self.run().await
     }
+}
+
+/// `/metrics` on a listener of its own, away from the public one.
+fn metrics_server(addr: SocketAddr, metrics: Metrics) -> anyhow::Result<(Server, SocketAddr)> {
+    let listener =
+        TcpListener::bind(addr).with_context(|| format!("cannot listen on METRICS_ADDR {addr}"))?;
+    let address = listener.local_addr()?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(metrics.clone()))
+            .route("/metrics", web::get().to(crate::metrics::scrape))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok((server, address))
 }
 
 /// On every response, errors and static files included.

@@ -105,7 +105,10 @@ impl Database {
         F: FnOnce(Pool) -> Fut,
         Fut: Future<Output = Result<T, mysql_async::Error>>,
     {
-        let outcome = match tokio::time::timeout(self.timeout, work(self.pool.clone())).await {
+        crate::metrics::MYSQL_IN_FLIGHT.inc();
+        let outcome = tokio::time::timeout(self.timeout, work(self.pool.clone())).await;
+        crate::metrics::MYSQL_IN_FLIGHT.dec();
+        let outcome = match outcome {
             Ok(result) => result.map_err(DbError::from),
             Err(_) => Err(DbError::Unavailable(format!(
                 "no answer within {} ms",

@@ -20,6 +20,7 @@ use crate::db::{Database, DbError, users};
 use crate::domain::{Email, Password, User, UserName};
 use crate::error::{ApiError, Problem};
 use crate::hashing::{Admission, PasswordHasher};
+use crate::metrics;
 use crate::protection::{Client, RateLimiter};
 use crate::session::{CookieSettings, SESSION_COOKIE, SessionPolicy};
 
@@ -169,6 +170,9 @@ pub async fn register(
             other => other.into(),
         })?;
     log::info!("registered user {}", user.id);
+    metrics::SESSIONS_BEGUN
+        .with_label_values(&["register"])
+        .inc();
     sessions.begin(&session, &user, caller.ip, &caller.user_agent)?;
     Ok(HttpResponse::Created().json(user))
 }
@@ -210,6 +214,7 @@ pub async fn login(
         rehash(&db, &hasher, &place, found.user.id, &input.password).await;
     }
     sessions.begin(&session, &found.user, caller.ip, &caller.user_agent)?;
+    metrics::SESSIONS_BEGUN.with_label_values(&["login"]).inc();
     Ok(HttpResponse::Ok().json(found.user))
 }
 
@@ -276,6 +281,9 @@ pub async fn logout(
 ) -> HttpResponse {
     let live = !session.entries().is_empty();
     session.purge();
+    if live {
+        metrics::SESSIONS_ENDED.with_label_values(&["logout"]).inc();
+    }
     let mut response = HttpResponse::NoContent();
     // The session middleware expires the cookie of a live session only; a
     // stale cookie is expired here, so the client forgets it either way.

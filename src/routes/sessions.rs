@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, Problem};
+use crate::metrics::SESSIONS_ENDED;
 use crate::session::{RedisSessionStore, SessionInfo, SessionPolicy, current_id};
 
 #[derive(Serialize, ToSchema)]
@@ -72,6 +73,7 @@ pub async fn revoke_session(
     if !store.revoke(user.id, &id).await.map_err(store_error)? {
         return Err(ApiError::NotFound);
     }
+    SESSIONS_ENDED.with_label_values(&["revoked"]).inc();
     if current_id(&session).as_deref() == Some(id.as_str()) {
         session.purge();
     }

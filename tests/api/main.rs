@@ -6,6 +6,7 @@ mod conventions;
 mod docs;
 mod health;
 mod helpers;
+mod metrics;
 mod migrations;
 mod outages;
 mod process;

@@ -1,0 +1,128 @@
+//! Prometheus metrics, served only on `METRICS_ADDR` (off by default, and
+//! never on the public listener): requests by route and status with latency
+//! histograms (actix-web-prom), pool use, and sessions begun and ended.
+
+use std::sync::LazyLock;
+
+use actix_web::{HttpResponse, web};
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use prometheus::{Encoder, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
+
+use crate::redis_pool::RedisPool;
+
+const NAMESPACE: &str = "status_api";
+
+/// Sessions begun, by how: `login` or `register`.
+pub static SESSIONS_BEGUN: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    IntCounterVec::new(
+        Opts::new(
+            "sessions_begun_total",
+            "Sessions begun, by login or registration",
+        )
+        .namespace(NAMESPACE),
+        &["how"],
+    )
+    .unwrap_or_else(|error| unreachable!("a valid metric: {error}"))
+});
+
+/// Sessions ended by their owner, by how: `logout` or `revoked`.
+pub static SESSIONS_ENDED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    IntCounterVec::new(
+        Opts::new(
+            "sessions_ended_total",
+            "Sessions ended by logout or revocation",
+        )
+        .namespace(NAMESPACE),
+        &["how"],
+    )
+    .unwrap_or_else(|error| unreachable!("a valid metric: {error}"))
+});
+
+/// MySQL operations holding or waiting for a pooled connection, all
+/// workers together (mysql_async exposes no pool statistics of its own).
+pub static MYSQL_IN_FLIGHT: LazyLock<IntGauge> = LazyLock::new(|| {
+    IntGauge::with_opts(
+        Opts::new(
+            "mysql_operations_in_flight",
+            "MySQL operations using or waiting for a connection",
+        )
+        .namespace(NAMESPACE),
+    )
+    .unwrap_or_else(|error| unreachable!("a valid metric: {error}"))
+});
+
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    http: PrometheusMetrics,
+    redis_pool: IntGaugeVec,
+    redis: RedisPool,
+}
+
+impl Metrics {
+    pub fn new(redis: RedisPool, mysql_pool_max: usize) -> anyhow::Result<Self> {
+        let registry = Registry::new();
+        let http = PrometheusMetricsBuilder::new(NAMESPACE)
+            .registry(registry.clone())
+            .mask_unmatched_patterns("UNMATCHED")
+            .build()
+            .map_err(|error| anyhow::anyhow!("{error}"))?;
+        let redis_pool = IntGaugeVec::new(
+            Opts::new(
+                "redis_pool_connections",
+                "deadpool-redis connections by state",
+            )
+            .namespace(NAMESPACE),
+            &["state"],
+        )?;
+        let mysql_max = IntGauge::with_opts(
+            Opts::new("mysql_pool_max_connections", "DATABASE_POOL_MAX").namespace(NAMESPACE),
+        )?;
+        mysql_max.set(i64::try_from(mysql_pool_max).unwrap_or(i64::MAX));
+        registry.register(Box::new(redis_pool.clone()))?;
+        registry.register(Box::new(mysql_max))?;
+        registry.register(Box::new(MYSQL_IN_FLIGHT.clone()))?;
+        registry.register(Box::new(SESSIONS_BEGUN.clone()))?;
+        registry.register(Box::new(SESSIONS_ENDED.clone()))?;
+        Ok(Self {
+            registry,
+            http,
+            redis_pool,
+            redis,
+        })
+    }
+
+    /// The middleware that records every request of the public app.
+    pub fn http(&self) -> PrometheusMetrics {
+        self.http.clone()
+    }
+
+    /// The text exposition, with the pool gauges read at scrape time.
+    pub fn render(&self) -> anyhow::Result<String> {
+        let status = self.redis.status();
+        for (state, value) in [
+            ("open", status.size),
+            ("idle", status.available),
+            ("waiting", status.waiting),
+        ] {
+            self.redis_pool
+                .with_label_values(&[state])
+                .set(i64::try_from(value).unwrap_or(i64::MAX));
+        }
+        let mut text = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut text)?;
+        Ok(String::from_utf8(text)?)
+    }
+}
+
+pub async fn scrape(metrics: web::Data<Metrics>) -> HttpResponse {
+    match metrics.render() {
+        Ok(text) => HttpResponse::Ok()
+            .content_type("text/plain; version=0.0.4")
+            .body(text),
+        Err(error) => {
+            log::error!("cannot render metrics: {error:#}");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}

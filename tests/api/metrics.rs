@@ -1,0 +1,42 @@
+//! /metrics on METRICS_ADDR, never on the public listener.
+
+use crate::helpers::{client, free_port, problem, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn metrics_are_served_on_their_own_address() {
+    let port = free_port();
+    let app = spawn_app_with(&[("METRICS_ADDR", &format!("127.0.0.1:{port}"))]).await;
+    app.signed_up().await;
+    app.get("/me").await;
+    app.get("/no/such/page").await;
+    app.client.post(app.url("/logout")).send().await.unwrap();
+    app.get("/readyz").await;
+
+    let response = client()
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    for expected in [
+        r#"status_api_http_requests_total{endpoint="/me",method="GET",status="200"} 1"#,
+        r#"status_api_http_requests_duration_seconds_bucket{endpoint="/me",method="GET",status="200",le="#,
+        r#"status_api_http_requests_total{endpoint="UNMATCHED",method="GET",status="404"} 1"#,
+        r#"status_api_redis_pool_connections{state="open"}"#,
+        r#"status_api_redis_pool_connections{state="waiting"}"#,
+        "status_api_mysql_pool_max_connections 20",
+        "status_api_mysql_operations_in_flight",
+        r#"status_api_sessions_begun_total{how="register"}"#,
+        r#"status_api_sessions_ended_total{how="logout"}"#,
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+    problem(app.get("/metrics").await, 404, "not-found").await;
+}
+
+#[tokio::test]
+async fn without_metrics_addr_there_is_no_metrics_endpoint() {
+    let app = spawn_app().await;
+    problem(app.get("/metrics").await, 404, "not-found").await;
+}
