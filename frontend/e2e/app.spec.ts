@@ -1,38 +1,5 @@
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { fileURLToPath } from 'node:url';
-
-const screenshotPath = (name: string) => fileURLToPath(new URL(`../screenshots/${name}`, import.meta.url));
-
-interface TestUser {
-  email: string;
-  name: string;
-  password: string;
-}
-
-/** A fresh account per test, so tests are independent on a shared server. */
-function newUser(name = 'Tess Tester', prefix = 'e2e'): TestUser {
-  const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
-  return { email: `${prefix}-${id}@example.com`, name, password: `Pw-${id}-kx9` };
-}
-
-async function registerViaApi(request: APIRequestContext, user: TestUser) {
-  const response = await request.post('/register', { data: user });
-  expect(response.status(), await response.text()).toBe(201);
-}
-
-async function registerViaUi(page: Page, user: TestUser) {
-  await page.goto('/');
-  const form = page.getByRole('form', { name: 'Register' });
-  await form.getByLabel('Email', { exact: true }).fill(user.email);
-  await form.getByLabel('Name', { exact: true }).fill(user.name);
-  await form.getByLabel('Password', { exact: true }).fill(user.password);
-  await form.getByRole('button', { name: 'Register' }).click();
-  await expect(page).toHaveURL(/\/home$/);
-}
-
-function statusItems(page: Page) {
-  return page.getByRole('region', { name: 'Your statuses' }).getByRole('listitem');
-}
+import { expect, test } from '@playwright/test';
+import { USER_AGENTS, newUser, registerViaApi, registerViaUi, screenshotPath, sessionsPanel, statusItems } from './support';
 
 test('register, post, reload, load more, log out', async ({ page }) => {
   const dialogs: string[] = [];
@@ -103,7 +70,7 @@ test('register, post, reload, load more, log out', async ({ page }) => {
   await expect(statusItems(page).nth(20)).toBeFocused();
 
   // Log out: back to the login page, and /home is closed.
-  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log out', exact: true }).click();
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole('form', { name: 'Log in' })).toBeVisible();
   expect((await page.request.get('/me')).status()).toBe(401);
@@ -172,7 +139,7 @@ test('the register form says whether an email is taken as you type', async ({ pa
   await expect(page).toHaveURL(/\/$/);
 });
 
-test('screenshots of the login and home pages, and phone width', async ({ page }) => {
+test('screenshots of the login and home pages, and phone width', async ({ page, playwright, baseURL }) => {
   await page.goto('/');
   await expect(page.getByRole('form', { name: 'Register' })).toBeVisible();
   await page.screenshot({ path: screenshotPath('login.png') });
@@ -187,8 +154,13 @@ test('screenshots of the login and home pages, and phone width', async ({ page }
   ]) {
     expect((await page.request.post('/addStatus', { data: { text } })).status()).toBe(201);
   }
+  // A second session, from a phone, for the "Active sessions" panel.
+  const phone = await playwright.request.newContext({ baseURL, userAgent: USER_AGENTS.iphone });
+  expect((await phone.post('/login', { data: { email: user.email, password: user.password } })).status()).toBe(200);
+  await phone.dispose();
   await page.goto('/home');
   await expect(statusItems(page)).toHaveCount(3);
+  await expect(sessionsPanel(page).getByRole('listitem')).toHaveCount(2);
   await page.getByLabel('New status').fill('Trying out the new composer');
   await page.getByLabel('New status').blur();
   await page.screenshot({ path: screenshotPath('home.png') });
@@ -198,7 +170,7 @@ test('screenshots of the login and home pages, and phone width', async ({ page }
     page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   await page.setViewportSize({ width: 360, height: 740 });
   expect(await overflow()).toBeLessThanOrEqual(0);
-  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log out', exact: true }).click();
   await expect(page.getByRole('form', { name: 'Log in' })).toBeVisible();
   expect(await overflow()).toBeLessThanOrEqual(0);
 });

@@ -97,3 +97,54 @@ describe('api client', () => {
     expect(await requests[0]!.json()).toEqual({ text: '<b>hi</b> 👋' });
   });
 });
+
+describe('api client: active sessions', () => {
+  const list = {
+    items: [
+      {
+        id: 'a1b2c3d4e5f6a7b8c9d0',
+        created_at: '2026-11-26T11:05:37Z',
+        last_seen_at: '2026-11-26T11:06:00Z',
+        ip: '203.0.113.9',
+        user_agent: 'curl/8.5.0',
+        current: true,
+      },
+    ],
+  };
+
+  it('lists sessions with the cookie', async () => {
+    const { api, requests } = setup(() => json(200, list));
+    expect(await api.sessions()).toEqual({ ok: true, status: 200, data: list });
+    expect(requests[0]!.method).toBe('GET');
+    expect(requests[0]!.url).toBe('http://app.test/sessions');
+    expect(requests[0]!.credentials).toBe('include');
+  });
+
+  it('revokes one session by its (escaped) id, with no body', async () => {
+    const { api, requests } = setup(() => new Response(null, { status: 204 }));
+    expect(await api.revokeSession('abc/def?x=1#y')).toEqual({ ok: true, status: 204, data: undefined });
+    expect(requests[0]!.method).toBe('DELETE');
+    expect(requests[0]!.url).toBe('http://app.test/sessions/abc%2Fdef%3Fx%3D1%23y');
+    expect(requests[0]!.headers.get('Content-Type')).toBeNull();
+    expect(await requests[0]!.text()).toBe('');
+  });
+
+  it('revokes the other sessions', async () => {
+    const { api, requests } = setup(() => new Response(null, { status: 204 }));
+    expect((await api.revokeOtherSessions()).ok).toBe(true);
+    expect(requests[0]!.method).toBe('DELETE');
+    expect(requests[0]!.url).toBe('http://app.test/sessions');
+  });
+
+  it('reports 404 and 403 problems', async () => {
+    const { api } = setup((req) =>
+      req.url.endsWith('/sessions')
+        ? problem(403, { type: '/problems/forbidden-origin', title: 'Forbidden origin', status: 403 })
+        : problem(404, { type: '/problems/not-found', title: 'Not found', status: 404 }),
+    );
+    const one = await api.revokeSession('nope-nope-nope-nope');
+    expect(!one.ok && one.problem.status).toBe(404);
+    const others = await api.revokeOtherSessions();
+    expect(!others.ok && others.problem.type).toBe('/problems/forbidden-origin');
+  });
+});

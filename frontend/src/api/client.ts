@@ -7,6 +7,8 @@ export type Status = components['schemas']['Status'];
 export type StatusPage = components['schemas']['StatusPage'];
 export type EmailAvailability = components['schemas']['EmailAvailability'];
 export type Problem = components['schemas']['Problem'];
+export type SessionInfo = components['schemas']['SessionInfo'];
+export type SessionList = components['schemas']['SessionList'];
 
 type JsonBody<P extends keyof paths, M extends 'post'> = paths[P][M] extends {
   requestBody: { content: { 'application/json': infer B } };
@@ -71,6 +73,12 @@ export function createApi({ baseUrl = '', fetch }: ApiOptions = {}) {
     addStatus: (text: string) => settle(client.POST('/addStatus', { body: { text } })),
     fetchStatus: (query: FetchStatusQuery, signal?: AbortSignal) =>
       settle(client.GET('/fetchStatus', { params: { query }, signal })),
+    /** The caller's live sessions, newest first; `current` marks this one. */
+    sessions: (signal?: AbortSignal) => settle(client.GET('/sessions', { signal })),
+    /** Ends one session at once; ending the current one is a logout (the cookie is expired). */
+    revokeSession: (id: string) => settle(client.DELETE('/sessions/{id}', { params: { path: { id } } })),
+    /** Ends every session of the caller's but the current one. */
+    revokeOtherSessions: () => settle(client.DELETE('/sessions')),
   };
 }
 

@@ -160,6 +160,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's live sessions, newest first. */
+        get: operations["list_sessions"];
+        put?: never;
+        post?: never;
+        /** Ends every session of the caller's but this one ("log out my other devices"). */
+        delete: operations["revoke_other_sessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Ends one of the caller's sessions at once; the current one too (a logout). */
+        delete: operations["revoke_session"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -264,6 +299,25 @@ export interface components {
             /** @description 8 to 72 bytes in UTF-8, never trimmed; not one of the 10,000 most common passwords (case-insensitively); not the email. */
             password: string;
         };
+        /** @description One live session as its owner sees it. */
+        SessionInfo: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description Whether this is the session making the request. */
+            current: boolean;
+            /** @description Opaque; reveals nothing of the cookie and cannot be used as one. */
+            id: string;
+            /** @description The client IP at login. */
+            ip: string;
+            /** Format: date-time */
+            last_seen_at: string;
+            /** @description The user agent at login, cut to 256 characters. */
+            user_agent: string;
+        };
+        SessionList: {
+            /** @description Newest first. */
+            items: components["schemas"]["SessionInfo"][];
+        };
         /**
          * @example {
          *       "created_at": "2026-11-26T11:05:37Z",
@@ -351,6 +405,17 @@ export interface operations {
             };
             /** @description No live session */
             401: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `Origin` (or `Referer`) names another site */
+            403: {
                 headers: {
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
@@ -456,6 +521,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `Origin` (or `Referer`) names another site */
+            403: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Wrong method for this path; `Allow` lists the right ones */
             405: {
                 headers: {
@@ -494,6 +570,19 @@ export interface operations {
             /** @description Invalid fields */
             422: {
                 headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many checks from this IP (`CHECKEMAIL_IP_LIMIT`) */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be served */
+                    "Retry-After"?: number;
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -675,6 +764,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `Origin` (or `Referer`) names another site */
+            403: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Wrong method for this path; `Allow` lists the right ones */
             405: {
                 headers: {
@@ -721,6 +821,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Locked out after failed logins for this account from this IP, or too many failures from this IP */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be served */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description MySQL or Redis unreachable, or the hashing queue full */
             503: {
                 headers: {
@@ -755,6 +868,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `Origin` (or `Referer`) names another site */
+            403: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Wrong method for this path; `Allow` lists the right ones */
             405: {
@@ -926,6 +1050,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `Origin` (or `Referer`) names another site */
+            403: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Wrong method for this path; `Allow` lists the right ones */
             405: {
                 headers: {
@@ -975,6 +1110,230 @@ export interface operations {
             /** @description Invalid fields */
             422: {
                 headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many registrations from this IP (`REGISTER_IP_LIMIT`) */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be served */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description MySQL or Redis unreachable, or the hashing queue full */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The live sessions; `current` marks this one */
+            200: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            /** @description No live session */
+            401: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong method for this path; `Allow` lists the right ones */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description MySQL or Redis unreachable, or the hashing queue full */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_other_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Only the current session is left */
+            204: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No live session */
+            401: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `Origin` (or `Referer`) names another site */
+            403: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong method for this path; `Allow` lists the right ones */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description MySQL or Redis unreachable, or the hashing queue full */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A session id from `GET /sessions` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description That session is gone */
+            204: {
+                headers: {
+                    /** @description The `sid` cookie, expired, when it was the current session */
+                    "Set-Cookie"?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No live session */
+            401: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `Origin` (or `Referer`) names another site */
+            403: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not one of the caller's live sessions */
+            404: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong method for this path; `Allow` lists the right ones */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;

@@ -39,6 +39,20 @@ export function useEmailCheck(value: string): [EmailCheckState, (state: EmailChe
   return [state, setState];
 }
 
+/**
+ * Calls `onReached` once the time `at` (epoch ms) has come; nothing while
+ * `at` is null. A new `at` replaces the pending one.
+ */
+export function useWhenReached(at: number | null, onReached: () => void): void {
+  const callback = useRef(onReached);
+  callback.current = onReached;
+  useEffect(() => {
+    if (at === null) return;
+    const id = setTimeout(() => callback.current(), Math.max(0, at - Date.now()));
+    return () => clearTimeout(id);
+  }, [at]);
+}
+
 /** Sets document.title while mounted. */
 export function useTitle(title: string): void {
   useEffect(() => {

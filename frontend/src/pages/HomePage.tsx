@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useReducer, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { api, type Status, type User } from '../api/client';
 import { fieldError, otherFieldErrors, problemMessage, type ApiProblem } from '../api/problem';
+import { SessionsPanel } from '../components/SessionsPanel';
 import { Spinner } from '../components/Spinner';
 import { useNow, useTitle } from '../lib/hooks';
 import { STATUS_MAX, codePointLength } from '../lib/text';
@@ -100,87 +101,91 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
         </div>
       </header>
       <main id="main" className="home">
-        {logoutError ? (
-          <p className="form-error" role="alert">
-            {logoutError}
-          </p>
-        ) : null}
-        <section className="card profile" aria-labelledby="profile-name">
-          <div className="avatar" aria-hidden="true">
-            {initial}
-          </div>
-          <div className="profile-text">
-            <h1 id="profile-name" tabIndex={-1} data-autofocus>
-              {user.name}
-            </h1>
-            <p className="profile-email">{user.email}</p>
-            <p className="profile-since">
-              Member since <time dateTime={user.created_at}>{formatDate(user.created_at)}</time>
+        <div className="home-main">
+          {logoutError ? (
+            <p className="form-error" role="alert">
+              {logoutError}
             </p>
-          </div>
-        </section>
-
-        <Composer onPosted={posted} onSessionEnded={onSessionEnded} />
-
-        <section className="feed" aria-labelledby="feed-heading">
-          <h2 id="feed-heading">Your statuses</h2>
-          {!feed.loaded && feed.loading === 'first' ? (
-            <>
-              <p className="sr-only" role="status">
-                Loading your statuses…
+          ) : null}
+          <section className="card profile" aria-labelledby="profile-name">
+            <div className="avatar" aria-hidden="true">
+              {initial}
+            </div>
+            <div className="profile-text">
+              <h1 id="profile-name" tabIndex={-1} data-autofocus>
+                {user.name}
+              </h1>
+              <p className="profile-email">{user.email}</p>
+              <p className="profile-since">
+                Member since <time dateTime={user.created_at}>{formatDate(user.created_at)}</time>
               </p>
-              <ul className="statuses" aria-hidden="true">
-                {[0, 1, 2].map((i) => (
-                  <li key={i} className="status status--skeleton">
-                    <span className="skeleton-line" />
-                    <span className="skeleton-line skeleton-line--short" />
-                  </li>
-                ))}
-              </ul>
-            </>
-          ) : null}
-          {feed.loaded && feed.items.length === 0 ? (
-            <div className="empty">
-              <p className="empty-title">No statuses yet</p>
-              <p>Write your first one above: it will show up here.</p>
             </div>
-          ) : null}
-          <ol className="statuses" ref={listRef} hidden={feed.items.length === 0}>
-            {feed.items.map((status) => (
-              <li key={status.id} className={`status${status.id === fresh ? ' status--fresh' : ''}`} tabIndex={-1}>
-                <p className="status-text">{status.text}</p>
-                <time className="status-time" dateTime={status.created_at} title={formatDateTime(status.created_at)}>
-                  {formatRelative(status.created_at, now)}
-                </time>
-              </li>
-            ))}
-          </ol>
-          {feed.error ? (
-            <div className="form-error" role="alert">
-              <p>Could not load your statuses. {feed.error}</p>
-              {!feed.loaded ? (
-                <button type="button" className="button" onClick={() => void load(true)}>
-                  Try again
+          </section>
+
+          <Composer onPosted={posted} onSessionEnded={onSessionEnded} />
+
+          <section className="feed" aria-labelledby="feed-heading">
+            <h2 id="feed-heading">Your statuses</h2>
+            {!feed.loaded && feed.loading === 'first' ? (
+              <>
+                <p className="sr-only" role="status">
+                  Loading your statuses…
+                </p>
+                <ul className="statuses" aria-hidden="true">
+                  {[0, 1, 2].map((i) => (
+                    <li key={i} className="status status--skeleton">
+                      <span className="skeleton-line" />
+                      <span className="skeleton-line skeleton-line--short" />
+                    </li>
+                  ))}
+                </ul>
+              </>
+            ) : null}
+            {feed.loaded && feed.items.length === 0 ? (
+              <div className="empty">
+                <p className="empty-title">No statuses yet</p>
+                <p>Write your first one above: it will show up here.</p>
+              </div>
+            ) : null}
+            <ol className="statuses" ref={listRef} hidden={feed.items.length === 0}>
+              {feed.items.map((status) => (
+                <li key={status.id} className={`status${status.id === fresh ? ' status--fresh' : ''}`} tabIndex={-1}>
+                  <p className="status-text">{status.text}</p>
+                  <time className="status-time" dateTime={status.created_at} title={formatDateTime(status.created_at)}>
+                    {formatRelative(status.created_at, now)}
+                  </time>
+                </li>
+              ))}
+            </ol>
+            {feed.error ? (
+              <div className="form-error" role="alert">
+                <p>Could not load your statuses. {feed.error}</p>
+                {!feed.loaded ? (
+                  <button type="button" className="button" onClick={() => void load(true)}>
+                    Try again
+                  </button>
+                ) : null}
+              </div>
+            ) : null}
+            {hasMore(feed) ? (
+              <div className="more">
+                <button
+                  type="button"
+                  className="button"
+                  onClick={() => {
+                    if (feed.loading === 'none') void load(false);
+                  }}
+                  aria-disabled={feed.loading !== 'none'}
+                >
+                  {feed.loading === 'more' ? <Spinner /> : null}
+                  Load more
                 </button>
-              ) : null}
-            </div>
-          ) : null}
-          {hasMore(feed) ? (
-            <div className="more">
-              <button
-                type="button"
-                className="button"
-                onClick={() => {
-                  if (feed.loading === 'none') void load(false);
-                }}
-                aria-disabled={feed.loading !== 'none'}
-              >
-                {feed.loading === 'more' ? <Spinner /> : null}
-                Load more
-              </button>
-            </div>
-          ) : null}
-        </section>
+              </div>
+            ) : null}
+          </section>
+        </div>
+
+        <SessionsPanel now={now} onSessionEnded={onSessionEnded} onLoggedOut={onLoggedOut} />
       </main>
     </div>
   );

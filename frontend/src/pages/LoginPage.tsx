@@ -1,16 +1,15 @@
 import { useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { api, type User } from '../api/client';
-import { fieldError, otherFieldErrors, problemMessage, problemSlug, type ApiProblem } from '../api/problem';
+import { fieldError, type ApiProblem } from '../api/problem';
 import { Field } from '../components/Field';
 import { Spinner } from '../components/Spinner';
-import { useEmailCheck, useTitle } from '../lib/hooks';
+import { useEmailCheck, useTitle, useWhenReached } from '../lib/hooks';
 import { NAME_MAX, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, codePointLength, utf8Length } from '../lib/text';
+import { WAIT_OVER, loginFailure, registerFailure } from '../state/authForm';
 
 interface AuthProps {
   onAuthenticated: (user: User) => void;
 }
-
-export const INVALID_CREDENTIALS = 'Invalid email or password';
 
 export function LoginPage({ onAuthenticated, notice }: AuthProps & { notice?: string | undefined }) {
   useTitle('Log in · Status');
@@ -42,15 +41,52 @@ export function LoginPage({ onAuthenticated, notice }: AuthProps & { notice?: st
   );
 }
 
-function FormError({ messages }: { messages: string[] }) {
-  if (!messages.length) return null;
+function FormError({ messages, note }: { messages: string[]; note?: string | null }) {
   return (
-    <div className="form-error" role="alert">
-      {messages.map((m) => (
-        <p key={m}>{m}</p>
-      ))}
-    </div>
+    <>
+      {messages.length ? (
+        <div className="form-error" role="alert">
+          {messages.map((m) => (
+            <p key={m}>{m}</p>
+          ))}
+        </div>
+      ) : null}
+      {note ? (
+        <p className="form-note" role="status">
+          {note}
+        </p>
+      ) : null}
+    </>
   );
+}
+
+/**
+ * Form-level messages, of which a "Try again in 42 seconds" one (429, or 503
+ * with Retry-After) turns into "You can try again now." once the wait is over.
+ */
+function useFormMessages() {
+  const [messages, setMessages] = useState<string[]>([]);
+  const [retryAt, setRetryAt] = useState<number | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  useWhenReached(retryAt, () => {
+    setMessages([]);
+    setRetryAt(null);
+    setNote(WAIT_OVER);
+  });
+  return {
+    messages,
+    note,
+    clear() {
+      setMessages([]);
+      setRetryAt(null);
+      setNote(null);
+    },
+    show(next: string[], until: number | null) {
+      setMessages(next);
+      setRetryAt(until);
+      setNote(null);
+    },
+  };
 }
 
 function LoginForm({ onAuthenticated }: AuthProps) {
@@ -58,14 +94,14 @@ function LoginForm({ onAuthenticated }: AuthProps) {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
-  const [messages, setMessages] = useState<string[]>([]);
+  const form = useFormMessages();
   const passwordRef = useRef<HTMLInputElement>(null);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (busy) return;
     setBusy(true);
-    setMessages([]);
+    form.clear();
     setProblem(null);
     const result = await api.login({ email, password });
     if (result.ok) {
@@ -73,16 +109,12 @@ function LoginForm({ onAuthenticated }: AuthProps) {
       return;
     }
     setBusy(false);
-    const p = result.problem;
-    if (p.status === 401) {
-      setMessages([INVALID_CREDENTIALS]);
+    const failure = loginFailure(result.problem);
+    setProblem(failure.problem);
+    form.show(failure.messages, failure.retryAt);
+    if (failure.invalidCredentials) {
       setPassword('');
       passwordRef.current?.focus();
-    } else if (p.status === 422) {
-      setProblem(p);
-      setMessages(otherFieldErrors(p, ['email', 'password']));
-    } else {
-      setMessages([problemMessage(p)]);
     }
   }
 
@@ -107,7 +139,7 @@ function LoginForm({ onAuthenticated }: AuthProps) {
         error={fieldError(problem, 'password')}
         inputRef={passwordRef}
       />
-      <FormError messages={messages} />
+      <FormError messages={form.messages} note={form.note} />
       <button type="submit" className="button button--primary" aria-disabled={busy}>
         {busy ? <Spinner /> : null}
         Log in
@@ -160,7 +192,7 @@ function RegisterForm({ onAuthenticated }: AuthProps) {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
-  const [messages, setMessages] = useState<string[]>([]);
+  const form = useFormMessages();
   const [emailState, setEmailState] = useEmailCheck(email);
 
   const bytes = utf8Length(password);
@@ -177,7 +209,7 @@ function RegisterForm({ onAuthenticated }: AuthProps) {
     event.preventDefault();
     if (busy) return;
     setBusy(true);
-    setMessages([]);
+    form.clear();
     setProblem(null);
     const result = await api.register({ email, password, name });
     if (result.ok) {
@@ -185,17 +217,10 @@ function RegisterForm({ onAuthenticated }: AuthProps) {
       return;
     }
     setBusy(false);
-    const p = result.problem;
-    if (p.status === 409 || problemSlug(p) === 'email-taken') {
-      setProblem({ ...p, errors: { ...p.errors, email: [p.detail ?? 'This email already has an account.'] } });
-      setEmailState({ kind: 'taken', email: email.trim().toLowerCase() });
-    } else if (p.status === 422) {
-      setProblem(p);
-      const others = otherFieldErrors(p, ['email', 'name', 'password']);
-      setMessages(others.length ? others : []);
-    } else {
-      setMessages([problemMessage(p)]);
-    }
+    const failure = registerFailure(result.problem);
+    setProblem(failure.problem);
+    form.show(failure.messages, failure.retryAt);
+    if (failure.emailTaken) setEmailState({ kind: 'taken', email: email.trim().toLowerCase() });
   }
 
   return (
@@ -252,7 +277,7 @@ function RegisterForm({ onAuthenticated }: AuthProps) {
           </ul>
         )}
       />
-      <FormError messages={messages} />
+      <FormError messages={form.messages} note={form.note} />
       <button type="submit" className="button button--primary" aria-disabled={busy}>
         {busy ? <Spinner /> : null}
         Register

@@ -91,7 +91,86 @@ describe('createEmailChecker', () => {
     expect(last()).toEqual({ kind: 'invalid', email: 'bad@x', message: 'not an email address' });
     checker.update('ok@x.y');
     await vi.advanceTimersByTimeAsync(300);
-    expect(last()).toEqual({ kind: 'error', email: 'ok@x.y', message: 'Too many attempts. Try again in 12 seconds.' });
+    expect(last()).toEqual({ kind: 'error', email: 'ok@x.y', message: 'Too many checks right now. Checking again in 12 seconds.' });
+  });
+
+  it('after a 429, sends nothing until Retry-After has passed, then checks the current value', async () => {
+    let limited = true;
+    const check = vi.fn<CheckEmailFn>(async (email): Promise<Result<EmailAvailability>> =>
+      limited
+        ? { ok: false, problem: { status: 429, type: '/problems/rate-limited', title: 'Too many', errors: {}, retryAfter: 42 } }
+        : answer(email, true),
+    );
+    const checker = createEmailChecker(check, (s) => states.push(s));
+    checker.update('ann@example.com');
+    await vi.advanceTimersByTimeAsync(300);
+    expect(check).toHaveBeenCalledTimes(1);
+    expect(last()).toEqual({
+      kind: 'error',
+      email: 'ann@example.com',
+      message: 'Too many checks right now. Checking again in 42 seconds.',
+    });
+
+    // Typing on during the wait: no request, and the message counts down.
+    await vi.advanceTimersByTimeAsync(10_000);
+    checker.update('bob@example.com');
+    expect(last()).toEqual({
+      kind: 'error',
+      email: 'bob@example.com',
+      message: 'Too many checks right now. Checking again in 32 seconds.',
+    });
+    await vi.advanceTimersByTimeAsync(31_000);
+    expect(check).toHaveBeenCalledTimes(1);
+
+    // The wait is over: the value typed last is checked, once.
+    limited = false;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(check).toHaveBeenCalledTimes(2);
+    expect(check.mock.calls[1]![0]).toBe('bob@example.com');
+    expect(last()).toEqual({ kind: 'available', email: 'bob@example.com' });
+
+    // And later values are checked after the usual 300 ms again.
+    checker.update('cy@example.com');
+    await vi.advanceTimersByTimeAsync(300);
+    expect(check).toHaveBeenCalledTimes(3);
+  });
+
+  it('re-checks the same value by itself when the wait is over', async () => {
+    const check = vi
+      .fn<CheckEmailFn>()
+      .mockResolvedValueOnce({
+        ok: false,
+        problem: { status: 429, type: '/problems/rate-limited', title: 'Too many', errors: {}, retryAfter: 0 },
+      })
+      .mockImplementation(async (email) => answer(email, false));
+    const checker = createEmailChecker(check, (s) => states.push(s));
+    checker.update('ann@example.com');
+    await vi.advanceTimersByTimeAsync(300);
+    // "Retry-After: 0" still waits a second: no busy loop.
+    expect(last()).toEqual({
+      kind: 'error',
+      email: 'ann@example.com',
+      message: 'Too many checks right now. Checking again in 1 second.',
+    });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(check).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(check).toHaveBeenCalledTimes(2);
+    expect(last()).toEqual({ kind: 'taken', email: 'ann@example.com' });
+  });
+
+  it('shows a 429 without Retry-After as "try again later" and does not wait', async () => {
+    const check = vi
+      .fn<CheckEmailFn>()
+      .mockResolvedValueOnce({ ok: false, problem: { status: 429, type: '/problems/rate-limited', title: 'Too many', errors: {} } })
+      .mockImplementation(async (email) => answer(email, true));
+    const checker = createEmailChecker(check, (s) => states.push(s));
+    checker.update('ann@example.com');
+    await vi.advanceTimersByTimeAsync(300);
+    expect(last()).toEqual({ kind: 'error', email: 'ann@example.com', message: 'Too many attempts. Try again later.' });
+    checker.update('ann@example.co');
+    await vi.advanceTimersByTimeAsync(300);
+    expect(check).toHaveBeenCalledTimes(2);
   });
 
   it('stops after dispose', async () => {

@@ -1,0 +1,53 @@
+import { otherFieldErrors, problemMessage, problemSlug, type ApiProblem } from '../api/problem';
+
+// What the log-in and register forms show for a failed request, kept out of
+// the components so that every branch (429 waits included) is unit-tested.
+
+export const INVALID_CREDENTIALS = 'Invalid email or password';
+export const WAIT_OVER = 'You can try again now.';
+
+export interface FormFailure {
+  /** Form-level messages (role="alert"). */
+  messages: string[];
+  /** The problem whose field errors are shown next to the inputs, if any. */
+  problem: ApiProblem | null;
+  /**
+   * When a 429 (or 503) with Retry-After is over, in epoch ms: the form then
+   * replaces the message with WAIT_OVER, so no stale "in 42 seconds" stays.
+   */
+  retryAt: number | null;
+}
+
+function waitUntil(problem: ApiProblem, now: number): number | null {
+  if ((problem.status !== 429 && problem.status !== 503) || problem.retryAfter === undefined) return null;
+  return now + problem.retryAfter * 1000;
+}
+
+function generic(problem: ApiProblem, now: number): FormFailure {
+  return { messages: [problemMessage(problem)], problem: null, retryAt: waitUntil(problem, now) };
+}
+
+export function loginFailure(problem: ApiProblem, now = Date.now()): FormFailure & { invalidCredentials: boolean } {
+  if (problem.status === 401) {
+    return { messages: [INVALID_CREDENTIALS], problem: null, retryAt: null, invalidCredentials: true };
+  }
+  if (problem.status === 422) {
+    return { messages: otherFieldErrors(problem, ['email', 'password']), problem, retryAt: null, invalidCredentials: false };
+  }
+  return { ...generic(problem, now), invalidCredentials: false };
+}
+
+export function registerFailure(problem: ApiProblem, now = Date.now()): FormFailure & { emailTaken: boolean } {
+  if (problem.status === 409 || problemSlug(problem) === 'email-taken') {
+    return {
+      messages: [],
+      problem: { ...problem, errors: { ...problem.errors, email: [problem.detail ?? 'This email already has an account.'] } },
+      retryAt: null,
+      emailTaken: true,
+    };
+  }
+  if (problem.status === 422) {
+    return { messages: otherFieldErrors(problem, ['email', 'name', 'password']), problem, retryAt: null, emailTaken: false };
+  }
+  return { ...generic(problem, now), emailTaken: false };
+}
