@@ -115,7 +115,7 @@ impl Modify for CrossCutting {
                         "503",
                         problem(
                             "MySQL or Redis unreachable, or the hashing queue full",
-                            Some(("Retry-After", "Seconds to wait before trying again")),
+                            Some(("Retry-After", "Whole seconds to wait before trying again")),
                         ),
                     );
                 }
@@ -148,13 +148,17 @@ impl Modify for CrossCutting {
     }
 }
 
-fn string_header(description: &str) -> RefOr<Header> {
-    let mut header = Header::new(ObjectBuilder::new().schema_type(Type::String));
+fn header(schema_type: Type, description: &str) -> RefOr<Header> {
+    let mut header = Header::new(ObjectBuilder::new().schema_type(schema_type));
     header.description = Some(description.to_owned());
     RefOr::T(header)
 }
 
-fn problem(description: &str, header: Option<(&str, &str)>) -> Response {
+fn string_header(description: &str) -> RefOr<Header> {
+    header(Type::String, description)
+}
+
+fn problem(description: &str, extra_header: Option<(&str, &str)>) -> Response {
     let mut response = ResponseBuilder::new()
         .description(description)
         .content(
@@ -162,10 +166,16 @@ fn problem(description: &str, header: Option<(&str, &str)>) -> Response {
             Content::new(Some(Ref::from_schema_name("Problem"))),
         )
         .build();
-    if let Some((name, description)) = header {
+    if let Some((name, description)) = extra_header {
+        // `Allow` is a list of methods; `Retry-After`, whole seconds.
+        let schema_type = if name == "Retry-After" {
+            Type::Integer
+        } else {
+            Type::String
+        };
         response
             .headers
-            .insert(name.to_owned(), string_header(description));
+            .insert(name.to_owned(), header(schema_type, description));
     }
     response
 }

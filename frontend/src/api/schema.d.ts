@@ -474,8 +474,8 @@ export interface operations {
             /** @description MySQL or Redis unreachable, or the hashing queue full */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: string;
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -594,8 +594,8 @@ export interface operations {
             /** @description MySQL or Redis unreachable, or the hashing queue full */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: string;
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -669,8 +669,8 @@ export interface operations {
             /** @description MySQL or Redis unreachable, or the hashing queue full */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: string;
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -837,8 +837,8 @@ export interface operations {
             /** @description MySQL or Redis unreachable, or the hashing queue full */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: string;
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -896,8 +896,8 @@ export interface operations {
             /** @description MySQL or Redis unreachable, or the hashing queue full */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: string;
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -955,8 +955,8 @@ export interface operations {
             /** @description MySQL or Redis unreachable, or the hashing queue full */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: string;
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -1134,8 +1134,8 @@ export interface operations {
             /** @description MySQL or Redis unreachable, or the hashing queue full */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: string;
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -1193,8 +1193,8 @@ export interface operations {
             /** @description MySQL or Redis unreachable, or the hashing queue full */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: string;
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -1261,8 +1261,8 @@ export interface operations {
             /** @description MySQL or Redis unreachable, or the hashing queue full */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: string;
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -1345,8 +1345,8 @@ export interface operations {
             /** @description MySQL or Redis unreachable, or the hashing queue full */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: string;
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
