@@ -28,6 +28,92 @@ impl Drop for EmptyDir {
     }
 }
 
+/// The real binary, running against a fresh database and Redis prefix in a
+/// directory without `.env`, stopped and cleaned up when dropped.
+struct RunningBinary {
+    child: std::process::Child,
+    address: String,
+    prefix: String,
+    database: TestDatabase,
+    _cwd: EmptyDir,
+}
+
+impl RunningBinary {
+    async fn start(bcrypt_cost: &str, shutdown_drain_ms: &str) -> Self {
+        let database = TestDatabase::create().await;
+        let port = free_port();
+        let prefix = format!("status-api-test:binary-{}:", random_hex(6));
+        let cwd = EmptyDir::create();
+        let child = Command::new(BINARY)
+            .current_dir(&cwd.0)
+            .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+            .env("DATABASE_URL", database.url())
+            .env("REDIS_URL", redis_url())
+            .env("REDIS_PREFIX", &prefix)
+            .env("SESSION_SECRET", random_hex(48))
+            .env("COOKIE_SECURE", "false")
+            .env("BCRYPT_COST", bcrypt_cost)
+            .env("SHUTDOWN_DRAIN_MS", shutdown_drain_ms)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let address = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while client()
+            .get(format!("{address}/healthz"))
+            .send()
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "the server did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self {
+            child,
+            address,
+            prefix,
+            database,
+            _cwd: cwd,
+        }
+    }
+
+    fn terminate(&self) {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+    }
+
+    /// Waits for the process to exit; its status.
+    async fn exited(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the server did not exit");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for RunningBinary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let prefix = self.prefix.clone();
+        let cleanup = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(delete_keys(&prefix));
+        });
+        let _ = cleanup.join();
+    }
+}
+
 #[test]
 fn bad_settings_stop_the_start_naming_each_one() {
     let cwd = EmptyDir::create();
@@ -47,33 +133,8 @@ fn bad_settings_stop_the_start_naming_each_one() {
 
 #[tokio::test]
 async fn sigterm_drains_then_finishes_requests_in_flight() {
-    let database = TestDatabase::create().await;
-    let port = free_port();
-    let address = format!("http://127.0.0.1:{port}");
-    let cwd = EmptyDir::create();
-    let mut server = Command::new(BINARY)
-        .current_dir(&cwd.0)
-        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .env("DATABASE_URL", database.url())
-        .env("REDIS_URL", redis_url())
-        .env("REDIS_PREFIX", format!("status-api-test:shutdown-{port}:"))
-        .env("SESSION_SECRET", "s".repeat(64))
-        .env("COOKIE_SECURE", "false")
-        .env("BCRYPT_COST", "12")
-        .env("SHUTDOWN_DRAIN_MS", "1500")
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client()
-        .get(format!("{address}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let mut server = RunningBinary::start("12", "1500").await;
+    let address = server.address.clone();
 
     // A registration hashes at cost 12: it is still running at the signal.
     let email = unique_email();
@@ -84,11 +145,7 @@ async fn sigterm_drains_then_finishes_requests_in_flight() {
             .send(),
     );
     tokio::time::sleep(Duration::from_millis(30)).await;
-    let killed = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    server.terminate();
 
     tokio::time::sleep(Duration::from_millis(300)).await;
     let ready = client()
@@ -99,14 +156,7 @@ async fn sigterm_drains_then_finishes_requests_in_flight() {
     assert_eq!(ready.status(), 503, "draining instances are not ready");
     assert_eq!(in_flight.await.unwrap().unwrap().status(), 201);
 
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = server.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "the server did not exit");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let status = server.exited().await;
     assert!(status.success(), "{status}");
     assert!(
         client()
@@ -115,39 +165,12 @@ async fn sigterm_drains_then_finishes_requests_in_flight() {
             .await
             .is_err()
     );
-    delete_keys(&format!("status-api-test:shutdown-{port}:")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_status_survives_a_sigterm_under_load() {
-    let database = TestDatabase::create().await;
-    let port = free_port();
-    let address = format!("http://127.0.0.1:{port}");
-    let prefix = format!("status-api-test:writes-{port}:");
-    let cwd = EmptyDir::create();
-    let mut server = Command::new(BINARY)
-        .current_dir(&cwd.0)
-        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .env("DATABASE_URL", database.url())
-        .env("REDIS_URL", redis_url())
-        .env("REDIS_PREFIX", &prefix)
-        .env("SESSION_SECRET", "w".repeat(64))
-        .env("COOKIE_SECURE", "false")
-        .env("BCRYPT_COST", "4")
-        .env("SHUTDOWN_DRAIN_MS", "500")
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client()
-        .get(format!("{address}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let mut server = RunningBinary::start("4", "500").await;
+    let address = server.address.clone();
     let writer = client();
     let registered = writer
         .post(format!("{address}/register"))
@@ -186,27 +209,19 @@ async fn every_acknowledged_status_survives_a_sigterm_under_load() {
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(700)).await;
-    let killed = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    server.terminate();
     let mut acknowledged = Vec::new();
     for writer in writers {
         acknowledged.extend(writer.await.unwrap());
     }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while server.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "the server did not exit");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    assert!(server.exited().await.success());
     assert!(
         acknowledged.len() > 20,
         "the load ran: {}",
         acknowledged.len()
     );
 
-    let mut db = database.conn().await;
+    let mut db = server.database.conn().await;
     let stored: Vec<(u64, String)> =
         mysql_async::prelude::Queryable::query(&mut db, "SELECT id, text FROM statuses")
             .await
@@ -221,5 +236,4 @@ async fn every_acknowledged_status_survives_a_sigterm_under_load() {
             "whole rows only: {text:?}"
         );
     }
-    delete_keys(&prefix).await;
 }
