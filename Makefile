@@ -31,7 +31,9 @@ export HELPERS
 .PHONY: help
 help:
 	@echo "make run    set up MariaDB, Redis, the schema and the SPA, then serve on http://127.0.0.1:8080/"
-	@echo "make test   fmt, clippy, unit and integration tests, the SPA's checks"
+	@echo "make test   fmt, clippy, unit and integration tests, contract and browser tests"
+	@echo "make bench  the benchmark (make bench-compare: against the Node stack too)"
+	@echo "make soak   10 minutes of mixed load on the release build; fails if memory grows"
 
 ## Services ------------------------------------------------------------------
 
@@ -136,8 +138,17 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --locked -- -D warnings
 
+.PHONY: nginx
+nginx: ## Debian's nginx for the scale-out tests (they start their own, never a service)
+	@eval "$$HELPERS"
+	if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then exit 0; fi
+	say "installing nginx"
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+	as_root systemctl disable --now nginx >/dev/null 2>&1 || true
+
 .PHONY: test-rust
-test-rust: test-db
+test-rust: test-db nginx
 	cargo test --locked
 
 # Schemathesis against a live server, from the server's own spec.
@@ -183,3 +194,9 @@ bench: test-db
 bench-compare: test-db
 	cargo build --release --locked
 	BENCH_COMPARE=1 tests/bench/run.sh
+
+# Ten minutes of mixed load; prints the server's memory drift (not in make test).
+.PHONY: soak
+soak: test-db
+	cargo build --release --locked
+	tests/soak/run.sh

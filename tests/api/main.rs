@@ -11,6 +11,7 @@ mod migrations;
 mod outages;
 mod process;
 mod protection;
+mod scale_out;
 mod sessions;
 mod spa;
 mod statuses;
