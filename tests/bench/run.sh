@@ -353,7 +353,7 @@ node_modules_cache() { # node_modules for node-express's package.json, installed
 start_node() { # name workers
   local name=$1 workers=$2 run port db main kids i
   run="$tmp/node-$name"
-  db="status_api_bench_${run_id}_node_${name//-/_}"
+  db="status_api_test_bench_${run_id}_node_${name//-/_}"
   mkdir -p "$run"
   ln -s "$(node_modules_cache)" "$run/node_modules"
   port=$(free_port)
