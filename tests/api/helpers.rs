@@ -120,15 +120,18 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
-/// The app with some settings changed, named as in the environment.
-pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
-    let database = TestDatabase::create().await;
-    let redis_prefix = format!("status-api-test:{}:", random_hex(8));
+/// The test defaults on `database` and `redis_prefix`, with some settings
+/// changed, named as in the environment.
+pub fn test_settings(
+    database: &TestDatabase,
+    redis_prefix: &str,
+    overrides: &[(&str, &str)],
+) -> Settings {
     let mut values: HashMap<String, String> = [
         ("LISTEN_ADDR", "127.0.0.1:0".to_owned()),
         ("DATABASE_URL", database.url()),
         ("REDIS_URL", redis_url()),
-        ("REDIS_PREFIX", redis_prefix.clone()),
+        ("REDIS_PREFIX", redis_prefix.to_owned()),
         ("SESSION_SECRET", random_hex(48)),
         ("COOKIE_SECURE", "false".to_owned()),
         ("BCRYPT_COST", "4".to_owned()),
@@ -140,7 +143,14 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     for (name, value) in overrides {
         values.insert((*name).to_owned(), (*value).to_owned());
     }
-    let settings = Settings::from_map(&values).expect("test settings are valid");
+    Settings::from_map(&values).expect("test settings are valid")
+}
+
+/// The app with some settings changed, named as in the environment.
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let database = TestDatabase::create().await;
+    let redis_prefix = format!("status-api-test:{}:", random_hex(8));
+    let settings = test_settings(&database, &redis_prefix, overrides);
     let (address, handle) = start(settings.clone()).await.expect("the app starts");
     TestApp {
         browser: Browser {

@@ -15,11 +15,10 @@ use std::time::{Duration, Instant};
 use actix_web::dev::ServerHandle;
 use reqwest::Response;
 use serde_json::{Value, json};
-use status_api::config::Settings;
 
 use crate::helpers::{
-    PASSWORD, TestDatabase, delete_keys, free_port, problem, random_hex, redis_url, session_pair,
-    start, unique_email,
+    PASSWORD, TestDatabase, delete_keys, free_port, problem, random_hex, session_pair, start,
+    test_settings, unique_email,
 };
 
 /// The load balancer's configuration: the production one in the README
@@ -218,24 +217,8 @@ impl Cluster {
     async fn start(overrides: &[(&str, &str)]) -> Self {
         let database = TestDatabase::create().await;
         let prefix = format!("status-api-test:{}:", random_hex(8));
-        let mut values: std::collections::HashMap<String, String> = [
-            ("LISTEN_ADDR", "127.0.0.1:0".to_owned()),
-            ("DATABASE_URL", database.url()),
-            ("REDIS_URL", redis_url()),
-            ("REDIS_PREFIX", prefix.clone()),
-            ("SESSION_SECRET", random_hex(48)),
-            ("COOKIE_SECURE", "false".to_owned()),
-            ("BCRYPT_COST", "4".to_owned()),
-            ("DEPENDENCY_TIMEOUT_MS", "1000".to_owned()),
-            ("TRUSTED_PROXIES", "127.0.0.1".to_owned()),
-        ]
-        .into_iter()
-        .map(|(name, value)| (name.to_owned(), value))
-        .collect();
-        for (name, value) in overrides {
-            values.insert((*name).to_owned(), (*value).to_owned());
-        }
-        let settings = Settings::from_map(&values).expect("test settings are valid");
+        let trusted = [("TRUSTED_PROXIES", "127.0.0.1")];
+        let settings = test_settings(&database, &prefix, &[&trusted[..], overrides].concat());
         // Started together: both run the migrations on the empty database.
         let (a, b) = tokio::join!(start(settings.clone()), start(settings));
         let (a, b) = (a.expect("instance A starts"), b.expect("instance B starts"));
