@@ -1,11 +1,20 @@
 //! Dependency outages, logged once when they begin and once when they end
-//! rather than on every request that meets them.
+//! rather than on every request that meets them. A flapping dependency
+//! (timeouts between successes) is reported at most once per
+//! `REPORT_INTERVAL_MS`.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use crate::session::now_ms;
+
+const REPORT_INTERVAL_MS: u64 = 30_000;
 
 pub struct Dependency {
     name: &'static str,
     down: AtomicBool,
+    /// Whether the current outage was reported, so its end is too.
+    reported: AtomicBool,
+    last_report_ms: AtomicU64,
 }
 
 pub static MYSQL: Dependency = Dependency::new("MySQL");
@@ -16,12 +25,25 @@ impl Dependency {
         Self {
             name,
             down: AtomicBool::new(false),
+            reported: AtomicBool::new(false),
+            last_report_ms: AtomicU64::new(0),
         }
     }
 
     /// A request could not reach the dependency.
     pub fn failed(&self, reason: &dyn std::fmt::Display) {
-        if !self.down.swap(true, Ordering::Relaxed) {
+        if self.down.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let now = now_ms();
+        let last = self.last_report_ms.load(Ordering::Relaxed);
+        if now.saturating_sub(last) >= REPORT_INTERVAL_MS
+            && self
+                .last_report_ms
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.reported.store(true, Ordering::Relaxed);
             log::error!(
                 "{} is unavailable, answering 503 until it is back: {reason}",
                 self.name
@@ -31,7 +53,8 @@ impl Dependency {
 
     /// A request reached the dependency.
     pub fn answered(&self) {
-        if self.down.swap(false, Ordering::Relaxed) {
+        if self.down.swap(false, Ordering::Relaxed) && self.reported.swap(false, Ordering::Relaxed)
+        {
             log::info!("{} is back", self.name);
         }
     }
