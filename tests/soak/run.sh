@@ -9,8 +9,9 @@
 # target/soak/<timestamp>.json and target/soak/latest.json.
 #
 # Exits 1 when the drift after warm-up exceeds SOAK_MAX_DRIFT_PERCENT, when any
-# request failed (non-2xx or socket error), or when the server died. Stops and
-# removes everything it started, on success, failure or Ctrl+C.
+# request failed (non-2xx besides a few 503s, or a socket error), or when the
+# server died. Stops and removes everything it started, on success, failure or
+# Ctrl+C.
 #
 # Environment (all optional):
 #   SOAK_BINARY              server binary (target/release/status-api, from the repo root)
@@ -19,6 +20,9 @@
 #   SOAK_WARMUP_SECONDS      warm-up: drift is measured from its end (60, at most a quarter
 #                            of SOAK_SECONDS)
 #   SOAK_MAX_DRIFT_PERCENT   largest RSS growth allowed after warm-up (20)
+#   SOAK_MAX_503_PERCENT     share of 503s allowed (0.1): a dependency stalling past
+#                            DEPENDENCY_TIMEOUT_MS is answered 503 by design, and the
+#                            shared machine's MariaDB does stall on fsync now and then
 #   SOAK_CONNECTIONS         connections of the mixed load (32)
 #   SOAK_CHURN_CONNECTIONS   connections of the login/logout loop (2; 0 turns it off)
 #   SOAK_THREADS             wrk threads of the mixed load (2)
@@ -40,6 +44,7 @@ root=$(cd "$here/../.." && pwd)
 secs=${SOAK_SECONDS:-600}
 sample=${SOAK_SAMPLE_SECONDS:-5}
 max_drift=${SOAK_MAX_DRIFT_PERCENT:-20}
+max_unavailable=${SOAK_MAX_503_PERCENT:-0.1}
 conns=${SOAK_CONNECTIONS:-32}
 churn_conns=${SOAK_CHURN_CONNECTIONS:-2}
 threads=${SOAK_THREADS:-2}
@@ -61,6 +66,7 @@ for v in secs sample conns threads bcrypt_cost; do
 done
 [[ $churn_conns =~ ^[0-9]+$ ]] || die "SOAK_CHURN_CONNECTIONS must be a whole number"
 [[ $max_drift =~ ^[0-9]+([.][0-9]+)?$ ]] || die "SOAK_MAX_DRIFT_PERCENT must be a number"
+[[ $max_unavailable =~ ^[0-9]+([.][0-9]+)?$ ]] || die "SOAK_MAX_503_PERCENT must be a number"
 warmup_max=$((secs / 4))
 warmup=${SOAK_WARMUP_SECONDS:-$((60 < warmup_max ? 60 : warmup_max))}
 [[ $warmup =~ ^[0-9]+$ ]] && ((warmup < secs)) || die "SOAK_WARMUP_SECONDS must be a whole number below SOAK_SECONDS"
@@ -325,7 +331,7 @@ jq -n \
   --argjson mixed "$(cat "$tmp/mixed.json")" --argjson churn "$churn_json" \
   --arg timestamp "$timestamp" --arg commit "$git_commit" --argjson dirty "$git_dirty" \
   --arg binary "$binary" --argjson secs "$secs" --argjson sample "$sample" --argjson warmup "$warmup" \
-  --argjson max_drift "$max_drift" --argjson conns "$conns" --argjson churn_conns "$churn_conns" \
+  --argjson max_drift "$max_drift" --argjson max_unavailable "$max_unavailable" --argjson conns "$conns" --argjson churn_conns "$churn_conns" \
   --argjson threads "$threads" --argjson cost "$bcrypt_cost" --argjson died "$server_died" \
   --argjson redis_keys "$redis_keys" --argjson status_rows "$status_rows" \
   --arg cpu "$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)" --argjson ncpu "$(nproc)" '
@@ -382,7 +388,11 @@ jq -n \
       (if .rss.drift_percent != null and .rss.drift_percent > $max_drift
          then "RSS grew \(.rss.drift_percent)% after warm-up (limit \($max_drift)%)" else empty end),
       (.load | to_entries[] | select(.value != null) | .key as $k | .value
-         | (if .non_2xx > 0 then "\($k): \(.non_2xx) non-2xx answers \(.status_codes)" else empty end),
+         | ((.status_codes["503"] // 0)) as $unavailable
+         | (if .non_2xx > $unavailable
+              then "\($k): \(.non_2xx - $unavailable) non-2xx answers besides 503 \(.status_codes)" else empty end),
+           (if .requests > 0 and $unavailable * 100 / .requests > $max_unavailable
+              then "\($k): \($unavailable) 503 answers, over \($max_unavailable)% of requests" else empty end),
            (if .socket_errors > 0 then "\($k): \(.socket_errors) socket errors" else empty end),
            (if .requests == 0 then "\($k): no request completed" else empty end))
     ])
@@ -409,7 +419,7 @@ say "results: $out_dir/$timestamp.json (and latest.json)"
 
 if [ "$(jq -r .passed "$tmp/result.json")" = true ]; then
   failed=0
-  say "soak passed: memory flat after warm-up, every request answered 2xx"
+  say "soak passed: memory flat after warm-up, every request answered (2xx, or 503 within SOAK_MAX_503_PERCENT)"
 else
   jq -r '.failures[] | "FAILED: " + .' "$tmp/result.json" >&2
   exit 1
