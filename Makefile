@@ -99,6 +99,8 @@ db: services .env ## the status_api database and user that .env names
 	CREATE DATABASE IF NOT EXISTS \`$$database\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 	CREATE USER IF NOT EXISTS '$$user'@'localhost' IDENTIFIED BY '$$password';
 	CREATE USER IF NOT EXISTS '$$user'@'127.0.0.1' IDENTIFIED BY '$$password';
+	ALTER USER '$$user'@'localhost' IDENTIFIED BY '$$password';
+	ALTER USER '$$user'@'127.0.0.1' IDENTIFIED BY '$$password';
 	GRANT ALL PRIVILEGES ON \`$$database\`.* TO '$$user'@'localhost';
 	GRANT ALL PRIVILEGES ON \`$$database\`.* TO '$$user'@'127.0.0.1';
 	SQL
