@@ -3,6 +3,7 @@
 //! past a limit; windows roll (sorted sets of event times, by Redis's clock).
 
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
 use hmac::{Hmac, Mac};
 use rand::Rng;
@@ -16,7 +17,9 @@ use crate::redis_pool::RedisPool;
 /// Counts an event unless the window is full; answers how many
 /// milliseconds until it would be served (0: served and counted). With an
 /// empty member it only checks.
-const HIT: &str = r"
+static HIT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -30,11 +33,15 @@ if ARGV[3] ~= '' then
   redis.call('PEXPIRE', KEYS[1], window)
 end
 return 0
-";
+",
+    )
+});
 
 /// Records a failed login for an account and IP; at the limit, locks the
 /// pair out for the base time doubled per earlier lockout within 24 h.
-const LOGIN_FAILED: &str = r"
+static LOGIN_FAILED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -49,7 +56,9 @@ if redis.call('ZCARD', KEYS[1]) >= limit then
   redis.call('DEL', KEYS[1])
 end
 return 0
-";
+",
+    )
+});
 
 /// The longest lockout, however many came before.
 const MAX_LOCKOUT_MS: u64 = 3_600_000;
@@ -124,7 +133,7 @@ impl RateLimiter {
         if let Some(limit) = self.limits.login_ip {
             let key = format!("{}{{login-ip:{ip}}}", self.key_prefix);
             self.eval::<u64>(
-                HIT,
+                &HIT,
                 vec![key],
                 vec![
                     limit.window.as_millis().to_string(),
@@ -148,7 +157,7 @@ impl RateLimiter {
                 self.limits.login_lockout.as_millis().to_string(),
                 MAX_LOCKOUT_MS.to_string(),
             ];
-            self.eval::<u64>(LOGIN_FAILED, keys, args).await?;
+            self.eval::<u64>(&LOGIN_FAILED, keys, args).await?;
         }
         Ok(())
     }
@@ -180,7 +189,7 @@ impl RateLimiter {
             limit.count.to_string(),
             if record { member() } else { String::new() },
         ];
-        match self.eval::<u64>(HIT, vec![key], args).await? {
+        match self.eval::<u64>(&HIT, vec![key], args).await? {
             0 => Ok(()),
             wait_ms => Err(limited(wait_ms)),
         }
@@ -188,13 +197,12 @@ impl RateLimiter {
 
     async fn eval<T: redis::FromRedisValue + Send + 'static>(
         &self,
-        source: &'static str,
+        script: &'static Script,
         keys: Vec<String>,
         args: Vec<String>,
     ) -> anyhow::Result<T> {
         self.redis
             .run(|mut conn| async move {
-                let script = Script::new(source);
                 let mut invocation = script.prepare_invoke();
                 for key in &keys {
                     invocation.key(key);

@@ -12,6 +12,7 @@
 //! every script below touches one Redis Cluster slot.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
@@ -34,7 +35,9 @@ const SECRET_LENGTH: usize = 64;
 /// KEYS: session, index. ARGV: state, ttl ms, id, NX or XX.
 /// Writes the session (NX: a new one; XX: only if it still exists) and its
 /// index entry, scored by expiry; drops index entries that have expired.
-const WRITE: &str = r"
+static WRITE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
 local written = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], ARGV[4])
 if not written then return 0 end
 local t = redis.call('TIME')
@@ -46,11 +49,15 @@ if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then
   redis.call('PEXPIRE', KEYS[2], ARGV[2])
 end
 return 1
-";
+",
+    )
+});
 
 /// KEYS: index. ARGV: session key prefix, the id to keep ('' for none).
 /// Ends every session in the index but the kept one; answers how many.
-const REVOKE_ALL_BUT: &str = r"
+static REVOKE_ALL_BUT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
 local ended = 0
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   if id ~= ARGV[2] then
@@ -59,12 +66,16 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   end
 end
 return ended
-";
+",
+    )
+});
 
 /// KEYS: index. ARGV: session key prefix.
 /// The live sessions as [id, state, id, state, ...], pruning the index of
 /// entries that expired or whose session is gone.
-const LIST: &str = r"
+static LIST: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -79,7 +90,9 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   end
 end
 return live
-";
+",
+    )
+});
 
 #[derive(Clone)]
 pub struct RedisSessionStore {
@@ -116,6 +129,14 @@ impl RedisSessionStore {
         format!("{}:session:", self.user_tag(user_id))
     }
 
+    fn location(&self, user_id: u64, id: String) -> Location {
+        Location {
+            session_key: format!("{}{id}", self.session_prefix(user_id)),
+            index_key: self.index_key(user_id),
+            id,
+        }
+    }
+
     /// `None` for a key this store never made.
     fn locate(&self, key: &SessionKey) -> Option<Location> {
         let (user, secret) = key.as_ref().split_once('.')?;
@@ -123,12 +144,7 @@ impl RedisSessionStore {
         if secret.len() != SECRET_LENGTH {
             return None;
         }
-        let id = public_id(key.as_ref());
-        Some(Location {
-            session_key: format!("{}{id}", self.session_prefix(user_id)),
-            index_key: self.index_key(user_id),
-            id,
-        })
+        Some(self.location(user_id, public_id(key.as_ref())))
     }
 
     /// The idle TTL, cut to what is left of the session's lifetime; `None`
@@ -157,7 +173,7 @@ impl RedisSessionStore {
             .filter(|(name, _)| name.as_str() != SESSION_ID)
             .collect();
         let body = serde_json::to_string(&stored)?;
-        let written: u8 = Script::new(WRITE)
+        let written: u8 = WRITE
             .key(&at.session_key)
             .key(&at.index_key)
             .arg(body)
@@ -169,19 +185,20 @@ impl RedisSessionStore {
         Ok(written == 1)
     }
 
-    async fn remove(&self, at: &Location) -> anyhow::Result<()> {
+    /// Ends the session and drops its index entry; whether it was live.
+    async fn remove(&self, at: &Location) -> anyhow::Result<bool> {
         let mut redis = self.redis.clone();
-        let _: (u64, u64) = redis::pipe()
+        let (deleted, _): (u64, u64) = redis::pipe()
             .del(&at.session_key)
             .zrem(&at.index_key, &at.id)
             .query_async(&mut redis)
             .await?;
-        Ok(())
+        Ok(deleted == 1)
     }
 
     /// A user's live sessions: public id and state.
     pub async fn list(&self, user_id: u64) -> anyhow::Result<Vec<(String, SessionState)>> {
-        let flat: Vec<String> = Script::new(LIST)
+        let flat: Vec<String> = LIST
             .key(self.index_key(user_id))
             .arg(self.session_prefix(user_id))
             .invoke_async(&mut self.redis.clone())
@@ -194,23 +211,12 @@ impl RedisSessionStore {
 
     /// Ends one of a user's sessions; `false` if it was not theirs or not live.
     pub async fn revoke(&self, user_id: u64, id: &str) -> anyhow::Result<bool> {
-        let at = Location {
-            id: id.to_owned(),
-            session_key: format!("{}{id}", self.session_prefix(user_id)),
-            index_key: self.index_key(user_id),
-        };
-        let mut redis = self.redis.clone();
-        let (deleted, _): (u64, u64) = redis::pipe()
-            .del(&at.session_key)
-            .zrem(&at.index_key, &at.id)
-            .query_async(&mut redis)
-            .await?;
-        Ok(deleted == 1)
+        self.remove(&self.location(user_id, id.to_owned())).await
     }
 
     /// Ends every session of a user's but `keep`.
     pub async fn revoke_all_but(&self, user_id: u64, keep: &str) -> anyhow::Result<u64> {
-        Ok(Script::new(REVOKE_ALL_BUT)
+        Ok(REVOKE_ALL_BUT
             .key(self.index_key(user_id))
             .arg(self.session_prefix(user_id))
             .arg(keep)
@@ -307,7 +313,7 @@ impl SessionStore for RedisSessionStore {
         let outcome = match self.capped_ttl_ms(&state, ttl) {
             // XX: if the key is gone, the session ended; leave it ended.
             Some(ttl_ms) => self.write(&at, &state, ttl_ms, "XX").await.map(drop),
-            None => self.remove(&at).await,
+            None => self.remove(&at).await.map(drop),
         };
         if let Err(error) = outcome {
             log::warn!("could not extend a session's idle clock: {error:#}");
@@ -321,13 +327,13 @@ impl SessionStore for RedisSessionStore {
         };
         match self.capped_ttl_ms(&state, ttl) {
             Some(ttl_ms) => self.write(&at, &state, ttl_ms, "XX").await.map(drop),
-            None => self.remove(&at).await,
+            None => self.remove(&at).await.map(drop),
         }
     }
 
     async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
         match self.locate(key) {
-            Some(at) => self.remove(&at).await,
+            Some(at) => self.remove(&at).await.map(drop),
             None => Ok(()),
         }
     }
