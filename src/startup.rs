@@ -10,7 +10,6 @@ use actix_web::http::header::{self, HeaderName};
 use actix_web::middleware::{Condition, DefaultHeaders, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::config::Settings;
 use crate::db::{Database, migrations};
@@ -20,7 +19,9 @@ use crate::middleware::{html_content_security_policy, problem_for_bare_errors, r
 use crate::protection::{AllowedOrigins, RateLimiter, TrustedProxies};
 use crate::redis_pool::RedisPool;
 use crate::routes::{self, BodyLimit, Readiness};
-use crate::session::{CookieSettings, RedisSessionStore, SessionLayer, SessionPolicy};
+use crate::session::{
+    CookieSettings, RedisSessionStore, SessionConnection, SessionLayer, SessionPolicy,
+};
 use crate::tls;
 
 /// The OpenAPI document, pretty-printed, built without MySQL or Redis.
@@ -50,7 +51,7 @@ impl Application {
         )?;
         let redis_client =
             tls::redis_client(&settings.redis_url, settings.redis_ca_file.as_deref())?;
-        let redis = connect_redis(redis_client.clone(), timeout)
+        let redis = SessionConnection::check(redis_client.clone(), timeout)
             .await
             .context("cannot connect to Redis (check REDIS_URL and REDIS_CA_FILE)")?;
         let redis_pool =
@@ -68,7 +69,7 @@ impl Application {
         let session_store =
             RedisSessionStore::new(redis, &settings.redis_prefix, settings.session_lifetime);
         let session_layer = SessionLayer {
-            store: session_store.clone(),
+            store: session_store,
             key: Key::from(&settings.session_secret),
             cookie,
             idle: settings.session_idle,
@@ -99,8 +100,10 @@ impl Application {
         let app_readiness = readiness.clone();
 
         let server = HttpServer::new(move || {
-            // One MySQL pool per worker: see `Database`.
+            // One MySQL pool and one session connection per worker: see
+            // `Database` and `SessionConnection`.
             let db = Database::new(&db_opts, connections_per_worker, timeout);
+            let sessions = session_layer.for_this_worker();
             App::new()
                 .app_data(web::Data::new(db))
                 .app_data(web::Data::new(hasher.clone()))
@@ -110,10 +113,10 @@ impl Application {
                 .app_data(web::Data::new(body_limit))
                 .app_data(web::Data::new(cookie))
                 .app_data(web::Data::new(limiter.clone()))
-                .app_data(web::Data::new(session_store.clone()))
+                .app_data(web::Data::new(sessions.store.clone()))
                 .app_data(web::Data::new(trusted_proxies.clone()))
                 .app_data(web::Data::new(allowed_origins.clone()))
-                .configure(|cfg| routes::configure(cfg, &session_layer, api_docs))
+                .configure(|cfg| routes::configure(cfg, &sessions, api_docs))
                 .configure(|cfg| routes::configure_static(cfg, static_dir.as_deref()))
                 .default_service(web::to(routes::not_found))
                 .wrap(Condition::new(
@@ -252,20 +255,4 @@ async fn shutdown_signal() -> std::io::Result<()> {
         result = tokio::signal::ctrl_c() => result,
         _ = terminate.recv() => Ok(()),
     }
-}
-
-/// The sessions' connection: one multiplexed connection that reconnects by
-/// itself, every command bounded by the dependency timeout.
-async fn connect_redis(
-    client: redis::Client,
-    timeout: Duration,
-) -> anyhow::Result<ConnectionManager> {
-    let config = ConnectionManagerConfig::new()
-        .set_connection_timeout(timeout)
-        .set_response_timeout(timeout)
-        .set_number_of_retries(1);
-    let manager = tokio::time::timeout(timeout, ConnectionManager::new_with_config(client, config))
-        .await
-        .map_err(|_| anyhow::anyhow!("no answer within {} ms", timeout.as_millis()))??;
-    Ok(manager)
 }

@@ -1,6 +1,7 @@
 //! Cookie sessions kept in Redis: what a session holds and the rules of its
 //! clocks (idle and absolute lifetime).
 
+mod connection;
 mod store;
 
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use actix_session::{Session, SessionInsertError, SessionMiddleware};
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Key, SameSite};
 
+pub use connection::SessionConnection;
 pub use store::RedisSessionStore;
 
 use serde::Serialize;
@@ -65,6 +67,14 @@ pub struct SessionLayer {
 }
 
 impl SessionLayer {
+    /// The same layer, on a Redis connection of the calling worker's own.
+    pub fn for_this_worker(&self) -> Self {
+        Self {
+            store: self.store.for_this_worker(),
+            ..self.clone()
+        }
+    }
+
     pub fn middleware(&self) -> SessionMiddleware<RedisSessionStore> {
         let idle = CookieDuration::try_from(self.idle).unwrap_or(CookieDuration::MAX);
         SessionMiddleware::builder(self.store.clone(), self.key.clone())

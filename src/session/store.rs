@@ -20,10 +20,10 @@ use actix_web::cookie::time::Duration as CookieDuration;
 use anyhow::anyhow;
 use rand::Rng;
 use rand::distr::Alphanumeric;
-use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
 use sha2::{Digest, Sha256};
 
+use super::connection::SessionConnection;
 use super::{BEGAN_MS, SESSION_ID, USER, now_ms};
 use crate::domain::User;
 
@@ -96,7 +96,7 @@ return live
 
 #[derive(Clone)]
 pub struct RedisSessionStore {
-    redis: ConnectionManager,
+    redis: SessionConnection,
     key_prefix: String,
     lifetime: Duration,
 }
@@ -109,11 +109,20 @@ struct Location {
 }
 
 impl RedisSessionStore {
-    pub fn new(redis: ConnectionManager, redis_prefix: &str, lifetime: Duration) -> Self {
+    pub fn new(redis: SessionConnection, redis_prefix: &str, lifetime: Duration) -> Self {
         Self {
             redis,
             key_prefix: redis_prefix.to_owned(),
             lifetime,
+        }
+    }
+
+    /// The same store, on a Redis connection of the calling worker's own.
+    pub fn for_this_worker(&self) -> Self {
+        Self {
+            redis: self.redis.for_this_worker(),
+            key_prefix: self.key_prefix.clone(),
+            lifetime: self.lifetime,
         }
     }
 
@@ -180,14 +189,14 @@ impl RedisSessionStore {
             .arg(ttl_ms)
             .arg(&at.id)
             .arg(check)
-            .invoke_async(&mut self.redis.clone())
+            .invoke_async(&mut self.redis.get().await?)
             .await?;
         Ok(written == 1)
     }
 
     /// Ends the session and drops its index entry; whether it was live.
     async fn remove(&self, at: &Location) -> anyhow::Result<bool> {
-        let mut redis = self.redis.clone();
+        let mut redis = self.redis.get().await?;
         let (deleted, _): (u64, u64) = redis::pipe()
             .del(&at.session_key)
             .zrem(&at.index_key, &at.id)
@@ -201,7 +210,7 @@ impl RedisSessionStore {
         let flat: Vec<String> = LIST
             .key(self.index_key(user_id))
             .arg(self.session_prefix(user_id))
-            .invoke_async(&mut self.redis.clone())
+            .invoke_async(&mut self.redis.get().await?)
             .await?;
         Ok(flat
             .chunks_exact(2)
@@ -220,17 +229,14 @@ impl RedisSessionStore {
             .key(self.index_key(user_id))
             .arg(self.session_prefix(user_id))
             .arg(keep)
-            .invoke_async(&mut self.redis.clone())
+            .invoke_async(&mut self.redis.get().await?)
             .await?)
     }
 }
 
 /// The SHA-256 of a cookie key, in hex: the session's id and Redis name.
 fn public_id(key: &str) -> String {
-    Sha256::digest(key.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    format!("{:x}", Sha256::digest(key.as_bytes()))
 }
 
 fn user_id_of(state: &SessionState) -> Option<u64> {
@@ -253,9 +259,8 @@ impl SessionStore for RedisSessionStore {
         let Some(at) = self.locate(key) else {
             return Ok(None);
         };
-        let body: Option<String> = self
-            .redis
-            .clone()
+        let mut redis = self.redis.get().await.map_err(LoadError::Other)?;
+        let body: Option<String> = redis
             .get(&at.session_key)
             .await
             .map_err(|error| LoadError::Other(error.into()))?;

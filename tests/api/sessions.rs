@@ -7,7 +7,7 @@ use actix_session::storage::{SessionKey, SessionStore};
 use actix_web::cookie::time::Duration as CookieDuration;
 use redis::AsyncCommands;
 use serde_json::Value;
-use status_api::session::RedisSessionStore;
+use status_api::session::{RedisSessionStore, SessionConnection};
 
 use crate::helpers::{
     PASSWORD, client, problem, session_cookie, session_pair, spawn_app, spawn_app_with,
@@ -256,8 +256,10 @@ fn now_ms() -> u64 {
 
 async fn test_store(app: &crate::helpers::TestApp, lifetime: Duration) -> RedisSessionStore {
     let client = redis::Client::open(crate::helpers::redis_url()).unwrap();
-    let manager = redis::aio::ConnectionManager::new(client).await.unwrap();
-    RedisSessionStore::new(manager, &app.redis_prefix, lifetime)
+    let connection = SessionConnection::check(client, Duration::from_secs(5))
+        .await
+        .unwrap();
+    RedisSessionStore::new(connection, &app.redis_prefix, lifetime)
 }
 
 #[tokio::test]
