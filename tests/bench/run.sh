@@ -31,6 +31,11 @@
 #                             and compare against both (BENCH_NODE_DIR overrides its location)
 #   Server settings not set here (HASH_CONCURRENCY, DATABASE_POOL_MAX, REDIS_POOL_MAX, ...)
 #   pass through from the environment; a .env in the repo is not read.
+#
+# Servers (ours and the Node ones) run in sessions of their own, as services do: with
+# the kernel's autogroup scheduling (kernel.sched_autogroup_enabled, on by default), a
+# server in the load generator's session would share one CPU group with wrk's threads,
+# while MariaDB and Redis each have one, and its latency tail would measure that.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -73,7 +78,7 @@ done
 
 install_missing() {
   local -A pkg_of=([wrk]=wrk [mariadb]=mariadb-client [mariadb-slap]=mariadb-client
-    [redis-cli]=redis-tools [redis-benchmark]=redis-tools [jq]=jq [curl]=curl)
+    [redis-cli]=redis-tools [redis-benchmark]=redis-tools [jq]=jq [curl]=curl [setsid]=util-linux)
   if [ "$compare" = 1 ]; then pkg_of[node]=nodejs; pkg_of[npm]=npm; fi
   local missing=() cmd
   for cmd in "${!pkg_of[@]}"; do
@@ -303,7 +308,7 @@ start_server() {
   [ -n "$r_user$r_pass" ] && rauth="$r_user${r_pass:+:$r_pass}@"
   for attempt in 1 2 3; do
     port=$(free_port)
-    (cd "$tmp" && exec env \
+    (cd "$tmp" && exec setsid env \
       LISTEN_ADDR="127.0.0.1:$port" \
       DATABASE_URL="mysql://$auth@$db_host:$db_port/$db_name${db_params:+?$db_params}" \
       REDIS_URL="redis://$rauth$r_host:$r_port/$r_db" \
@@ -361,7 +366,7 @@ start_node() { # name workers
   created_dbs+=("$db")
   say "starting the Node baseline $name (WORKERS=$workers) on port $port"
   RUN=$run DB=$db PORT=$port WORKERS=$workers BCRYPT_COST=$bcrypt_cost \
-    "$node_dir/start.sh" >"$run/start.out" 2>&1 || { cat "$run/start.out" >&2; die "node-express start.sh failed"; }
+    setsid "$node_dir/start.sh" >"$run/start.out" 2>&1 || { cat "$run/start.out" >&2; die "node-express start.sh failed"; }
   main=$(cat "$run/pid")
   curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" || { tail "$run/log" >&2; die "Node baseline $name does not answer"; }
   kids=""

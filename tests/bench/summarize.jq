@@ -9,6 +9,8 @@ def med(f): [.[] | f | select(. != null)] | median;
 def total(f): [.[] | f // 0] | add // 0;
 def maxof(f): [.[] | f | select(. != null)] | max;
 def ratio($a; $b): if $a == null or $b == null or $b == 0 then null else $a / $b end;
+# The rate of work costing one of each: machine time per request adds up.
+def serial($rates): if any($rates[]; . == null or . == 0) then null else 1 / ([$rates[] | 1 / .] | add) end;
 def runkey: .scenario + (if .part == "main" then "" else "/" + .part end);
 
 # Counter deltas per request, as the median over rounds per counter.
@@ -52,7 +54,7 @@ def summarize_runs:
 | ($runs | group_by(.target) | map({key: .[0].target,
      value: (group_by(runkey) | map({key: (.[0] | runkey), value: summarize_runs}) | from_entries)}) | from_entries) as $summary
 | ($summary["status-api"] // {}) as $ours
-| {
+| ({
     healthz_rps: $ours.healthz.rps,
     mariadb_slap_qps: ([.records[] | select(.scenario == "mariadb_slap") | .rps] | median),
     redis_get_rps: ([.records[] | select(.scenario == "redis_get") | .rps] | median),
@@ -60,13 +62,22 @@ def summarize_runs:
     login_one_at_a_time_rps: $ours.login_c1.ok_rps,
     hash_concurrency: .settings.hash_concurrency,
     login_rps: (if $ours.login_c1.ok_rps == null then null else $ours.login_c1.ok_rps * .settings.hash_concurrency end)
-  } as $ceil
+  }
+  # What /me and /fetchStatus would reach if each cost exactly its parts, measured
+  # alone: one /healthz (HTTP), one redis-benchmark GET, one mariadb-slap query.
+  | . + {me_parts_rps: serial([.healthz_rps, .redis_get_rps]),
+         fetch_parts_rps: serial([.healthz_rps, .redis_get_rps, .mariadb_slap_qps])})
+  as $ceil
 | {
     me_of_healthz: ratio($ours.me.rps; $ceil.healthz_rps),
     fetch_of_healthz: ratio($ours.fetch.rps; $ceil.healthz_rps),
     add_of_healthz: ratio($ours.add.rps; $ceil.healthz_rps),
     checkemail_of_healthz: ratio($ours.checkemail.rps; $ceil.healthz_rps),
     me_of_redis_get: ratio($ours.me.rps; $ceil.redis_get_rps),
+    me_of_parts: ratio($ours.me.rps; $ceil.me_parts_rps),
+    me_parts_of_healthz: ratio($ceil.me_parts_rps; $ceil.healthz_rps),
+    fetch_of_parts: ratio($ours.fetch.rps; $ceil.fetch_parts_rps),
+    fetch_parts_of_mariadb_slap: ratio($ceil.fetch_parts_rps; $ceil.mariadb_slap_qps),
     fetch_of_mariadb_slap: ratio($ours.fetch.rps; $ceil.mariadb_slap_qps),
     fetch_beside_logins_of_mariadb_slap: ratio($ours.fetch_login.rps; $ceil.mariadb_slap_qps),
     login_of_hash_ceiling: ratio($ours.login.ok_rps; $ceil.login_rps),
