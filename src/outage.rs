@@ -53,7 +53,11 @@ impl Dependency {
 
     /// A request reached the dependency.
     pub fn answered(&self) {
-        if self.down.swap(false, Ordering::Relaxed) && self.reported.swap(false, Ordering::Relaxed)
+        // Read before writing: every request lands here, and a write from
+        // each worker would bounce the flag's cache line between cores.
+        if self.down.load(Ordering::Relaxed)
+            && self.down.swap(false, Ordering::Relaxed)
+            && self.reported.swap(false, Ordering::Relaxed)
         {
             log::info!("{} is back", self.name);
         }

@@ -1,3 +1,5 @@
+use std::fmt;
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::format_description::FormatItem;
 use time::macros::format_description;
@@ -34,10 +36,15 @@ impl Timestamp {
     pub fn as_utc(self) -> PrimitiveDateTime {
         self.0
     }
+}
 
-    pub fn to_wire(self) -> String {
+/// The wire form, written straight into whatever is being built (a page of
+/// statuses holds dozens; none needs a `String` of its own).
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let value = self.0;
-        format!(
+        write!(
+            f,
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
             value.year(),
             u8::from(value.month()),
@@ -51,7 +58,7 @@ impl Timestamp {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.to_wire())
+        serializer.collect_str(self)
     }
 }
 
@@ -72,13 +79,13 @@ mod tests {
     #[test]
     fn renders_rfc3339_utc_seconds() {
         let stamp = Timestamp::from_utc(datetime!(2026-11-26 11:05:37.123456));
-        assert_eq!(stamp.to_wire(), "2026-11-26T11:05:37Z");
+        assert_eq!(stamp.to_string(), "2026-11-26T11:05:37Z");
     }
 
     #[test]
     fn reads_unix_milliseconds() {
         let stamp = Timestamp::from_unix_millis(1_795_000_000_123).unwrap();
-        assert_eq!(stamp.to_wire(), "2026-11-18T11:06:40Z");
+        assert_eq!(stamp.to_string(), "2026-11-18T11:06:40Z");
     }
 
     #[test]
