@@ -12,7 +12,9 @@
 #   BENCH_SECONDS             seconds per scenario (15)
 #   BENCH_CONNECTIONS         connections per scenario and ceiling (64)
 #   BENCH_LOGIN_CONNECTIONS   connections of the login scenarios, alone and beside /fetchStatus
-#                             (= BENCH_CONNECTIONS; past the hashing queue the extra ones get 503)
+#                             (= BENCH_CONNECTIONS; past the hashing queue the extra ones get 503,
+#                             and wait its Retry-After when alone, but retry at once, a flood,
+#                             beside /fetchStatus)
 #   BENCH_THREADS             wrk threads (2)
 #   BENCH_ROUNDS              interleaved rounds; the report shows medians (3)
 #   BENCH_TIMEOUT             wrk's per-request timeout in seconds (10)
@@ -451,7 +453,9 @@ measure() { # round target scenario
     login | login_c1)
       local c=$login_conns
       [ "$s" = login_c1 ] && c=1
-      BENCH_LOGIN_EMAIL=${email[$t]} BENCH_LOGIN_PASSWORD=${password[$t]} \
+      # Clients that honour Retry-After, as the contract asks; the logins beside
+      # /fetchStatus below are a flood that does not.
+      BENCH_LOGIN_EMAIL=${email[$t]} BENCH_LOGIN_PASSWORD=${password[$t]} BENCH_LOGIN_HONOUR_RETRY_AFTER=1 \
         wrk_run "$wout" login.lua "$base/login" "$c" ;;
     fetch_login)
       # Logins flat out from a second wrk, started a second before /fetchStatus
