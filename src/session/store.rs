@@ -103,9 +103,9 @@ pub struct RedisSessionStore {
 
 /// Where one session lives in Redis.
 struct Location {
+    user_id: u64,
     id: String,
     session_key: String,
-    index_key: String,
 }
 
 impl RedisSessionStore {
@@ -126,23 +126,21 @@ impl RedisSessionStore {
         }
     }
 
-    fn user_tag(&self, user_id: u64) -> String {
-        format!("{}{{user:{user_id}}}", self.key_prefix)
-    }
-
     fn index_key(&self, user_id: u64) -> String {
-        format!("{}:sessions", self.user_tag(user_id))
+        format!("{}{{user:{user_id}}}:sessions", self.key_prefix)
     }
 
     fn session_prefix(&self, user_id: u64) -> String {
-        format!("{}:session:", self.user_tag(user_id))
+        format!("{}{{user:{user_id}}}:session:", self.key_prefix)
     }
 
     fn location(&self, user_id: u64, id: String) -> Location {
+        let mut session_key = self.session_prefix(user_id);
+        session_key.push_str(&id);
         Location {
-            session_key: format!("{}{id}", self.session_prefix(user_id)),
-            index_key: self.index_key(user_id),
+            user_id,
             id,
+            session_key,
         }
     }
 
@@ -184,7 +182,7 @@ impl RedisSessionStore {
         let body = serde_json::to_string(&stored)?;
         let written: u8 = WRITE
             .key(&at.session_key)
-            .key(&at.index_key)
+            .key(self.index_key(at.user_id))
             .arg(body)
             .arg(ttl_ms)
             .arg(&at.id)
@@ -199,7 +197,7 @@ impl RedisSessionStore {
         let mut redis = self.redis.get().await?;
         let (deleted, _): (u64, u64) = redis::pipe()
             .del(&at.session_key)
-            .zrem(&at.index_key, &at.id)
+            .zrem(self.index_key(at.user_id), &at.id)
             .query_async(&mut redis)
             .await?;
         Ok(deleted == 1)
@@ -270,11 +268,9 @@ impl SessionStore for RedisSessionStore {
         else {
             return Ok(None);
         };
-        // Handlers learn which session is theirs; `write` leaves it out.
-        state.insert(
-            SESSION_ID.to_owned(),
-            serde_json::Value::from(at.id).to_string(),
-        );
+        // Handlers learn which session is theirs; `write` leaves it out. The
+        // id is hex, so as a JSON string it needs nothing escaped.
+        state.insert(SESSION_ID.to_owned(), format!("\"{}\"", at.id));
         Ok(Some(state))
     }
 
