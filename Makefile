@@ -169,7 +169,8 @@ test-frontend: test-db chromium frontend-build
 	  bash -c 'cd frontend && E2E_BASE_URL=$$STATUS_API_URL npm run e2e'
 
 .PHONY: screenshots
-screenshots: test-frontend ## refresh frontend/screenshots/ (the browser tests take them)
+screenshots: export SCREENSHOT_DIR = $(CURDIR)/frontend/screenshots
+screenshots: test-frontend ## refresh frontend/screenshots/ (the browser tests take them; other runs keep theirs in frontend/test-results/)
 
 .PHONY: test
 test: lint test-rust test-contract test-frontend ## everything

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { fileURLToPath } from 'node:url';
+import { screenshotPath } from './support';
 
 // The interactive API docs must work with no internet at all: every request
 // the page makes goes to the server itself, or the test fails.
@@ -22,7 +22,7 @@ test('the API docs page renders offline', async ({ page, baseURL }) => {
     await expect(page.locator('.opblock-summary-path', { hasText: new RegExp(`^${path}$`) })).toBeVisible();
   }
   await page.screenshot({
-    path: fileURLToPath(new URL('../screenshots/api-docs.png', import.meta.url)),
+    path: screenshotPath('api-docs.png'),
     fullPage: false,
   });
   expect(foreign, 'requests that left the server').toEqual([]);

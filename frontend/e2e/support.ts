@@ -1,7 +1,11 @@
 import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const screenshotPath = (name: string) => fileURLToPath(new URL(`../screenshots/${name}`, import.meta.url));
+/** Where screenshots go: `frontend/screenshots/` only for `make screenshots`
+ * (which sets SCREENSHOT_DIR), so that a test run leaves tracked files alone. */
+export const screenshotPath = (name: string) =>
+  join(process.env.SCREENSHOT_DIR ?? fileURLToPath(new URL('../test-results/screenshots/', import.meta.url)), name);
 
 export interface TestUser {
   email: string;
