@@ -30,6 +30,11 @@ pub async fn insert(db: &Database, user_id: u64, text: &StatusText) -> Result<St
 /// The user's statuses older than the cursor, newest first. One row more
 /// than the page is read to learn, in the same round trip, whether an older
 /// page exists.
+///
+/// The index is forced: when the cursor leaves much of a user's history
+/// newer than it, MariaDB's optimizer otherwise reads the index from the
+/// user's newest status down to the cursor, a cost that grows with the
+/// history, instead of seeking straight to the cursor.
 pub async fn page(
     db: &Database,
     user_id: u64,
@@ -43,6 +48,7 @@ pub async fn page(
                 .await?
                 .exec_map(
                     "SELECT id, text, created_at FROM statuses \
+                     FORCE INDEX (statuses_user_newest) \
                      WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
                     (user_id, before, limit + 1),
                     |(id, text, created_at): (u64, String, PrimitiveDateTime)| Status {

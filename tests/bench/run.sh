@@ -529,7 +529,7 @@ measure() { # round target scenario
 slap_rate_hint=""
 ceiling_slap() { # round: the statuses query alone, at the same concurrency
   local round=$1 q n t0 secs_taken
-  q="SELECT id, text, created_at FROM statuses WHERE user_id = ${user_id[status-api]} AND id < 18446744073709551615 ORDER BY id DESC LIMIT 21"
+  q="SELECT id, text, created_at FROM statuses FORCE INDEX (statuses_user_newest) WHERE user_id = ${user_id[status-api]} AND id < 18446744073709551615 ORDER BY id DESC LIMIT 21"
   run_slap() {
     slap --create-schema="$db_name" --no-drop --query="$q" --concurrency="$conns" --number-of-queries="$1" --iterations=1 2>"$tmp/slap.err" \
       | awk '/Average number of seconds/{print $(NF-1)}'

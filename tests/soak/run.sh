@@ -194,7 +194,7 @@ start_server() {
   [ -n "$r_user$r_pass" ] && rauth="$r_user${r_pass:+:$r_pass}@"
   for attempt in 1 2 3; do
     port=$(free_port)
-    (cd "$tmp" && exec env \
+    (cd "$tmp" && exec setsid env \
       LISTEN_ADDR="127.0.0.1:$port" \
       DATABASE_URL="mysql://$auth@$db_host:$db_port/$db_name" \
       REDIS_URL="redis://$rauth$r_host:$r_port/$r_db" \
