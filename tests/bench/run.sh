@@ -429,7 +429,7 @@ wrk_run() {
   local out=$1 script=$2 target_url=$3 c=$4 d=${5:-$secs} t=$threads
   shift 5 || shift $#
   ((c < t)) && t=$c
-  BENCH_WRK_OUT=$out wrk -t"$t" -c"$c" -d"${d}s" --timeout "${wrk_timeout}s" -s "$here/lua/$script" "$@" "$target_url" \
+  WRK_REPORT_OUT=$out WRK_COUNT_STATUS_CODES=${BENCH_STATUS_CODES:-0} wrk -t"$t" -c"$c" -d"${d}s" --timeout "${wrk_timeout}s" -s "$here/lua/$script" "$@" "$target_url" \
     >"$out.log" 2>&1 || { cat "$out.log" >&2; die "wrk failed ($script $target_url)"; }
   [ -s "$out" ] || { cat "$out.log" >&2; die "wrk wrote no results ($script $target_url)"; }
 }

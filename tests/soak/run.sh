@@ -277,11 +277,11 @@ say "idle after start: RSS $((rss0 / 1024)) MiB, $fds0 fds, $thr0 threads"
 
 say "soaking for ${secs}s: mixed load on $conns connections ($threads wrk threads)$( ((churn_conns > 0)) && echo ", login/logout loop on $churn_conns"); RSS every ${sample}s, warm-up ${warmup}s"
 wrk_timeout=10
-(SOAK_COOKIE=$cookie SOAK_WRK_OUT="$tmp/mixed.json" exec wrk -t"$threads" -c"$conns" -d"${secs}s" \
+(SOAK_COOKIE=$cookie WRK_REPORT_OUT="$tmp/mixed.json" exec wrk -t"$threads" -c"$conns" -d"${secs}s" \
   --timeout "${wrk_timeout}s" -s "$here/lua/mixed.lua" "$base" >"$tmp/mixed.out" 2>&1) &
 wrk_pids+=($!)
 if ((churn_conns > 0)); then
-  (SOAK_CHURN_EMAIL=$churn_email SOAK_CHURN_PASSWORD=$churn_password SOAK_WRK_OUT="$tmp/churn.json" \
+  (SOAK_CHURN_EMAIL=$churn_email SOAK_CHURN_PASSWORD=$churn_password WRK_REPORT_OUT="$tmp/churn.json" \
     exec wrk -t"$churn_conns" -c"$churn_conns" -d"${secs}s" --timeout "${wrk_timeout}s" \
     -s "$here/lua/churn.lua" "$base" >"$tmp/churn.out" 2>&1) &
   wrk_pids+=($!)

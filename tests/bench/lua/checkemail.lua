@@ -3,4 +3,4 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = string.format('{"email":"%s"}', os.getenv("BENCH_CHECK_EMAIL") or "nobody@example.com")
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
-dofile(dir .. "report.lua")
+dofile(dir .. "../../support/wrk_report.lua")

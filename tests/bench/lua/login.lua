@@ -11,16 +11,12 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = string.format('{"email":"%s","password":"%s"}',
   os.getenv("BENCH_LOGIN_EMAIL") or "", os.getenv("BENCH_LOGIN_PASSWORD") or "")
-local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
-dofile(dir .. "report.lua")
 
 if os.getenv("BENCH_LOGIN_HONOUR_RETRY_AFTER") == "1" then
   -- wrk asks delay() for each connection's next request in the order their
   -- responses arrived, so the waits queue up in that order.
   local waits = {}
-  local count = response
-  function response(status, headers, body)
-    count(status, headers, body)
+  function on_response(status, headers, body)
     local wait_ms = 0
     if status == 503 then
       local seconds = tonumber(headers["retry-after"] or headers["Retry-After"] or "1") or 1
@@ -32,3 +28,6 @@ if os.getenv("BENCH_LOGIN_HONOUR_RETRY_AFTER") == "1" then
     return table.remove(waits, 1) or 0
   end
 end
+
+local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+dofile(dir .. "../../support/wrk_report.lua")

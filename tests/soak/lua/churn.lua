@@ -31,4 +31,4 @@ function on_response(status, headers, body)
 end
 
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
-dofile(dir .. "report.lua")
+dofile(dir .. "../../support/wrk_report.lua")

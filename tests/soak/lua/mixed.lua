@@ -2,6 +2,7 @@
 -- 6 GET /fetchStatus (first pages and older pages), 4 POST /checkemail (a new
 -- address each time) and 2 POST /addStatus. The session cookie is $SOAK_COOKIE
 -- (the value of `sid`).
+COUNT_STATUS_CODES = true
 local cookie = "sid=" .. (os.getenv("SOAK_COOKIE") or "")
 local n = 0
 local get = { Cookie = cookie }
@@ -34,4 +35,4 @@ function request()
 end
 
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
-dofile(dir .. "report.lua")
+dofile(dir .. "../../support/wrk_report.lua")

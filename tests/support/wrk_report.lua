@@ -1,20 +1,26 @@
--- Shared by the scenario scripts (each does `dofile` on this file).
--- When wrk ends, writes its results as one JSON object to $BENCH_WRK_OUT (stdout
--- if unset): requests, duration, socket errors, wrk's status-error count (>= 400)
--- and the latency distribution in microseconds. Counting every status code
--- needs a Lua call per response, which costs wrk throughput, so it is on only
--- where a script sets COUNT_STATUS_CODES = true or with BENCH_STATUS_CODES=1.
+-- Shared by the bench and soak wrk scripts (each does `dofile` on this file, after
+-- defining its own request logic). When wrk ends, writes its results as one JSON
+-- object to $WRK_REPORT_OUT (stdout if unset): requests, duration, socket errors,
+-- wrk's status-error count (>= 400), the latency distribution in microseconds and
+-- the status codes (null when not counted).
+--
+-- Counting every status code needs a Lua call per response, which costs wrk
+-- throughput, so it is on only where a script sets COUNT_STATUS_CODES = true or
+-- defines on_response(status, headers, body), or with WRK_COUNT_STATUS_CODES=1.
+-- Each thread gets its number as the global `thread_id`.
 
 local threads = {}
 
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("thread_id", #threads)
 end
 
 codes = {}
-if COUNT_STATUS_CODES or os.getenv("BENCH_STATUS_CODES") == "1" then
+if COUNT_STATUS_CODES or on_response or os.getenv("WRK_COUNT_STATUS_CODES") == "1" then
   function response(status, headers, body)
     codes[status] = (codes[status] or 0) + 1
+    if on_response then on_response(status, headers, body) end
   end
 end
 
@@ -24,24 +30,21 @@ local function int(x)
 end
 
 function done(summary, latency, requests)
-  local counts, any = {}, false
+  local status_codes = "null"
   if response then
+    local counts = {}
     for _, thread in ipairs(threads) do
       local c = thread:get("codes")
       if c then
-        for status, n in pairs(c) do
-          counts[status] = (counts[status] or 0) + n
-          any = true
-        end
+        for status, n in pairs(c) do counts[status] = (counts[status] or 0) + n end
       end
     end
+    local list = {}
+    for status, n in pairs(counts) do
+      table.insert(list, string.format('"%d":%d', status, n))
+    end
+    status_codes = "{" .. table.concat(list, ",") .. "}"
   end
-  local list = {}
-  for status, n in pairs(counts) do
-    table.insert(list, string.format('"%d":%d', status, n))
-  end
-  local status_codes = "null"
-  if response then status_codes = "{" .. table.concat(list, ",") .. "}" end
 
   local ok = summary.requests > 0
   local function pct(p) if ok then return int(latency:percentile(p)) end return 0 end
@@ -56,7 +59,7 @@ function done(summary, latency, requests)
     ok and int(latency.min) or 0, ok and latency.mean or 0, ok and latency.stdev or 0,
     ok and int(latency.max) or 0,
     pct(50), pct(75), pct(90), pct(99), pct(99.9), status_codes)
-  local path = os.getenv("BENCH_WRK_OUT")
+  local path = os.getenv("WRK_REPORT_OUT")
   if path and path ~= "" then
     local f = assert(io.open(path, "w"))
     f:write(json)
