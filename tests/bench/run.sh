@@ -63,11 +63,8 @@ compare=${BENCH_COMPARE:-0}
 node_dir=${BENCH_NODE_DIR:-$root/../shared/bench/node-express}
 bcrypt_cost=12
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
-warn() { printf '\033[33mwarning: %s\033[0m\n' "$*" >&2; }
-die() { printf '\033[31merror: %s\033[0m\n' "$*" >&2; exit 1; }
-rand_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
+# shellcheck source=../support/load_lib.sh
+. "$root/tests/support/load_lib.sh"
 now() { echo "$EPOCHREALTIME"; }
 wanted() { [[ ",$scenarios," = *",$1,"* ]]; }
 
@@ -78,58 +75,18 @@ done
 
 ## Tools ---------------------------------------------------------------------
 
-install_missing() {
-  local -A pkg_of=([wrk]=wrk [mariadb]=mariadb-client [mariadb-slap]=mariadb-client
-    [redis-cli]=redis-tools [redis-benchmark]=redis-tools [jq]=jq [curl]=curl [setsid]=util-linux)
-  if [ "$compare" = 1 ]; then pkg_of[node]=nodejs; pkg_of[npm]=npm; fi
-  local missing=() cmd
-  for cmd in "${!pkg_of[@]}"; do
-    command -v "$cmd" >/dev/null || missing+=("${pkg_of[$cmd]}")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
-  command -v apt-get >/dev/null && as_root true 2>/dev/null \
-    || die "missing: ${missing[*]} (install them, e.g. apt-get install ${missing[*]})"
-  say "installing ${missing[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-}
-install_missing
+tools=(wrk=wrk mariadb=mariadb-client mariadb-slap=mariadb-client redis-cli=redis-tools
+  redis-benchmark=redis-tools jq=jq curl=curl setsid=util-linux)
+[ "$compare" = 1 ] && tools+=(node=nodejs npm=npm)
+install_missing "${tools[@]}"
 
 [ -x "$binary" ] || die "no server binary at $binary (cargo build --release --locked, or set BENCH_BINARY)"
 
 ## MariaDB and Redis -----------------------------------------------------------
 
-re='^mysql://([^:@/]+)(:([^@]*))?@([^:/]+)(:([0-9]+))?/?$'
-[[ $admin_url =~ $re ]] || die "BENCH_DATABASE_ADMIN_URL must look like mysql://user[:password]@host[:port]"
-db_user=${BASH_REMATCH[1]} db_pass=${BASH_REMATCH[3]} db_host=${BASH_REMATCH[4]} db_port=${BASH_REMATCH[6]:-3306}
-sql() {
-  if [ -n "$db_pass" ]; then
-    MYSQL_PWD=$db_pass mariadb --protocol=tcp -h"$db_host" -P"$db_port" -u"$db_user" -N -B "$@"
-  else
-    mariadb --protocol=tcp -h"$db_host" -P"$db_port" -u"$db_user" -N -B "$@"
-  fi
-}
-slap() {
-  if [ -n "$db_pass" ]; then
-    MYSQL_PWD=$db_pass mariadb-slap --protocol=tcp -h"$db_host" -P"$db_port" -u"$db_user" "$@"
-  else
-    mariadb-slap --protocol=tcp -h"$db_host" -P"$db_port" -u"$db_user" "$@"
-  fi
-}
-
-re='^redis://(([^:@/]*)(:([^@]*))?@)?([^:/]+)(:([0-9]+))?(/([0-9]+))?$'
-[[ $redis_url =~ $re ]] || die "BENCH_REDIS_URL must look like redis://[[user]:password@]host[:port][/db]"
-r_user=${BASH_REMATCH[2]} r_pass=${BASH_REMATCH[4]} r_host=${BASH_REMATCH[5]} r_port=${BASH_REMATCH[7]:-6379} r_db=${BASH_REMATCH[9]:-0}
-rcli() {
-  local auth=()
-  [ -n "$r_user" ] && auth+=(--user "$r_user")
-  if [ -n "$r_pass" ]; then REDISCLI_AUTH=$r_pass redis-cli "${auth[@]}" -h "$r_host" -p "$r_port" -n "$r_db" "$@"
-  else redis-cli "${auth[@]}" -h "$r_host" -p "$r_port" -n "$r_db" "$@"; fi
-}
-
-sql -e 'SELECT 1' >/dev/null 2>&1 || die "MariaDB does not answer at $db_host:$db_port as $db_user (make services; or set BENCH_DATABASE_ADMIN_URL)"
-[ "$(rcli PING 2>/dev/null)" = PONG ] || die "Redis does not answer at $r_host:$r_port (make services; or set BENCH_REDIS_URL)"
+use_mariadb "$admin_url" BENCH_DATABASE_ADMIN_URL
+slap() { as_mariadb_admin mariadb-slap "$@"; }
+use_redis "$redis_url" BENCH_REDIS_URL
 
 ## State and cleanup -----------------------------------------------------------
 
@@ -147,12 +104,6 @@ declare -A url cookie email password user_id pids
 targets=()
 failed=1
 
-alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
-wait_gone() { # pid seconds
-  local i
-  for ((i = 0; i < $2 * 10; i++)); do alive "$1" || return 0; sleep 0.1; done
-  return 1
-}
 is_node_server() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q 'server\.js'; }
 
 cleanup() {
@@ -213,15 +164,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 ## Helpers: ports, processes, counters ------------------------------------------
-
-free_port() { # below the ephemeral range, so no client socket holds it
-  local p
-  for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 12000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
-  done
-  die "no free port found"
-}
 
 children_of() {
   local d ppid

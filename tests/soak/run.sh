@@ -55,11 +55,8 @@ admin_url=${SOAK_DATABASE_ADMIN_URL:-${TEST_DATABASE_ADMIN_URL:-mysql://status_a
 redis_url=${SOAK_REDIS_URL:-${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}}
 out_dir=${SOAK_OUT_DIR:-$root/target/soak}
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
-warn() { printf '\033[33mwarning: %s\033[0m\n' "$*" >&2; }
-die() { printf '\033[31merror: %s\033[0m\n' "$*" >&2; exit 1; }
-rand_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
+# shellcheck source=../support/load_lib.sh
+. "$root/tests/support/load_lib.sh"
 
 for v in secs sample conns threads bcrypt_cost; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
@@ -74,44 +71,14 @@ warmup=${SOAK_WARMUP_SECONDS:-$((60 < warmup_max ? 60 : warmup_max))}
 
 ## Tools ---------------------------------------------------------------------
 
-install_missing() {
-  local -A pkg_of=([wrk]=wrk [mariadb]=mariadb-client [redis-cli]=redis-tools [jq]=jq [curl]=curl)
-  local missing=() cmd
-  for cmd in "${!pkg_of[@]}"; do
-    command -v "$cmd" >/dev/null || missing+=("${pkg_of[$cmd]}")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  command -v apt-get >/dev/null && as_root true 2>/dev/null \
-    || die "missing: ${missing[*]} (install them, e.g. apt-get install ${missing[*]})"
-  say "installing ${missing[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-}
-install_missing
+install_missing wrk=wrk mariadb=mariadb-client redis-cli=redis-tools jq=jq curl=curl setsid=util-linux
 
 [ -x "$binary" ] || die "no server binary at $binary (cargo build --release --locked, or set SOAK_BINARY)"
 
 ## MariaDB and Redis -----------------------------------------------------------
 
-re='^mysql://([^:@/]+)(:([^@]*))?@([^:/]+)(:([0-9]+))?/?$'
-[[ $admin_url =~ $re ]] || die "SOAK_DATABASE_ADMIN_URL must look like mysql://user[:password]@host[:port]"
-db_user=${BASH_REMATCH[1]} db_pass=${BASH_REMATCH[3]} db_host=${BASH_REMATCH[4]} db_port=${BASH_REMATCH[6]:-3306}
-sql() {
-  MYSQL_PWD=$db_pass mariadb --protocol=tcp -h"$db_host" -P"$db_port" -u"$db_user" -N -B "$@"
-}
-
-re='^redis://(([^:@/]*)(:([^@]*))?@)?([^:/]+)(:([0-9]+))?(/([0-9]+))?$'
-[[ $redis_url =~ $re ]] || die "SOAK_REDIS_URL must look like redis://[[user]:password@]host[:port][/db]"
-r_user=${BASH_REMATCH[2]} r_pass=${BASH_REMATCH[4]} r_host=${BASH_REMATCH[5]} r_port=${BASH_REMATCH[7]:-6379} r_db=${BASH_REMATCH[9]:-0}
-rcli() {
-  local auth=()
-  [ -n "$r_user" ] && auth+=(--user "$r_user")
-  if [ -n "$r_pass" ]; then REDISCLI_AUTH=$r_pass redis-cli "${auth[@]}" -h "$r_host" -p "$r_port" -n "$r_db" "$@"
-  else redis-cli "${auth[@]}" -h "$r_host" -p "$r_port" -n "$r_db" "$@"; fi
-}
-
-sql -e 'SELECT 1' >/dev/null 2>&1 || die "MariaDB does not answer at $db_host:$db_port as $db_user (make test-db; or set SOAK_DATABASE_ADMIN_URL)"
-[ "$(rcli PING 2>/dev/null)" = PONG ] || die "Redis does not answer at $r_host:$r_port (make services; or set SOAK_REDIS_URL)"
+use_mariadb "$admin_url" SOAK_DATABASE_ADMIN_URL
+use_redis "$redis_url" SOAK_REDIS_URL
 
 ## State and cleanup -----------------------------------------------------------
 
@@ -124,12 +91,6 @@ server_pid=""
 wrk_pids=()
 failed=1
 
-alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
-wait_gone() { # pid seconds
-  local i
-  for ((i = 0; i < $2 * 10; i++)); do alive "$1" || return 0; sleep 0.1; done
-  return 1
-}
 
 delete_prefix() {
   local key batch=()
@@ -173,15 +134,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-free_port() { # below the ephemeral range, so no client socket holds it
-  local p
-  for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 12000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
-  done
-  die "no free port found"
-}
 
 ## The server ------------------------------------------------------------------
 
