@@ -198,21 +198,17 @@ async fn a_page_deep_in_a_long_history_reads_only_that_page() {
     let app = spawn_app().await;
     app.signed_up().await;
     let mut db = app.db().await;
-    // 10,000 statuses, ids 1 to 10,000 in a fresh table.
-    db.query_drop(
+    // 10,000 statuses, ids 1 to 10,000 in a fresh table: n runs over the
+    // four-digit numbers made from four copies of the digits.
+    let digits = "(SELECT 0 d UNION SELECT 1 UNION SELECT 2 UNION SELECT 3 UNION SELECT 4 \
+                  UNION SELECT 5 UNION SELECT 6 UNION SELECT 7 UNION SELECT 8 UNION SELECT 9)";
+    db.query_drop(format!(
         "INSERT INTO statuses (user_id, text, created_at) \
          SELECT (SELECT id FROM users), CONCAT('status ', n), NOW(6) FROM \
-         (SELECT a.d + 10 * b.d + 100 * c.d + 1000 * e.d AS n FROM \
-          (SELECT 0 d UNION SELECT 1 UNION SELECT 2 UNION SELECT 3 UNION SELECT 4 UNION \
-           SELECT 5 UNION SELECT 6 UNION SELECT 7 UNION SELECT 8 UNION SELECT 9) a, \
-          (SELECT 0 d UNION SELECT 1 UNION SELECT 2 UNION SELECT 3 UNION SELECT 4 UNION \
-           SELECT 5 UNION SELECT 6 UNION SELECT 7 UNION SELECT 8 UNION SELECT 9) b, \
-          (SELECT 0 d UNION SELECT 1 UNION SELECT 2 UNION SELECT 3 UNION SELECT 4 UNION \
-           SELECT 5 UNION SELECT 6 UNION SELECT 7 UNION SELECT 8 UNION SELECT 9) c, \
-          (SELECT 0 d UNION SELECT 1 UNION SELECT 2 UNION SELECT 3 UNION SELECT 4 UNION \
-           SELECT 5 UNION SELECT 6 UNION SELECT 7 UNION SELECT 8 UNION SELECT 9) e) digits \
-         ORDER BY n",
-    )
+         (SELECT a.d + 10 * b.d + 100 * c.d + 1000 * e.d AS n \
+          FROM {digits} a, {digits} b, {digits} c, {digits} e) numbers \
+         ORDER BY n"
+    ))
     .await
     .unwrap();
     db.query_drop("ANALYZE TABLE statuses").await.unwrap();
