@@ -149,15 +149,7 @@ cleanup() {
     left=$(rcli --scan --pattern "${redis_prefix}*" 2>/dev/null | head -c 1 | wc -c)
     [ "$left" = 0 ] || warn "Redis keys under $redis_prefix remain"
   fi
-  if [ $rc -eq 130 ] || [ $rc -eq 143 ]; then
-    echo "interrupted; everything the benchmark started is stopped and removed" >&2
-  elif [ "$failed" = 1 ] && [ $rc -ne 0 ]; then
-    if [ -s "$tmp/server.log" ]; then echo "--- last lines of the server's log:" >&2; tail -n 20 "$tmp/server.log" >&2; fi
-    local keep="$out_dir/failed-$run_id"
-    mkdir -p "$keep" 2>/dev/null && cp -r "$tmp"/. "$keep"/ 2>/dev/null && echo "logs kept in $keep" >&2
-  fi
-  rm -rf "$tmp"
-  exit $rc
+  finish "$rc" benchmark
 }
 trap cleanup EXIT
 trap 'exit 130' INT

@@ -120,16 +120,7 @@ cleanup() {
   [ "$db_created" = 1 ] && { sql -e "DROP DATABASE IF EXISTS \`$db_name\`" 2>/dev/null || warn "could not drop database $db_name"; }
   delete_prefix
   if [ -n "$(rcli --scan --pattern "${redis_prefix}*" 2>/dev/null | head -n 1)" ]; then warn "Redis keys under $redis_prefix remain"; fi
-  if [ $rc -eq 130 ] || [ $rc -eq 143 ]; then
-    echo "interrupted; everything the soak started is stopped and removed" >&2
-  elif [ "$failed" = 1 ] && [ $rc -ne 0 ] && [ -s "$tmp/server.log" ]; then
-    echo "--- last lines of the server's log:" >&2
-    tail -n 20 "$tmp/server.log" >&2
-    local keep="$out_dir/failed-$run_id"
-    mkdir -p "$keep" 2>/dev/null && cp -r "$tmp"/. "$keep"/ 2>/dev/null && echo "logs kept in $keep" >&2
-  fi
-  rm -rf "$tmp"
-  exit $rc
+  finish "$rc" soak
 }
 trap cleanup EXIT
 trap 'exit 130' INT

@@ -67,3 +67,17 @@ free_port() { # below the ephemeral range, so no client socket holds it
   done
   die "no free port found"
 }
+
+finish() { # rc what: ends a run's cleanup: says why it stopped, keeps a failed run's
+  # files ($tmp) in $out_dir/failed-$run_id, removes $tmp and exits with rc
+  local rc=$1
+  if [ "$rc" -eq 130 ] || [ "$rc" -eq 143 ]; then
+    echo "interrupted; everything the $2 started is stopped and removed" >&2
+  elif [ "$failed" = 1 ] && [ "$rc" -ne 0 ]; then
+    if [ -s "$tmp/server.log" ]; then echo "--- last lines of the server's log:" >&2; tail -n 20 "$tmp/server.log" >&2; fi
+    local keep="$out_dir/failed-$run_id"
+    mkdir -p "$keep" 2>/dev/null && cp -r "$tmp"/. "$keep"/ 2>/dev/null && echo "logs kept in $keep" >&2
+  fi
+  rm -rf "$tmp"
+  exit "$rc"
+}
