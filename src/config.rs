@@ -43,6 +43,12 @@ pub struct Settings {
     pub redis_ca_file: Option<PathBuf>,
     /// Where `/metrics` is served; unset, nowhere.
     pub metrics_addr: Option<SocketAddr>,
+    /// Longest time from a request's first byte to its last.
+    pub request_timeout: Duration,
+    /// IPv6 clients are counted per network of this prefix length.
+    pub ipv6_limit_prefix: u8,
+    /// Live sessions per user; a new one past it ends the least recently seen.
+    pub max_sessions_per_user: usize,
 }
 
 /// `N/SECONDS`: at most N events in any rolling window of that length.
@@ -135,6 +141,9 @@ impl Settings {
             metrics_addr: vars
                 .get("METRICS_ADDR")
                 .map(|_| vars.parse("METRICS_ADDR", SocketAddr::from(([127, 0, 0, 1], 9090)))),
+            request_timeout: Duration::from_secs(vars.positive("REQUEST_TIMEOUT_SECS", 10)),
+            ipv6_limit_prefix: vars.ipv6_limit_prefix(),
+            max_sessions_per_user: vars.positive("MAX_SESSIONS_PER_USER", 50),
         };
         if settings.database_ca_file.is_some()
             && !settings.database_url.contains("require_ssl=true")
@@ -378,6 +387,15 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         }
     }
 
+    fn ipv6_limit_prefix(&mut self) -> u8 {
+        let prefix = self.parse("IPV6_LIMIT_PREFIX", 64);
+        if !(1..=128).contains(&prefix) {
+            self.fail("IPV6_LIMIT_PREFIX", "must be from 1 to 128");
+            return 64;
+        }
+        prefix
+    }
+
     fn bcrypt_cost(&mut self) -> u32 {
         let cost = self.parse("BCRYPT_COST", 12);
         if !(4..=31).contains(&cost) {
@@ -413,6 +431,23 @@ mod tests {
         assert_eq!(settings.body_limit_bytes, 16384);
         assert_eq!(settings.redis_prefix, "status-api:");
         assert!(settings.api_docs);
+        assert_eq!(settings.request_timeout, Duration::from_secs(10));
+        assert_eq!(settings.ipv6_limit_prefix, 64);
+        assert_eq!(settings.max_sessions_per_user, 50);
+    }
+
+    #[test]
+    fn the_ipv6_prefix_is_a_prefix_length() {
+        assert_eq!(
+            settings(&[("IPV6_LIMIT_PREFIX", "48")])
+                .unwrap()
+                .ipv6_limit_prefix,
+            48
+        );
+        for bad in ["0", "129", "x"] {
+            let error = settings(&[("IPV6_LIMIT_PREFIX", bad)]).err().unwrap();
+            assert!(error.to_string().contains("IPV6_LIMIT_PREFIX"), "{bad}");
+        }
     }
 
     #[test]
