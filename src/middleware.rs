@@ -6,6 +6,7 @@ use std::time::Instant;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{ErrorHandlerResponse, Next};
 use actix_web::{Error, HttpMessage, ResponseError, mime, web};
 use rand::Rng;
@@ -75,6 +76,44 @@ fn resolve_client(req: &ServiceRequest) -> Client {
         req.app_config().secure(),
         trusted.map_or(&TrustedProxies::default(), |trusted| trusted.get_ref()),
     )
+}
+
+/// Every method the service answers on some path.
+const SERVED_METHODS: [Method; 6] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PATCH,
+    Method::DELETE,
+    Method::OPTIONS,
+];
+
+/// Any other method, on any path, is answered `405`, under one method name:
+/// the metrics label each request with its method, and a label per invented
+/// token would add a series per token, forever. Routed as `other`, a known
+/// path answers with its own `Allow`; an unknown one with every served method.
+pub async fn refuse_unserved_methods(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    if SERVED_METHODS.contains(req.method()) {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    }
+    req.head_mut().method =
+        Method::from_bytes(b"other").unwrap_or_else(|_| unreachable!("a valid method token"));
+    let response = next.call(req).await?;
+    if response.status() != StatusCode::NOT_FOUND {
+        return Ok(response.map_into_left_body());
+    }
+    let mut refusal = ApiError::MethodNotAllowed.error_response();
+    refusal.headers_mut().insert(
+        header::ALLOW,
+        HeaderValue::from_static("GET, HEAD, POST, PATCH, DELETE, OPTIONS"),
+    );
+    Ok(response.into_response(refusal).map_into_right_body())
 }
 
 /// Only the server's own scripts, styles, images and connections; no

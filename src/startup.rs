@@ -15,7 +15,9 @@ use crate::config::Settings;
 use crate::db::{Database, migrations};
 use crate::hashing::PasswordHasher;
 use crate::metrics::Metrics;
-use crate::middleware::{html_content_security_policy, problem_for_bare_errors, request_context};
+use crate::middleware::{
+    html_content_security_policy, problem_for_bare_errors, refuse_unserved_methods, request_context,
+};
 use crate::protection::{AllowedOrigins, RateLimiter, TrustedProxies};
 use crate::redis_pool::RedisPool;
 use crate::routes::{self, BodyLimit, Readiness};
@@ -123,6 +125,7 @@ impl Application {
                     !allowed_origins.0.is_empty(),
                     cors(&allowed_origins),
                 ))
+                .wrap(from_fn(refuse_unserved_methods))
                 .wrap(Condition::new(metrics_enabled, http_metrics.clone()))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
                 .wrap(from_fn(html_content_security_policy))

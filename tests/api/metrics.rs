@@ -40,3 +40,52 @@ async fn without_metrics_addr_there_is_no_metrics_endpoint() {
     let app = spawn_app().await;
     problem(app.get("/metrics").await, 404, "not-found").await;
 }
+
+#[tokio::test]
+async fn invented_methods_are_refused_and_counted_as_other() {
+    let port = free_port();
+    let app = spawn_app_with(&[("METRICS_ADDR", &format!("127.0.0.1:{port}"))]).await;
+    for (method, path, allow) in [
+        ("M123", "/me", "GET, HEAD"),
+        (
+            "M456",
+            "/no/such/page",
+            "GET, HEAD, POST, PATCH, DELETE, OPTIONS",
+        ),
+        ("PUT", "/login", "POST"),
+    ] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let response = app
+            .client
+            .request(method, app.url(path))
+            .send()
+            .await
+            .unwrap();
+        let headers = response.headers().clone();
+        assert_eq!(headers["allow"], allow, "{path}");
+        assert!(headers.contains_key("x-request-id"));
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        problem(response, 405, "method-not-allowed").await;
+    }
+
+    let text = client()
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for endpoint in ["/me", "UNMATCHED", "/login"] {
+        let line = format!(
+            r#"status_api_http_requests_total{{endpoint="{endpoint}",method="other",status="405"}} 1"#
+        );
+        assert!(text.contains(&line), "{line} missing from:\n{text}");
+    }
+    for invented in ["M123", "M456", "PUT"] {
+        assert!(
+            !text.contains(invented),
+            "{invented} became a label:\n{text}"
+        );
+    }
+}
