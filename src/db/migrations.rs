@@ -1,28 +1,51 @@
-//! Schema migrations from `sql/`, embedded in the binary and each applied
-//! once, in order, recorded in `schema_migrations`.
+//! Schema migrations, embedded in the binary and each applied once, in
+//! order, recorded in `schema_migrations`: SQL files from `sql/`, and steps
+//! in Rust for data changes SQL cannot express (IDNA, say).
 
+mod normalise_emails;
+
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use mysql_async::prelude::*;
-use mysql_async::{Conn, Opts};
+use mysql_async::{Conn, Opts, Transaction, TxOpts};
 
 struct Migration {
     version: u32,
     name: &'static str,
-    sql: &'static str,
+    change: Change,
 }
+
+enum Change {
+    /// Schema changes. MariaDB commits DDL implicitly, so these run outside
+    /// a transaction.
+    Sql(&'static str),
+    /// Data changes in Rust, run in one transaction with their record in
+    /// `schema_migrations`: applied whole and once, or not at all.
+    Rust(RustStep),
+}
+
+type RustStep = for<'t, 'c> fn(
+    &'t mut Transaction<'c>,
+) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 't>>;
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         name: "create_users",
-        sql: include_str!("../../sql/0001_create_users.sql"),
+        change: Change::Sql(include_str!("../../sql/0001_create_users.sql")),
     },
     Migration {
         version: 2,
         name: "create_statuses",
-        sql: include_str!("../../sql/0002_create_statuses.sql"),
+        change: Change::Sql(include_str!("../../sql/0002_create_statuses.sql")),
+    },
+    Migration {
+        version: 3,
+        name: "normalise_emails",
+        change: Change::Rust(normalise_emails::run),
     },
 ];
 
@@ -33,6 +56,16 @@ const LOCK_WAIT_SECS: u32 = 60;
 /// Applies pending migrations. Instances starting together take turns under
 /// a named lock for this database, so each migration runs exactly once.
 pub async fn run(opts: &Opts, connect_timeout: Duration) -> anyhow::Result<()> {
+    run_through(opts, connect_timeout, u32::MAX).await
+}
+
+/// Applies pending migrations up to `last_version` only: a database as an
+/// older release left it.
+pub async fn run_through(
+    opts: &Opts,
+    connect_timeout: Duration,
+    last_version: u32,
+) -> anyhow::Result<()> {
     let mut conn = tokio::time::timeout(connect_timeout, Conn::new(opts.clone()))
         .await
         .map_err(|_| anyhow::anyhow!("no answer within {} ms", connect_timeout.as_millis()))??;
@@ -45,13 +78,13 @@ pub async fn run(opts: &Opts, connect_timeout: Duration) -> anyhow::Result<()> {
     if locked.flatten() != Some(1) {
         bail!("another instance held the migration lock for {LOCK_WAIT_SECS} s");
     }
-    let outcome = apply_pending(&mut conn).await;
+    let outcome = apply_pending(&mut conn, last_version).await;
     conn.query_drop("SELECT RELEASE_ALL_LOCKS()").await?;
     conn.disconnect().await?;
     outcome
 }
 
-async fn apply_pending(conn: &mut Conn) -> anyhow::Result<()> {
+async fn apply_pending(conn: &mut Conn, last_version: u32) -> anyhow::Result<()> {
     conn.query_drop(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version INT UNSIGNED NOT NULL PRIMARY KEY,
@@ -61,20 +94,42 @@ async fn apply_pending(conn: &mut Conn) -> anyhow::Result<()> {
     )
     .await?;
     let applied: Vec<u32> = conn.query("SELECT version FROM schema_migrations").await?;
-    for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
-        conn.query_drop(migration.sql)
+    let pending = MIGRATIONS
+        .iter()
+        .filter(|m| m.version <= last_version && !applied.contains(&m.version));
+    for migration in pending {
+        apply(conn, migration)
             .await
             .with_context(|| format!("migration {} ({})", migration.version, migration.name))?;
-        conn.exec_drop(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, UTC_TIMESTAMP(6))",
-            (migration.version, migration.name),
-        )
-        .await?;
         log::info!(
             "applied migration {} ({})",
             migration.version,
             migration.name
         );
     }
+    Ok(())
+}
+
+async fn apply(conn: &mut Conn, migration: &Migration) -> anyhow::Result<()> {
+    match migration.change {
+        Change::Sql(sql) => {
+            conn.query_drop(sql).await?;
+            record(conn, migration).await
+        }
+        Change::Rust(step) => {
+            let mut transaction = conn.start_transaction(TxOpts::default()).await?;
+            step(&mut transaction).await?;
+            record(&mut transaction, migration).await?;
+            Ok(transaction.commit().await?)
+        }
+    }
+}
+
+async fn record(conn: &mut impl Queryable, migration: &Migration) -> anyhow::Result<()> {
+    conn.exec_drop(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, UTC_TIMESTAMP(6))",
+        (migration.version, migration.name),
+    )
+    .await?;
     Ok(())
 }

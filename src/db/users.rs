@@ -12,7 +12,8 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
-/// Stores a new account. `DbError::Duplicate` when the email is taken.
+/// Stores a new account under the normalised email. `DbError::Duplicate`
+/// when that is taken.
 pub async fn insert(
     db: &Database,
     email: &Email,
@@ -45,6 +46,9 @@ pub async fn insert(
     })
 }
 
+/// The account to log in to. An account stored under exactly the legacy
+/// form comes first: one that normalising would have merged into another
+/// kept the address it registered with, and is found by that address.
 pub async fn find_credentials(
     db: &Database,
     email: &Email,
@@ -54,8 +58,9 @@ pub async fn find_credentials(
             pool.get_conn()
                 .await?
                 .exec_first(
-                    "SELECT id, email, name, created_at, password_hash FROM users WHERE email = ?",
-                    (email.as_str(),),
+                    "SELECT id, email, name, created_at, password_hash FROM users \
+                     WHERE email IN (?, ?) ORDER BY email = ? DESC LIMIT 1",
+                    (email.legacy_form(), email.as_str(), email.legacy_form()),
                 )
                 .await
         })
@@ -73,6 +78,8 @@ pub async fn find_credentials(
     )
 }
 
+/// Whether an account has the normalised form (kept legacy addresses all
+/// normalise to a form another account has).
 pub async fn email_exists(db: &Database, email: &Email) -> Result<bool, DbError> {
     let found: Option<u8> = db
         .run(|pool| async move {

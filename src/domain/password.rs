@@ -37,7 +37,7 @@ impl Password {
         if COMMON_PASSWORDS.contains(&lowered) {
             return Err("is one of the 10,000 most common passwords".to_owned());
         }
-        if email.is_some_and(|email| email.as_str() == lowered) {
+        if email.is_some_and(|email| email.is_spelled(&lowered)) {
             return Err("must not be the same as the email".to_owned());
         }
         Ok(Self(raw.to_owned()))
@@ -106,6 +106,17 @@ mod tests {
         let error = Password::parse("SOMEONE@example.COM", Some(&email)).unwrap_err();
         assert!(error.contains("email"));
         assert!(Password::parse("someone@example.org", Some(&email)).is_ok());
+    }
+
+    #[test]
+    fn rejects_the_email_as_typed_and_as_normalised() {
+        let email = Email::parse("someone@ｅｘａｍｐｌｅ.com").unwrap();
+        for password in ["SOMEONE@ｅｘａｍｐｌｅ.com", "someone@example.com"] {
+            assert!(
+                Password::parse(password, Some(&email)).is_err(),
+                "{password}"
+            );
+        }
     }
 
     #[test]

@@ -82,7 +82,7 @@ pub struct Credentials {
 impl Credentials {
     fn from_json(body: JsonObject) -> Result<Self, ApiError> {
         let mut fields = Fields::new(body, &["email", "password"]);
-        let email = fields.parse("email", Email::parse);
+        let email = fields.parse("email", Email::parse_for_login);
         let password = fields.string("password");
         fields
             .finish(email.zip(password))
@@ -132,7 +132,7 @@ impl ToSchema for EmailCheck {}
 
 #[derive(Serialize, ToSchema)]
 pub struct EmailAvailability {
-    /// The lowercased form.
+    /// The normalised form: the domain in ASCII (IDNA), all lowercased.
     email: String,
     available: bool,
 }
@@ -305,7 +305,7 @@ pub async fn logout(
     post, path = "/checkemail", tag = "accounts",
     request_body = EmailCheck,
     responses(
-        (status = 200, description = "The lowercased email and whether it is free", body = EmailAvailability),
+        (status = 200, description = "The normalised email and whether it is free", body = EmailAvailability),
         (status = 429, description = "Too many checks from this IP (`CHECKEMAIL_IP_LIMIT`)", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Whole seconds until a request would be served"))),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),

@@ -35,12 +35,13 @@ pub fn string(min_chars: usize, max_chars: Option<usize>, description: &str) -> 
 }
 
 pub fn email(max_chars: usize) -> ObjectBuilder {
-    string(
-        1,
-        Some(max_chars),
-        "An email address; stored and compared lowercased.",
-    )
-    .format(Some(SchemaFormat::Custom("email".to_owned())))
+    let description = format!(
+        "An email address; stored and compared normalised: the domain in its ASCII form \
+         (IDNA, UTS #46 non-transitional, as browsers do) and the whole address lowercased. \
+         The normalised form must be valid too (at most {max_chars} characters, domain labels \
+         at most 63)."
+    );
+    string(1, Some(max_chars), &description).format(Some(SchemaFormat::Custom("email".to_owned())))
 }
 
 /// A closed object: every listed field required, no others allowed.

@@ -70,6 +70,63 @@ async fn emails_are_one_account_whatever_their_case() {
 }
 
 #[tokio::test]
+async fn a_fullwidth_look_alike_domain_is_the_same_account() {
+    let app = spawn_app().await;
+    let response = app.register("alice@example.com").await;
+    assert_eq!(response.status(), 201);
+    let alice: Value = response.json().await.unwrap();
+
+    let check: Value = app
+        .post_json("/checkemail", &json!({"email": "Alice@ＥＸＡＭＰＬＥ.com"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        check,
+        json!({"email": "alice@example.com", "available": false})
+    );
+    problem(
+        app.register("alice@ｅｘａｍｐｌｅ.com").await,
+        409,
+        "email-taken",
+    )
+    .await;
+    let login = app
+        .new_browser()
+        .login("alice@ｅｘａｍｐｌｅ.com", PASSWORD)
+        .await;
+    assert_eq!(login.status(), 200);
+    let user: Value = login.json().await.unwrap();
+    assert_eq!(user["id"], alice["id"]);
+}
+
+#[tokio::test]
+async fn international_domains_are_stored_and_echoed_in_ascii() {
+    let app = spawn_app().await;
+    let check: Value = app
+        .post_json("/checkemail", &json!({"email": "Hans@Straße.de"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        check,
+        json!({"email": "hans@xn--strae-oqa.de", "available": true})
+    );
+    let user: Value = app.register("hans@straße.de").await.json().await.unwrap();
+    assert_eq!(user["email"], "hans@xn--strae-oqa.de");
+    problem(
+        app.register("hans@xn--strae-oqa.de").await,
+        409,
+        "email-taken",
+    )
+    .await;
+    // Non-transitional, as browsers: `ß` is not `ss`.
+    assert_eq!(app.register("hans@strasse.de").await.status(), 201);
+}
+
+#[tokio::test]
 async fn accented_emails_are_not_folded_together() {
     let app = spawn_app().await;
     assert_eq!(app.register("jose@exámple.com").await.status(), 201);

@@ -148,7 +148,11 @@ pub fn test_settings(
 
 /// The app with some settings changed, named as in the environment.
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
-    let database = TestDatabase::create().await;
+    spawn_app_on(TestDatabase::create().await, overrides).await
+}
+
+/// The app on a database the test has prepared (migrated part way, say).
+pub async fn spawn_app_on(database: TestDatabase, overrides: &[(&str, &str)]) -> TestApp {
     let redis_prefix = format!("status-api-test:{}:", random_hex(8));
     let settings = test_settings(&database, &redis_prefix, overrides);
     let (address, handle) = start(settings.clone()).await.expect("the app starts");

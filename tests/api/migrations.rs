@@ -1,11 +1,13 @@
 //! Schema migrations.
 
+use std::process::Command;
 use std::time::Duration;
 
 use mysql_async::prelude::*;
+use serde_json::{Value, json};
 use status_api::db::migrations;
 
-use crate::helpers::TestDatabase;
+use crate::helpers::{PASSWORD, TestDatabase, free_port, random_hex, spawn_app_on};
 
 #[tokio::test]
 async fn instances_starting_together_apply_each_migration_once() {
@@ -26,7 +28,7 @@ async fn instances_starting_together_apply_each_migration_once() {
         .query("SELECT version FROM schema_migrations ORDER BY version")
         .await
         .unwrap();
-    assert_eq!(versions, [1, 2]);
+    assert_eq!(versions, [1, 2, 3]);
 }
 
 #[tokio::test]
@@ -66,4 +68,154 @@ async fn the_schema_is_utf8mb4_binary_emails_and_microsecond_utc_times() {
         .await
         .unwrap();
     assert_eq!(index, ["user_id", "id"]);
+}
+
+/// Accounts as the release before normalisation stored them: as typed,
+/// trimmed and lowercased. Their ids are 1, 2, … in this order.
+fn accounts_registered_before_normalisation() -> Vec<String> {
+    let local = "a".repeat(60);
+    let labels = ["b", "c", "d"].map(|letter| letter.repeat(60)).join(".");
+    vec![
+        "Alice@Example.com".to_owned(),
+        // The same as 1 once normalised: kept.
+        "ALICE@ＥＸＡＭＰＬＥ.com".to_owned(),
+        "bob@ｅｘａｍｐｌｅ.com".to_owned(),
+        "carol@ｅｘａｍｐｌｅ.com".to_owned(),
+        // The same as 4 once normalised, and 4 comes first: kept.
+        "Carol@ｅxample.COM".to_owned(),
+        "hans@straße.de".to_owned(),
+        // Valid then; too long once in punycode: kept.
+        format!("{local}@{labels}.é.com"),
+    ]
+}
+
+/// A database migrated as far as the release before normalisation, with
+/// accounts that release registered.
+async fn database_with_old_accounts(typed: &[String]) -> TestDatabase {
+    let database = TestDatabase::create().await;
+    let opts = mysql_async::Opts::from_url(&database.url()).unwrap();
+    migrations::run_through(&opts, Duration::from_secs(5), 2)
+        .await
+        .unwrap();
+    let password_hash = bcrypt::hash(PASSWORD, 4).unwrap();
+    let mut conn = database.conn().await;
+    for (index, address) in typed.iter().enumerate() {
+        conn.exec_drop(
+            "INSERT INTO users (email, name, password_hash, created_at) \
+             VALUES (?, ?, ?, UTC_TIMESTAMP(6))",
+            (
+                address.trim().to_lowercase(),
+                format!("Old {}", index + 1),
+                &password_hash,
+            ),
+        )
+        .await
+        .unwrap();
+    }
+    database
+}
+
+/// Runs the real binary on `database` until it gives up on an unreachable
+/// Redis, which it tries after migrating; what it logged.
+fn migrate_with_the_binary(database: &TestDatabase) -> String {
+    let cwd = std::env::temp_dir().join(format!("status-api-cwd-{}", random_hex(8)));
+    std::fs::create_dir_all(&cwd).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_status-api"))
+        .current_dir(&cwd)
+        .env("RUST_LOG", "info")
+        .env("LISTEN_ADDR", "127.0.0.1:0")
+        .env("DATABASE_URL", database.url())
+        .env("REDIS_URL", format!("redis://127.0.0.1:{}", free_port()))
+        .env("SESSION_SECRET", random_hex(48))
+        .env("COOKIE_SECURE", "false")
+        .env("DEPENDENCY_TIMEOUT_MS", "1000")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir(&cwd);
+    assert!(!output.status.success(), "no Redis, no start");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn old_emails_are_normalised_and_collisions_reported_and_kept() {
+    let typed = accounts_registered_before_normalisation();
+    let database = database_with_old_accounts(&typed).await;
+    let log = migrate_with_the_binary(&database);
+
+    let mut conn = database.conn().await;
+    let stored: Vec<String> = conn
+        .query("SELECT email FROM users ORDER BY id")
+        .await
+        .unwrap();
+    let expected = [
+        "alice@example.com",
+        "alice@ｅｘａｍｐｌｅ.com",
+        "bob@example.com",
+        "carol@example.com",
+        "carol@ｅxample.com",
+        "hans@xn--strae-oqa.de",
+        &typed[6],
+    ];
+    assert_eq!(stored, expected);
+    let applied: Vec<u32> = conn
+        .query("SELECT version FROM schema_migrations ORDER BY version")
+        .await
+        .unwrap();
+    assert_eq!(applied, [1, 2, 3]);
+
+    assert!(
+        log.contains("user 2 keeps its stored email: its normalised form is user 1's"),
+        "{log}"
+    );
+    assert!(
+        log.contains("user 5 keeps its stored email: its normalised form is user 4's"),
+        "{log}"
+    );
+    assert!(
+        log.contains("user 7 keeps its stored email: it has no valid normalised form"),
+        "{log}"
+    );
+    assert!(log.contains("3 rewritten, 3 kept as registered"), "{log}");
+    for address in &typed {
+        let local = address.split('@').next().unwrap().to_lowercase();
+        assert!(
+            !log.to_lowercase().contains(&local),
+            "{local} logged: {log}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_old_account_logs_in_with_exactly_the_address_it_registered() {
+    let typed = accounts_registered_before_normalisation();
+    let database = database_with_old_accounts(&typed).await;
+    let app = spawn_app_on(database, &[]).await;
+    for (index, address) in typed.iter().enumerate() {
+        let response = app.new_browser().login(address, PASSWORD).await;
+        assert_eq!(response.status(), 200, "{address}");
+        let user: Value = response.json().await.unwrap();
+        assert_eq!(user["id"], index + 1, "{address}");
+    }
+    // A rewritten account is also found by its normalised form.
+    let bob: Value = app
+        .new_browser()
+        .login("Bob@Example.com", PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(bob["id"], 3);
+    assert_eq!(bob["email"], "bob@example.com");
+    // A kept spelling is still taken, under its normalised form.
+    let check: Value = app
+        .post_json("/checkemail", &json!({"email": "carol@ｅxample.com"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        check,
+        json!({"email": "carol@example.com", "available": false})
+    );
+    assert_eq!(app.register("ALICE@ＥＸＡＭＰＬＥ.com").await.status(), 409);
 }
