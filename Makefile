@@ -34,6 +34,7 @@ help:
 	@echo "make test   fmt, clippy, unit and integration tests, contract and browser tests"
 	@echo "make bench  the benchmark (make bench-compare: against the Node stack too)"
 	@echo "make soak   10 minutes of mixed load on the release build; fails if memory grows"
+	@echo "make audit  RustSec advisories for the dependency tree (needs network)"
 
 ## Services ------------------------------------------------------------------
 
@@ -135,10 +136,24 @@ chromium: ## Debian's Chromium for the browser tests (never a downloaded one)
 
 ## Tests ---------------------------------------------------------------------
 
+.PHONY: cargo-deny
+cargo-deny: ## cargo-deny from crates.io, built once into ~/.cargo/bin
+	@eval "$$HELPERS"
+	if cargo deny --version >/dev/null 2>&1; then exit 0; fi
+	say "installing cargo-deny (a few minutes, once)"
+	cargo install cargo-deny --locked --quiet
+
 .PHONY: lint
-lint:
+lint: cargo-deny
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --locked -- -D warnings
+	cargo deny check --hide-inclusion-graph licenses bans sources
+
+# The RustSec advisory database is fetched from the network; where it cannot
+# be (as on the machine CI runs on), this fails and says so.
+.PHONY: audit
+audit: cargo-deny ## known vulnerabilities in the dependency tree (needs network)
+	cargo deny check advisories
 
 .PHONY: nginx
 nginx: ## Debian's nginx for the scale-out tests (they start their own, never a service)
