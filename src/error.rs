@@ -30,6 +30,9 @@ pub enum ApiError {
     ForbiddenOrigin,
     NotFound,
     MethodNotAllowed,
+    /// The request's head or body had not fully arrived in time; the
+    /// connection is closed after the answer.
+    RequestTimeout,
     /// The hashing queue is full: load, not a fault, so it is not logged.
     Overloaded,
     /// A dependency is unreachable or too slow.
@@ -86,6 +89,7 @@ impl ApiError {
             StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType,
             StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge { limit: 0 },
+            StatusCode::REQUEST_TIMEOUT => Self::RequestTimeout,
             StatusCode::UNAUTHORIZED => Self::Unauthenticated,
             StatusCode::SERVICE_UNAVAILABLE => Self::unavailable("service unavailable"),
             status if status.is_client_error() => {
@@ -108,6 +112,7 @@ impl ApiError {
             Self::ForbiddenOrigin => ("forbidden-origin", "Cross-site request refused"),
             Self::NotFound => ("not-found", "Not found"),
             Self::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
+            Self::RequestTimeout => ("request-timeout", "Request timeout"),
             Self::Unavailable { .. } | Self::Overloaded => ("unavailable", "Service unavailable"),
             Self::Internal(_) => ("internal", "Internal server error"),
         }
@@ -135,6 +140,9 @@ impl ApiError {
             Self::NotFound => "There is nothing at this path.".to_owned(),
             Self::MethodNotAllowed => {
                 "This path does not accept this method; see the Allow header.".to_owned()
+            }
+            Self::RequestTimeout => {
+                "The request did not arrive in time; the connection is closed.".to_owned()
             }
             Self::Unavailable { .. } => {
                 "The service cannot answer right now; try again shortly.".to_owned()
@@ -184,6 +192,7 @@ impl ResponseError for ApiError {
             Self::ForbiddenOrigin => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unavailable { .. } | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -207,6 +216,11 @@ impl ResponseError for ApiError {
         };
         if let Some(seconds) = retry_after {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
+        }
+        if matches!(self, Self::RequestTimeout) {
+            // The rest of the request may still be on its way: no next
+            // request could be told from it.
+            response.force_close();
         }
         response.json(self.problem())
     }

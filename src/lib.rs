@@ -6,6 +6,7 @@
 //! nothing of HTTP, Redis or SQL.
 
 pub mod config;
+pub mod connection;
 pub mod db;
 pub mod domain;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod outage;
 pub mod protection;
 pub mod redis_pool;
 pub mod routes;
+pub mod serving;
 pub mod session;
 pub mod startup;
 pub mod telemetry;

@@ -25,10 +25,12 @@ fn request_id(req: &ServiceRequest) -> String {
         .get(&X_REQUEST_ID)
         .and_then(|value| value.to_str().ok())
         .filter(|id| is_valid_request_id(id))
-        .map_or_else(
-            || format!("{:032x}", rand::rng().random::<u128>()),
-            str::to_owned,
-        )
+        .map_or_else(new_request_id, str::to_owned)
+}
+
+/// A fresh id, for a request without a usable one of its own.
+pub fn new_request_id() -> String {
+    format!("{:032x}", rand::rng().random::<u128>())
 }
 
 fn is_valid_request_id(id: &str) -> bool {

@@ -12,6 +12,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
 use crate::config::Settings;
+use crate::connection::TimeoutAnswer;
 use crate::db::{Database, migrations};
 use crate::hashing::PasswordHasher;
 use crate::metrics::Metrics;
@@ -21,6 +22,7 @@ use crate::middleware::{
 use crate::protection::{AllowedOrigins, RateLimiter, TrustedProxies};
 use crate::redis_pool::RedisPool;
 use crate::routes::{self, BodyLimit, Readiness};
+use crate::serving::{self, Serving};
 use crate::session::{
     CookieSettings, RedisSessionStore, SessionConnection, SessionLayer, SessionPolicy,
 };
@@ -101,7 +103,19 @@ impl Application {
         let static_dir = settings.static_dir.clone();
         let app_readiness = readiness.clone();
 
-        let server = HttpServer::new(move || {
+        raise_open_files_limit();
+        let serving = Serving {
+            listener,
+            tls: https,
+            workers,
+            request_timeout: settings.request_timeout,
+            timeout_answer: TimeoutAnswer::new(
+                security_header_values(cookie_secure)
+                    .iter()
+                    .map(|(name, value)| (name.as_str(), *value)),
+            ),
+        };
+        let server = serving::serve(serving, move || {
             // One MySQL pool and one session connection per worker: see
             // `Database` and `SessionConnection`.
             let db = Database::new(&db_opts, connections_per_worker, timeout);
@@ -131,14 +145,7 @@ impl Application {
                 .wrap(from_fn(html_content_security_policy))
                 .wrap(security_headers(cookie_secure))
                 .wrap(from_fn(request_context))
-        })
-        .workers(workers)
-        .disable_signals();
-        let server = match https {
-            Some(config) => server.listen_rustls_0_23(listener, config)?,
-            None => server.listen(listener)?,
-        }
-        .run();
+        })?;
 
         let metrics = match settings.metrics_addr {
             Some(addr) => Some(metrics_server(addr, metrics)?),
@@ -220,15 +227,54 @@ fn metrics_server(addr: SocketAddr, metrics: Metrics) -> anyhow::Result<(Server,
 
 /// On every response, errors and static files included.
 fn security_headers(cookie_secure: bool) -> DefaultHeaders {
-    let headers = DefaultHeaders::new()
-        .add((header::CACHE_CONTROL, "no-store"))
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "no-referrer"))
-        .add((header::X_FRAME_OPTIONS, "DENY"));
+    security_header_values(cookie_secure)
+        .into_iter()
+        .fold(DefaultHeaders::new(), |headers, header| headers.add(header))
+}
+
+/// The headers of `security_headers`, also written by hand on the `408`
+/// answered before actix has a request (see `crate::connection`).
+fn security_header_values(cookie_secure: bool) -> Vec<(HeaderName, &'static str)> {
+    let mut headers = vec![
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
     if cookie_secure {
-        headers.add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
-    } else {
-        headers
+        headers.push((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"));
+    }
+    headers
+}
+
+/// Each connection, slow ones included, holds a file descriptor; a soft
+/// limit below the hard one (often 1024) would let a few thousand of them
+/// stop the server accepting others, so it is raised to the hard limit.
+fn raise_open_files_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `getrlimit` and `setrlimit` only read and write `limit`.
+    let raised = unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0
+            && limit.rlim_cur < limit.rlim_max
+            && {
+                let soft = limit.rlim_cur;
+                limit.rlim_cur = limit.rlim_max;
+                let raised = libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0;
+                limit.rlim_cur = if raised { limit.rlim_max } else { soft };
+                raised
+            }
+    };
+    if raised {
+        log::info!("open files limit raised to {}", limit.rlim_cur);
+    }
+    if limit.rlim_cur < 4096 {
+        log::warn!(
+            "open files limit is {}: each connection takes one (raise the hard limit, `ulimit -Hn`)",
+            limit.rlim_cur
+        );
     }
 }
 

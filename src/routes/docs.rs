@@ -75,7 +75,7 @@ pub fn openapi_json_text() -> String {
 static OPENAPI_JSON: LazyLock<String> = LazyLock::new(openapi_json_text);
 
 /// The answers the contract gives on every operation, added once here rather
-/// than on each handler: 405 with `Allow`; 503 with `Retry-After` wherever a
+/// than on each handler: 405 with `Allow`; 408 for a slow client; 503 with `Retry-After` wherever a
 /// dependency is involved; 403 on state-changing methods (the Origin rule);
 /// 400, 413 and 415 wherever a body is read; and `X-Request-Id` on every
 /// response.
@@ -108,6 +108,14 @@ impl Modify for CrossCutting {
                     problem(
                         "Wrong method for this path; `Allow` lists the right ones",
                         Some(("Allow", "The methods this path accepts")),
+                    ),
+                );
+                add(
+                    "408",
+                    problem(
+                        "The request's head or body did not arrive within \
+                         `REQUEST_TIMEOUT_SECS`; the connection is closed",
+                        None,
                     ),
                 );
                 if needs_dependencies {

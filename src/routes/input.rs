@@ -9,6 +9,7 @@ use actix_web::body::{BodyStream, to_bytes_limited};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev, mime, web};
 use serde_json::{Map, Value};
 
+use crate::connection::ConnectionClock;
 use crate::error::{ApiError, FieldErrors};
 
 /// The largest body a request may carry, from `BODY_LIMIT_BYTES`.
@@ -32,6 +33,7 @@ impl FromRequest for JsonObject {
             .headers()
             .get(actix_web::http::header::CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+        let clock = req.conn_data::<ConnectionClock>().cloned();
         let payload = payload.take();
         Box::pin(async move {
             if !accepted {
@@ -42,6 +44,9 @@ impl FromRequest for JsonObject {
             }
             let bytes = match to_bytes_limited(BodyStream::new(payload), limit).await {
                 Err(_) => return Err(ApiError::PayloadTooLarge { limit }),
+                Ok(Err(_)) if clock.is_some_and(|clock| clock.timed_out()) => {
+                    return Err(ApiError::RequestTimeout);
+                }
                 Ok(Err(error)) => {
                     return Err(ApiError::BadRequest(format!(
                         "The body could not be read: {error}"

@@ -13,6 +13,7 @@ mod process;
 mod protection;
 mod scale_out;
 mod sessions;
+mod slow_clients;
 mod spa;
 mod statuses;
 mod tls;
