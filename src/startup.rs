@@ -80,6 +80,7 @@ impl Application {
             &settings.redis_prefix,
             settings.limits,
             &settings.session_secret,
+            settings.ipv6_limit_prefix,
         );
         let trusted_proxies = TrustedProxies::new(settings.trusted_proxies.clone());
         let allowed_origins = AllowedOrigins(settings.allowed_origins.clone());
