@@ -66,8 +66,12 @@ impl Application {
             secure: settings.cookie_secure,
             same_site: settings.cookie_same_site,
         };
-        let session_store =
-            RedisSessionStore::new(redis, &settings.redis_prefix, settings.session_lifetime);
+        let session_store = RedisSessionStore::new(
+            redis,
+            &settings.redis_prefix,
+            settings.session_lifetime,
+            settings.max_sessions_per_user,
+        );
         let session_layer = SessionLayer {
             store: session_store,
             key: Key::from(&settings.session_secret),
