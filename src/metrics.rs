@@ -25,12 +25,13 @@ pub static SESSIONS_BEGUN: LazyLock<IntCounterVec> = LazyLock::new(|| {
     .unwrap_or_else(|error| unreachable!("a valid metric: {error}"))
 });
 
-/// Sessions ended by their owner, by how: `logout` or `revoked`.
+/// Sessions ended, by how: `logout` or `revoked` by their owner, or
+/// `evicted` past `MAX_SESSIONS_PER_USER`.
 pub static SESSIONS_ENDED: LazyLock<IntCounterVec> = LazyLock::new(|| {
     IntCounterVec::new(
         Opts::new(
             "sessions_ended_total",
-            "Sessions ended by logout or revocation",
+            "Sessions ended by logout, revocation or eviction",
         )
         .namespace(NAMESPACE),
         &["how"],

@@ -70,8 +70,12 @@ impl Application {
             secure: settings.cookie_secure,
             same_site: settings.cookie_same_site,
         };
-        let session_store =
-            RedisSessionStore::new(redis, &settings.redis_prefix, settings.session_lifetime);
+        let session_store = RedisSessionStore::new(
+            redis,
+            &settings.redis_prefix,
+            settings.session_lifetime,
+            settings.max_sessions_per_user,
+        );
         let session_layer = SessionLayer {
             store: session_store,
             key: Key::from(&settings.session_secret),
@@ -84,6 +88,7 @@ impl Application {
             &settings.redis_prefix,
             settings.limits,
             &settings.session_secret,
+            settings.ipv6_limit_prefix,
         );
         let trusted_proxies = TrustedProxies::new(settings.trusted_proxies.clone());
         let allowed_origins = AllowedOrigins(settings.allowed_origins.clone());

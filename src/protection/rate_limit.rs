@@ -1,6 +1,7 @@
 //! Rate limits kept in Redis, so every instance shares them. Each check is
 //! one Lua script, atomic on the server, so a concurrent burst cannot slip
 //! past a limit; windows roll (sorted sets of event times, by Redis's clock).
+//! Limits count clients by `limit_identity`: an IPv6 client by its network.
 
 use std::net::IpAddr;
 use std::sync::LazyLock;
@@ -10,6 +11,7 @@ use rand::Rng;
 use redis::Script;
 use sha2::Sha256;
 
+use super::client::limit_identity;
 use crate::config::{Limit, LimitSettings};
 use crate::domain::Email;
 use crate::redis_pool::RedisPool;
@@ -84,27 +86,42 @@ pub struct RateLimiter {
     limits: LimitSettings,
     /// Keys name accounts by a keyed hash of the email, not the email.
     email_key: Vec<u8>,
+    /// IPv6 clients are counted per network of this prefix length.
+    ipv6_prefix: u8,
 }
 
 impl RateLimiter {
-    pub fn new(redis: RedisPool, redis_prefix: &str, limits: LimitSettings, secret: &[u8]) -> Self {
+    pub fn new(
+        redis: RedisPool,
+        redis_prefix: &str,
+        limits: LimitSettings,
+        secret: &[u8],
+        ipv6_prefix: u8,
+    ) -> Self {
         Self {
             redis,
             key_prefix: format!("{redis_prefix}limit:"),
             limits,
             email_key: secret.to_vec(),
+            ipv6_prefix,
         }
     }
 
     pub async fn register(&self, ip: IpAddr) -> Result<(), LimitError> {
-        self.hit(self.limits.register_ip, &format!("{{register:{ip}}}"), true)
-            .await
+        let client = self.client(ip);
+        self.hit(
+            self.limits.register_ip,
+            &format!("{{register:{client}}}"),
+            true,
+        )
+        .await
     }
 
     pub async fn check_email(&self, ip: IpAddr) -> Result<(), LimitError> {
+        let client = self.client(ip);
         self.hit(
             self.limits.checkemail_ip,
-            &format!("{{checkemail:{ip}}}"),
+            &format!("{{checkemail:{client}}}"),
             true,
         )
         .await
@@ -125,13 +142,18 @@ impl RateLimiter {
                 return Err(limited(remaining_ms.unsigned_abs()));
             }
         }
-        self.hit(self.limits.login_ip, &format!("{{login-ip:{ip}}}"), false)
-            .await
+        let client = self.client(ip);
+        self.hit(
+            self.limits.login_ip,
+            &format!("{{login-ip:{client}}}"),
+            false,
+        )
+        .await
     }
 
     pub async fn login_failed(&self, email: &Email, ip: IpAddr) -> Result<(), LimitError> {
         if let Some(limit) = self.limits.login_ip {
-            let key = format!("{}{{login-ip:{ip}}}", self.key_prefix);
+            let key = format!("{}{{login-ip:{}}}", self.key_prefix, self.client(ip));
             self.eval::<u64>(
                 &HIT,
                 vec![key],
@@ -215,7 +237,12 @@ impl RateLimiter {
             .await
     }
 
-    /// One Redis Cluster slot per account and IP: the hash tag.
+    /// How keys name the client at `ip`.
+    fn client(&self, ip: IpAddr) -> String {
+        limit_identity(ip, self.ipv6_prefix).to_string()
+    }
+
+    /// One Redis Cluster slot per account and client: the hash tag.
     fn pair_tag(&self, email: &Email, ip: IpAddr) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.email_key)
             .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
@@ -225,7 +252,7 @@ impl RateLimiter {
             .iter()
             .map(|byte| format!("{byte:02x}"))
             .collect();
-        format!("{{login:{account}:{ip}}}")
+        format!("{{login:{account}:{}}}", self.client(ip))
     }
 }
 

@@ -3,7 +3,16 @@
 //!   written back;
 //! - no session outlives `SESSION_LIFETIME_SECS`;
 //! - each user's live sessions are indexed, so they can be listed and
-//!   revoked.
+//!   revoked;
+//! - a user has at most `MAX_SESSIONS_PER_USER` live sessions: a new one
+//!   beyond that ends the one least recently seen.
+//!
+//! The index is a sorted set scored by when each session was last seen (its
+//! `seen_ms`), not by when its key expires: the absolute lifetime can cut a
+//! recently seen session's TTL short, so expiry order is not last-seen order.
+//! A session not seen for the idle time is over whatever its key's TTL, so
+//! such entries are pruned by score; others whose key is gone are pruned
+//! when found missing.
 //!
 //! The cookie carries `<user id>.<64 random characters>`. Redis never sees
 //! that key: a session is stored under the SHA-256 of it, which is also the
@@ -24,31 +33,51 @@ use redis::{AsyncCommands, Script};
 use sha2::{Digest, Sha256};
 
 use super::connection::SessionConnection;
-use super::{BEGAN_MS, SESSION_ID, USER, now_ms};
+use super::{BEGAN_MS, SEEN_MS, SESSION_ID, USER, now_ms};
 use crate::domain::User;
+use crate::metrics::SESSIONS_ENDED;
 
 type SessionState = HashMap<String, String>;
 
 /// The random part of a cookie key: about 381 bits of entropy.
 const SECRET_LENGTH: usize = 64;
 
-/// KEYS: session, index. ARGV: state, ttl ms, id, NX or XX.
+/// KEYS: session, index. ARGV: state, ttl ms, id, NX or XX, last seen ms,
+/// idle-over ms (a session last seen then or earlier is over), the most
+/// sessions a user may have, session key prefix.
 /// Writes the session (NX: a new one; XX: only if it still exists) and its
-/// index entry, scored by expiry; drops index entries that have expired.
+/// index entry, scored by last seen; drops entries idle past their time.
+/// Past the cap, drops the entries whose session is gone, then ends the
+/// least recently seen sessions (never the one written) until the cap holds.
+/// Answers {written (0 or 1), sessions ended}.
 static WRITE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local written = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], ARGV[4])
-if not written then return 0 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local expires = now + tonumber(ARGV[2])
-redis.call('ZADD', KEYS[2], expires, ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if not written then return {0, 0} end
+redis.call('ZADD', KEYS[2], ARGV[5], ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[6])
 if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then
   redis.call('PEXPIRE', KEYS[2], ARGV[2])
 end
-return 1
+local most = tonumber(ARGV[7])
+if redis.call('ZCARD', KEYS[2]) <= most then return {1, 0} end
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if redis.call('EXISTS', ARGV[8] .. id) == 0 then
+    redis.call('ZREM', KEYS[2], id)
+  end
+end
+local excess = redis.call('ZCARD', KEYS[2]) - most
+local ended = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if excess <= 0 then break end
+  if id ~= ARGV[3] then
+    redis.call('ZREM', KEYS[2], id)
+    ended = ended + redis.call('DEL', ARGV[8] .. id)
+    excess = excess - 1
+  end
+end
+return {1, ended}
 ",
     )
 });
@@ -72,13 +101,10 @@ return ended
 
 /// KEYS: index. ARGV: session key prefix.
 /// The live sessions as [id, state, id, state, ...], pruning the index of
-/// entries that expired or whose session is gone.
+/// entries whose session is gone.
 static LIST: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local live = {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   local state = redis.call('GET', ARGV[1] .. id)
@@ -99,6 +125,16 @@ pub struct RedisSessionStore {
     redis: SessionConnection,
     key_prefix: String,
     lifetime: Duration,
+    max_sessions_per_user: usize,
+}
+
+/// How long a written session lives.
+#[derive(Clone, Copy)]
+struct Ttl {
+    /// The idle time: a session not seen for this long is over.
+    idle_ms: u64,
+    /// The key's TTL: the idle time, cut to what is left of the lifetime.
+    capped_ms: u64,
 }
 
 /// Where one session lives in Redis.
@@ -109,11 +145,17 @@ struct Location {
 }
 
 impl RedisSessionStore {
-    pub fn new(redis: SessionConnection, redis_prefix: &str, lifetime: Duration) -> Self {
+    pub fn new(
+        redis: SessionConnection,
+        redis_prefix: &str,
+        lifetime: Duration,
+        max_sessions_per_user: usize,
+    ) -> Self {
         Self {
             redis,
             key_prefix: redis_prefix.to_owned(),
             lifetime,
+            max_sessions_per_user,
         }
     }
 
@@ -123,6 +165,7 @@ impl RedisSessionStore {
             redis: self.redis.for_this_worker(),
             key_prefix: self.key_prefix.clone(),
             lifetime: self.lifetime,
+            max_sessions_per_user: self.max_sessions_per_user,
         }
     }
 
@@ -156,23 +199,28 @@ impl RedisSessionStore {
 
     /// The idle TTL, cut to what is left of the session's lifetime; `None`
     /// when nothing is left.
-    fn capped_ttl_ms(&self, state: &SessionState, idle: &CookieDuration) -> Option<u64> {
+    fn capped_ttl(&self, state: &SessionState, idle: &CookieDuration) -> Option<Ttl> {
         let idle_ms = u64::try_from(idle.whole_milliseconds()).unwrap_or(0);
         let lifetime_ms = u64::try_from(self.lifetime.as_millis()).unwrap_or(u64::MAX);
         let remaining_ms = match state.get(BEGAN_MS).and_then(|v| v.parse::<u64>().ok()) {
             Some(began) => began.saturating_add(lifetime_ms).saturating_sub(now_ms()),
             None => idle_ms,
         };
-        Some(idle_ms.min(remaining_ms)).filter(|ttl| *ttl > 0)
+        Some(Ttl {
+            idle_ms,
+            capped_ms: idle_ms.min(remaining_ms),
+        })
+        .filter(|ttl| ttl.capped_ms > 0)
     }
 
-    /// Writes `state` (without the id that `load` adds); `false` when the
-    /// existence check failed.
+    /// Writes `state` (without the id that `load` adds), ending the user's
+    /// least recently seen sessions past the cap; `false` when the existence
+    /// check failed.
     async fn write(
         &self,
         at: &Location,
         state: &SessionState,
-        ttl_ms: u64,
+        ttl: Ttl,
         check: &str,
     ) -> anyhow::Result<bool> {
         let stored: HashMap<&String, &String> = state
@@ -180,15 +228,35 @@ impl RedisSessionStore {
             .filter(|(name, _)| name.as_str() != SESSION_ID)
             .collect();
         let body = serde_json::to_string(&stored)?;
-        let written: u8 = WRITE
+        // The score and the idle-over mark are both the application's clock,
+        // the one `seen_ms` is kept by.
+        let now = now_ms();
+        let seen = state
+            .get(SEEN_MS)
+            .and_then(|seen| seen.parse::<u64>().ok())
+            .unwrap_or(now);
+        let (written, evicted): (u8, u64) = WRITE
             .key(&at.session_key)
             .key(self.index_key(at.user_id))
             .arg(body)
-            .arg(ttl_ms)
+            .arg(ttl.capped_ms)
             .arg(&at.id)
             .arg(check)
+            .arg(seen)
+            .arg(now.saturating_sub(ttl.idle_ms))
+            .arg(self.max_sessions_per_user)
+            .arg(self.session_prefix(at.user_id))
             .invoke_async(&mut self.redis.get().await?)
             .await?;
+        if evicted > 0 {
+            log::info!(
+                "ended {evicted} least recently seen session(s) of user {}: past MAX_SESSIONS_PER_USER",
+                at.user_id
+            );
+            SESSIONS_ENDED
+                .with_label_values(&["evicted"])
+                .inc_by(evicted);
+        }
         Ok(written == 1)
     }
 
@@ -282,14 +350,14 @@ impl SessionStore for RedisSessionStore {
         let user_id = user_id_of(&state)
             .ok_or_else(|| SaveError::Other(anyhow!("a session without a user")))?;
         let key = new_session_key(user_id)?;
-        let Some(ttl_ms) = self.capped_ttl_ms(&state, ttl) else {
+        let Some(ttl) = self.capped_ttl(&state, ttl) else {
             return Ok(key);
         };
         let at = self
             .locate(&key)
             .ok_or_else(|| SaveError::Other(anyhow!("a malformed new key")))?;
         let written = self
-            .write(&at, &state, ttl_ms, "NX")
+            .write(&at, &state, ttl, "NX")
             .await
             .map_err(SaveError::Other)?;
         if written {
@@ -311,9 +379,9 @@ impl SessionStore for RedisSessionStore {
         // Only the idle clock changes a live session here, and the response
         // is already made: a failed write must not turn it into an error.
         // The session then ends a little sooner, nothing worse.
-        let outcome = match self.capped_ttl_ms(&state, ttl) {
+        let outcome = match self.capped_ttl(&state, ttl) {
             // XX: if the key is gone, the session ended; leave it ended.
-            Some(ttl_ms) => self.write(&at, &state, ttl_ms, "XX").await.map(drop),
+            Some(ttl) => self.write(&at, &state, ttl, "XX").await.map(drop),
             None => self.remove(&at).await.map(drop),
         };
         if let Err(error) = outcome {
@@ -326,8 +394,8 @@ impl SessionStore for RedisSessionStore {
         let (Some(state), Some(at)) = (self.load(key).await?, self.locate(key)) else {
             return Ok(());
         };
-        match self.capped_ttl_ms(&state, ttl) {
-            Some(ttl_ms) => self.write(&at, &state, ttl_ms, "XX").await.map(drop),
+        match self.capped_ttl(&state, ttl) {
+            Some(ttl) => self.write(&at, &state, ttl, "XX").await.map(drop),
             None => self.remove(&at).await.map(drop),
         }
     }

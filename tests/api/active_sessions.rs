@@ -7,7 +7,7 @@ use redis::AsyncCommands;
 use serde_json::Value;
 
 use crate::helpers::{
-    Browser, PASSWORD, TestApp, client, problem, session_pair, spawn_app, spawn_app_with,
+    Browser, PASSWORD, TestApp, client, free_port, problem, session_pair, spawn_app, spawn_app_with,
 };
 
 fn browser_named(app: &TestApp, user_agent: &str) -> Browser {
@@ -207,4 +207,142 @@ async fn expired_sessions_drop_out_and_leave_no_index_entry() {
         ttl_ms > 0,
         "the index expires by itself when its sessions do"
     );
+}
+
+/// One account logged in from three browsers, each then used in turn
+/// `spacing` apart (past the idle clock's refresh interval, so each use
+/// moves that browser's last-seen time). Returned least recently seen
+/// first, which is not the order the sessions began in.
+async fn three_sessions_seen_in_turn(app: &TestApp, spacing: Duration) -> (String, [Browser; 3]) {
+    let first = app.new_browser();
+    let email = first.signed_up().await;
+    let (second, third) = (app.new_browser(), app.new_browser());
+    for browser in [&second, &third] {
+        assert_eq!(browser.login(&email, PASSWORD).await.status(), 200);
+    }
+    for browser in [&third, &first] {
+        tokio::time::sleep(spacing).await;
+        assert_eq!(browser.get("/me").await.status(), 200);
+    }
+    (email, [second, third, first])
+}
+
+async fn sessions_ended_by_eviction(metrics_port: u16) -> u64 {
+    let text = client()
+        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(r#"status_api_sessions_ended_total{how="evicted"} "#))
+        .map_or(0, |count| count.parse().unwrap())
+}
+
+#[tokio::test]
+async fn past_the_cap_a_new_session_ends_the_least_recently_seen() {
+    let metrics_port = free_port();
+    let app = spawn_app_with(&[
+        ("MAX_SESSIONS_PER_USER", "3"),
+        // The idle clock moves at most once per idle ÷ 4: once a second.
+        ("SESSION_IDLE_SECS", "4"),
+        ("METRICS_ADDR", &format!("127.0.0.1:{metrics_port}")),
+    ])
+    .await;
+    let (email, [least_recent, older, recent]) =
+        three_sessions_seen_in_turn(&app, Duration::from_millis(1100)).await;
+    let evicted_before = sessions_ended_by_eviction(metrics_port).await;
+
+    let newest = app.new_browser();
+    assert_eq!(newest.login(&email, PASSWORD).await.status(), 200);
+
+    problem(least_recent.get("/me").await, 401, "unauthenticated").await;
+    for browser in [&older, &recent, &newest] {
+        assert_eq!(browser.get("/me").await.status(), 200);
+    }
+    assert_eq!(list(&newest).await.len(), 3);
+    assert_eq!(
+        app.session_keys().await.len(),
+        3,
+        "the evicted session's state is deleted"
+    );
+    assert!(sessions_ended_by_eviction(metrics_port).await > evicted_before);
+}
+
+#[tokio::test]
+async fn eviction_follows_last_seen_even_when_the_lifetime_cuts_a_ttl_short() {
+    // The oldest session, seen last, has the earliest expiry: its lifetime
+    // began first, so it ends first. It must still be the one kept.
+    let app = spawn_app_with(&[
+        ("MAX_SESSIONS_PER_USER", "3"),
+        ("SESSION_IDLE_SECS", "8"),
+        ("SESSION_LIFETIME_SECS", "8"),
+    ])
+    .await;
+    let (email, [least_recent, older, recent]) =
+        three_sessions_seen_in_turn(&app, Duration::from_millis(2100)).await;
+
+    let newest = app.new_browser();
+    assert_eq!(newest.login(&email, PASSWORD).await.status(), 200);
+
+    problem(least_recent.get("/me").await, 401, "unauthenticated").await;
+    for browser in [&older, &recent, &newest] {
+        assert_eq!(browser.get("/me").await.status(), 200);
+    }
+}
+
+#[tokio::test]
+async fn sessions_already_gone_do_not_count_against_the_cap() {
+    let app = spawn_app_with(&[("MAX_SESSIONS_PER_USER", "2")]).await;
+    let email = app.signed_up().await;
+    let other = app.new_browser();
+    assert_eq!(other.login(&email, PASSWORD).await.status(), 200);
+    // The other session's state vanishes (as when its lifetime ends) while
+    // its index entry is still there.
+    let other_id = list(&app)
+        .await
+        .into_iter()
+        .find(|item| item["current"] == false)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other_key = app
+        .session_keys()
+        .await
+        .into_iter()
+        .find(|key| key.ends_with(&other_id))
+        .unwrap();
+    let _: u64 = app.redis().await.del(&other_key).await.unwrap();
+
+    let newest = app.new_browser();
+    assert_eq!(newest.login(&email, PASSWORD).await.status(), 200);
+    assert_eq!(
+        app.get("/me").await.status(),
+        200,
+        "one live session had room"
+    );
+    assert_eq!(list(&newest).await.len(), 2);
+}
+
+#[tokio::test]
+async fn the_list_shows_the_real_address_behind_a_proxy() {
+    let app = spawn_app_with(&[("TRUSTED_PROXIES", "127.0.0.1/32")]).await;
+    let email = app.signed_up().await;
+    // One non-ASCII byte to the left must not hide the proxy's own entry;
+    // and rate limits count the /64, but the session shows the address.
+    let forwarded = reqwest::header::HeaderValue::from_bytes(b"\xff, 2001:db8::abcd").unwrap();
+    let response = app
+        .client
+        .post(app.url("/login"))
+        .header("x-forwarded-for", forwarded)
+        .json(&serde_json::json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let items = list(&app).await;
+    assert_eq!(items[0]["ip"], "2001:db8::abcd", "{items:?}");
 }

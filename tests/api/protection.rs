@@ -195,6 +195,67 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
 }
 
 #[tokio::test]
+async fn ipv6_clients_in_one_network_share_a_limit() {
+    let app = spawn_app_with(&[
+        ("CHECKEMAIL_IP_LIMIT", "2/60"),
+        ("TRUSTED_PROXIES", "127.0.0.1/32"),
+    ])
+    .await;
+    for hop in ["2001:db8:1:2::1", "2001:db8:1:2:aaaa::2"] {
+        let response = check_email(&app, &[("x-forwarded-for", hop)]).await;
+        assert_eq!(response.status(), 200, "{hop}");
+    }
+    let same_network = check_email(&app, &[("x-forwarded-for", "2001:db8:1:2:ffff::3")]).await;
+    problem(same_network, 429, "rate-limited").await;
+    let other_network = check_email(&app, &[("x-forwarded-for", "2001:db8:1:3::1")]).await;
+    assert_eq!(other_network.status(), 200);
+}
+
+#[tokio::test]
+async fn a_non_ascii_forwarded_entry_does_not_hide_the_proxys_entry() {
+    let app = spawn_app_with(&[
+        ("CHECKEMAIL_IP_LIMIT", "1/60"),
+        ("TRUSTED_PROXIES", "127.0.0.1/32"),
+    ])
+    .await;
+    let garbled = reqwest::header::HeaderValue::from_bytes(b"\xff, 203.0.113.9").unwrap();
+    let first = client()
+        .post(app.url("/checkemail"))
+        .header("x-forwarded-for", garbled)
+        .json(&json!({"email": unique_email()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    let same_client = check_email(&app, &[("x-forwarded-for", "203.0.113.9")]).await;
+    problem(same_client, 429, "rate-limited").await;
+    let the_proxy_itself = check_email(&app, &[]).await;
+    assert_eq!(the_proxy_itself.status(), 200);
+}
+
+#[tokio::test]
+async fn behind_a_dual_stack_listener_an_ipv4_proxy_is_still_trusted() {
+    let app = spawn_app_with(&[
+        ("LISTEN_ADDR", "[::]:0"),
+        ("CHECKEMAIL_IP_LIMIT", "1/60"),
+        ("TRUSTED_PROXIES", "127.0.0.1/32"),
+    ])
+    .await;
+    // Over IPv4, a `[::]` listener sees the peer as `::ffff:127.0.0.1`.
+    let over_ipv4 = app.url("/checkemail").replace("[::]", "127.0.0.1");
+    for hop in ["198.51.100.1", "198.51.100.2"] {
+        let response = client()
+            .post(&over_ipv4)
+            .header("x-forwarded-for", hop)
+            .json(&json!({"email": unique_email()}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{hop} has a limit of its own");
+    }
+}
+
+#[tokio::test]
 async fn every_key_the_service_writes_is_under_its_prefix() {
     let redis = PrivateRedis::start();
     let app = spawn_app_with(&[("REDIS_URL", &redis.url())]).await;

@@ -259,7 +259,7 @@ async fn test_store(app: &crate::helpers::TestApp, lifetime: Duration) -> RedisS
     let connection = SessionConnection::check(client, Duration::from_secs(5))
         .await
         .unwrap();
-    RedisSessionStore::new(connection, &app.redis_prefix, lifetime)
+    RedisSessionStore::new(connection, &app.redis_prefix, lifetime, 50)
 }
 
 #[tokio::test]
