@@ -1,12 +1,15 @@
 //! Prometheus metrics, served only on `METRICS_ADDR` (off by default, and
 //! never on the public listener): requests by route and status with latency
-//! histograms (actix-web-prom), pool use, and sessions begun and ended.
+//! histograms (actix-web-prom), pool use, password hashing, and sessions
+//! begun and ended.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use actix_web::{HttpResponse, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
-use prometheus::{Encoder, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 
 use crate::redis_pool::RedisPool;
 
@@ -52,6 +55,91 @@ pub static MYSQL_IN_FLIGHT: LazyLock<IntGauge> = LazyLock::new(|| {
     .unwrap_or_else(|error| unreachable!("a valid metric: {error}"))
 });
 
+/// One instance's bcrypt work: hashes running now, the most that ever ran
+/// at once, and how many began. Per instance rather than process-wide, so
+/// that each instance reports its own bound.
+#[derive(Clone)]
+pub struct HashingGauges {
+    running: IntGauge,
+    peak: IntGauge,
+    begun: IntCounter,
+    /// Makes "count one more, then raise the peak" one step.
+    peak_update: Arc<Mutex<()>>,
+}
+
+/// A hash counted as running until this is dropped.
+pub struct RunningHash(IntGauge);
+
+impl Drop for RunningHash {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+impl HashingGauges {
+    pub fn new() -> Self {
+        let gauge = |name: &str, help: &str| {
+            IntGauge::with_opts(Opts::new(name, help).namespace(NAMESPACE))
+                .unwrap_or_else(|error| unreachable!("a valid metric: {error}"))
+        };
+        Self {
+            running: gauge(
+                "password_hashes_running",
+                "bcrypt hashes and verifications running now",
+            ),
+            peak: gauge(
+                "password_hashes_running_max",
+                "The most bcrypt hashes and verifications that ran at once",
+            ),
+            begun: IntCounter::with_opts(
+                Opts::new(
+                    "password_hashes_total",
+                    "bcrypt hashes and verifications begun",
+                )
+                .namespace(NAMESPACE),
+            )
+            .unwrap_or_else(|error| unreachable!("a valid metric: {error}")),
+            peak_update: Arc::default(),
+        }
+    }
+
+    /// A hash begins; it counts as running until the guard is dropped.
+    pub fn begin(&self) -> RunningHash {
+        let _serialised = self
+            .peak_update
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        self.begun.inc();
+        self.running.inc();
+        if self.running.get() > self.peak.get() {
+            self.peak.set(self.running.get());
+        }
+        RunningHash(self.running.clone())
+    }
+
+    /// Hashes running now, as `/metrics` reports them.
+    pub fn running(&self) -> i64 {
+        self.running.get()
+    }
+
+    /// Hashes begun so far, as `/metrics` reports them.
+    pub fn begun(&self) -> u64 {
+        self.begun.get()
+    }
+
+    fn register(&self, registry: &Registry) -> prometheus::Result<()> {
+        registry.register(Box::new(self.running.clone()))?;
+        registry.register(Box::new(self.peak.clone()))?;
+        registry.register(Box::new(self.begun.clone()))
+    }
+}
+
+impl Default for HashingGauges {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 #[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
@@ -61,7 +149,11 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new(redis: RedisPool, mysql_pool_max: usize) -> anyhow::Result<Self> {
+    pub fn new(
+        redis: RedisPool,
+        mysql_pool_max: usize,
+        hashing: &HashingGauges,
+    ) -> anyhow::Result<Self> {
         let registry = Registry::new();
         let http = PrometheusMetricsBuilder::new(NAMESPACE)
             .registry(registry.clone())
@@ -85,6 +177,7 @@ impl Metrics {
         registry.register(Box::new(MYSQL_IN_FLIGHT.clone()))?;
         registry.register(Box::new(SESSIONS_BEGUN.clone()))?;
         registry.register(Box::new(SESSIONS_ENDED.clone()))?;
+        hashing.register(&registry)?;
         Ok(Self {
             registry,
             http,
@@ -125,5 +218,22 @@ pub async fn scrape(metrics: web::Data<Metrics>) -> HttpResponse {
             log::error!("cannot render metrics: {error:#}");
             HttpResponse::InternalServerError().finish()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_peak_is_the_most_hashes_that_ran_at_once() {
+        let gauges = HashingGauges::new();
+        let first = gauges.begin();
+        let second = gauges.begin();
+        drop((first, second));
+        let _third = gauges.begin();
+        assert_eq!(gauges.running(), 1);
+        assert_eq!(gauges.peak.get(), 2);
+        assert_eq!(gauges.begun(), 3);
     }
 }

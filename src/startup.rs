@@ -93,7 +93,11 @@ impl Application {
         let trusted_proxies = TrustedProxies::new(settings.trusted_proxies.clone());
         let allowed_origins = AllowedOrigins(settings.allowed_origins.clone());
         let cookie_secure = settings.cookie_secure;
-        let metrics = Metrics::new(redis_pool.clone(), settings.database_pool_max)?;
+        let metrics = Metrics::new(
+            redis_pool.clone(),
+            settings.database_pool_max,
+            hasher.gauges(),
+        )?;
         let metrics_enabled = settings.metrics_addr.is_some();
         let http_metrics = metrics.http();
         let readiness = Readiness::default();

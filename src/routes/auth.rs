@@ -19,7 +19,7 @@ use super::schema;
 use crate::db::{Database, DbError, users};
 use crate::domain::{Email, Password, User, UserName};
 use crate::error::{ApiError, Problem};
-use crate::hashing::{Admission, PasswordHasher};
+use crate::hashing::{Admission, PasswordHasher, Slot};
 use crate::metrics;
 use crate::protection::{Client, RateLimiter};
 use crate::session::{CookieSettings, SESSION_COOKIE, SessionPolicy};
@@ -203,19 +203,57 @@ pub async fn login(
     limiter.before_login(&input.email, caller.ip).await?;
     let place = hasher.admit()?;
     let found = users::find_credentials(&db, &input.email).await?;
-    let stored_hash = found.as_ref().map(|found| found.password_hash.as_str());
-    let matched = hasher.verify(&place, &input.password, stored_hash).await?;
-    let Some(found) = found.filter(|_| matched) else {
-        limiter.login_failed(&input.email, caller.ip).await?;
-        return Err(ApiError::InvalidCredentials);
+    let slot = hasher.slot(&place).await?;
+    let attempt = LoginAttempt {
+        hasher: hasher.get_ref().clone(),
+        limiter: limiter.get_ref().clone(),
+        email: input.email.clone(),
+        ip: caller.ip,
+        password: input.password.clone(),
     };
-    limiter.login_succeeded(&input.email, caller.ip).await?;
+    // A task of its own: once bcrypt has begun, the attempt is counted
+    // whether or not this request is still awaited.
+    let found = tokio::spawn(attempt.check(slot, found))
+        .await
+        .map_err(|error| ApiError::Internal(error.into()))??;
     if hasher.needs_rehash(&found.password_hash) {
         rehash(&db, &hasher, &place, found.user.id, &input.password).await;
     }
     sessions.begin(&session, &found.user, caller.ip, &caller.user_agent)?;
     metrics::SESSIONS_BEGUN.with_label_values(&["login"]).inc();
     Ok(HttpResponse::Ok().json(found.user))
+}
+
+/// A password check and its record with the rate limits, which belong
+/// together: a client that resets its connection must not guess for free.
+struct LoginAttempt {
+    hasher: PasswordHasher,
+    limiter: RateLimiter,
+    email: Email,
+    ip: IpAddr,
+    password: String,
+}
+
+impl LoginAttempt {
+    /// The account, when the password is its own; the failure or success
+    /// recorded either way.
+    async fn check(
+        self,
+        slot: Slot,
+        found: Option<users::Credentials>,
+    ) -> Result<users::Credentials, ApiError> {
+        let stored_hash = found.as_ref().map(|found| found.password_hash.as_str());
+        let matched = self
+            .hasher
+            .verify_in(slot, &self.password, stored_hash)
+            .await?;
+        let Some(found) = found.filter(|_| matched) else {
+            self.limiter.login_failed(&self.email, self.ip).await?;
+            return Err(ApiError::InvalidCredentials);
+        };
+        self.limiter.login_succeeded(&self.email, self.ip).await?;
+        Ok(found)
+    }
 }
 
 /// Who is logging in or registering: what the session records of them.

@@ -4,6 +4,7 @@ mod accounts;
 mod active_sessions;
 mod conventions;
 mod docs;
+mod hashing;
 mod health;
 mod helpers;
 mod metrics;

@@ -29,6 +29,9 @@ async fn metrics_are_served_on_their_own_address() {
         "status_api_mysql_operations_in_flight",
         r#"status_api_sessions_begun_total{how="register"}"#,
         r#"status_api_sessions_ended_total{how="logout"}"#,
+        "status_api_password_hashes_running 0",
+        "status_api_password_hashes_running_max 1",
+        "status_api_password_hashes_total 1",
     ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    CuttableProxy, PrivateRedis, TestApp, TestDatabase, database_server, free_port, problem,
-    spawn_app_with, start, unique_email,
+    CuttableProxy, PASSWORD, PrivateRedis, TestApp, TestDatabase, database_server, free_port,
+    problem, session_pair, spawn_app_with, start, unique_email,
 };
 
 /// Polls `probe` until it holds; how long that took.
@@ -115,4 +115,172 @@ async fn the_server_refuses_to_start_without_its_dependencies() {
     settings.database_url = format!("mysql://nobody@127.0.0.1:{}/nothing", free_port());
     let error = start(settings).await.expect_err("no MySQL, no start");
     assert!(format!("{error:#}").contains("DATABASE_URL"), "{error:#}");
+}
+
+/// More fresh connections than the app has workers (one per core), so that
+/// every worker serves some of them.
+const CONNECTIONS_PER_PROBE: usize = 6;
+
+/// The statuses of `CONNECTIONS_PER_PROBE` requests, each on a connection
+/// of its own, with `cookie` when there is one.
+async fn on_fresh_connections(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<&Value>,
+    cookie: Option<&str>,
+) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for _ in 0..CONNECTIONS_PER_PROBE {
+        let mut request = reqwest::Client::new().request(method.clone(), app.url(path));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        statuses.push(
+            request
+                .send()
+                .await
+                .expect("request sent")
+                .status()
+                .as_u16(),
+        );
+    }
+    statuses
+}
+
+/// A logged-in session's `sid=…` pair, on `app`.
+async fn session_on(app: &TestApp) -> String {
+    let email = unique_email();
+    let response = app.new_browser().register(&email).await;
+    assert_eq!(response.status(), 201);
+    session_pair(response.headers()).expect("a session cookie")
+}
+
+/// Every worker of `app` opens its Redis and MySQL connections.
+async fn warm_up(app: &TestApp, cookie: &str) {
+    let me = on_fresh_connections(app, reqwest::Method::GET, "/me", None, Some(cookie)).await;
+    assert!(me.iter().all(|status| *status == 200), "{me:?}");
+    let check = json!({"email": unique_email()});
+    let checks = on_fresh_connections(
+        app,
+        reqwest::Method::POST,
+        "/checkemail",
+        Some(&check),
+        None,
+    )
+    .await;
+    assert!(checks.iter().all(|status| *status == 200), "{checks:?}");
+}
+
+fn assert_no_503(what: &str, statuses: &[u16]) {
+    assert!(
+        !statuses.contains(&503),
+        "{what} after the outage: {statuses:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_redis_is_back_no_instance_answers_503_for_it() {
+    let mut redis = PrivateRedis::start();
+    let url = redis.url();
+    let settings = [
+        ("REDIS_URL", url.as_str()),
+        ("DEPENDENCY_TIMEOUT_MS", "500"),
+    ];
+    let idle = spawn_app_with(&settings).await;
+    let busy = spawn_app_with(&settings).await;
+    let idle_cookie = session_on(&idle).await;
+    let busy_cookie = session_on(&busy).await;
+    warm_up(&idle, &idle_cookie).await;
+    warm_up(&busy, &busy_cookie).await;
+
+    redis.stop();
+    let during =
+        on_fresh_connections(&busy, reqwest::Method::GET, "/me", None, Some(&busy_cookie)).await;
+    assert!(during.iter().all(|status| *status == 503), "{during:?}");
+    problem(
+        busy.login(&unique_email(), "whatever password").await,
+        503,
+        "unavailable",
+    )
+    .await;
+
+    // `start_on` returns once a fresh TCP connection to it works.
+    let _restarted = PrivateRedis::start_on(redis.port);
+    for app in [&idle, &busy] {
+        let cookie = if std::ptr::eq(app, &idle) {
+            &idle_cookie
+        } else {
+            &busy_cookie
+        };
+        let me = on_fresh_connections(app, reqwest::Method::GET, "/me", None, Some(cookie)).await;
+        assert_no_503("/me", &me);
+        assert!(
+            me.iter().all(|status| *status == 401),
+            "the state is gone: {me:?}"
+        );
+        let login = json!({"email": unique_email(), "password": "whatever password"});
+        let logins =
+            on_fresh_connections(app, reqwest::Method::POST, "/login", Some(&login), None).await;
+        assert_no_503("/login", &logins);
+        let check = json!({"email": unique_email()});
+        let checks = on_fresh_connections(
+            app,
+            reqwest::Method::POST,
+            "/checkemail",
+            Some(&check),
+            None,
+        )
+        .await;
+        assert_no_503("/checkemail", &checks);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_mysql_is_back_an_idle_instance_answers_without_503() {
+    let database = TestDatabase::create().await;
+    let proxy = CuttableProxy::start(database_server()).await;
+    let app: TestApp = spawn_app_with(&[
+        ("DATABASE_URL", &database.url_via(proxy.port)),
+        ("DEPENDENCY_TIMEOUT_MS", "500"),
+    ])
+    .await;
+    let email = unique_email();
+    let response = app.new_browser().register(&email).await;
+    assert_eq!(response.status(), 201);
+    let cookie = session_pair(response.headers()).expect("a session cookie");
+    warm_up(&app, &cookie).await;
+    let statuses = on_fresh_connections(
+        &app,
+        reqwest::Method::GET,
+        "/fetchStatus",
+        None,
+        Some(&cookie),
+    )
+    .await;
+    assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
+
+    proxy.cut();
+    time_until(Duration::from_secs(10), async || {
+        std::net::TcpListener::bind(("127.0.0.1", proxy.port)).is_ok()
+    })
+    .await;
+    proxy.restore().await;
+    let statuses = on_fresh_connections(
+        &app,
+        reqwest::Method::GET,
+        "/fetchStatus",
+        None,
+        Some(&cookie),
+    )
+    .await;
+    assert_no_503("/fetchStatus", &statuses);
+    let login = json!({"email": email, "password": PASSWORD});
+    let logins =
+        on_fresh_connections(&app, reqwest::Method::POST, "/login", Some(&login), None).await;
+    assert_no_503("/login", &logins);
+    assert!(logins.iter().all(|status| *status == 200), "{logins:?}");
 }
