@@ -80,17 +80,23 @@ impl PasswordHasher {
         Ok(Slot { _permit: permit })
     }
 
-    /// Hashes a password that passed the rules of [`Password`].
+    /// Hashes a password that passed the rules of [`Password`] once a slot
+    /// is free; see [`hash_in`](Self::hash_in).
+    pub async fn hash(&self, place: &Admission, password: &str) -> Result<String, HashError> {
+        let slot = self.slot(place).await?;
+        self.hash_in(slot, password).await
+    }
+
+    /// Hashes a password that passed the rules of [`Password`], in `slot`.
     ///
     /// bcrypt's `non_truncating_*` functions count the NUL terminator that
     /// bcrypt appends, so they refuse the 72-byte passwords the contract
     /// allows. The 72-byte bound is enforced here instead, and the plain
     /// functions then drop nothing but that terminator.
-    pub async fn hash(&self, place: &Admission, password: &str) -> Result<String, HashError> {
+    pub async fn hash_in(&self, slot: Slot, password: &str) -> Result<String, HashError> {
         if password.len() > Password::MAX_BYTES {
             return Err(HashError::Failed(anyhow::anyhow!("password over 72 bytes")));
         }
-        let slot = self.slot(place).await?;
         let (password, cost) = (password.to_owned(), self.cost);
         self.run(slot, move || bcrypt::hash(password, cost)).await
     }

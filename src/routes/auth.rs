@@ -160,9 +160,12 @@ pub async fn register(
     sessions: web::Data<SessionPolicy>,
 ) -> Result<HttpResponse, ApiError> {
     let input = Registration::from_json(body)?;
-    limiter.register(caller.ip).await?;
+    // Counted only once a slot is ours: a registration turned away by a
+    // full queue, or abandoned in it, leaves nothing in Redis.
     let place = hasher.admit()?;
-    let password_hash = hasher.hash(&place, input.password.expose()).await?;
+    let slot = hasher.slot(&place).await?;
+    limiter.register(caller.ip).await?;
+    let password_hash = hasher.hash_in(slot, input.password.expose()).await?;
     let user = users::insert(&db, &input.email, &input.name, &password_hash)
         .await
         .map_err(|error| match error {

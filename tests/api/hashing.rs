@@ -9,7 +9,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 
-use crate::helpers::{PASSWORD, TestApp, client, free_port, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, client, free_port, spawn_app_with, unique_email};
 
 /// Clients of a reset flood, and how they are spaced: each stays long
 /// enough to be admitted, so abandoned requests keep replacing each other.
@@ -69,7 +69,7 @@ async fn login_then_reset(app_address: &str, email: &str, reset_when: impl Futur
 
 /// Failed logins recorded for the client IP across accounts.
 async fn failures_recorded(app: &TestApp) -> i64 {
-    let key = format!("{}limit:{{login-ip:127.0.0.1}}", app.redis_prefix);
+    let key = format!("{}limit:{{login-ip:127.0.0.1/32}}", app.redis_prefix);
     app.redis().await.zcard(key).await.expect("ZCARD")
 }
 
@@ -159,4 +159,25 @@ async fn a_guess_counts_once_its_check_began_even_if_the_client_resets() {
         429,
         "two guesses past the limit lock the account for this IP"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_turned_away_by_a_full_queue_is_not_counted() {
+    let (app, _) = app_with_one_slot("10", &[("REGISTER_IP_LIMIT", "1000/3600")]).await;
+    let mut registrations = JoinSet::new();
+    for _ in 0..20 {
+        let browser = app.new_browser();
+        registrations.spawn(async move { browser.register(&unique_email()).await.status() });
+    }
+    let statuses = registrations.join_all().await;
+    let refused = statuses.iter().filter(|status| **status == 503).count();
+    assert!(refused > 0, "the queue never filled: {statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|status| *status == 201 || *status == 503)
+    );
+    let key = format!("{}limit:{{register:127.0.0.1/32}}", app.redis_prefix);
+    let counted: usize = app.redis().await.zcard(key).await.expect("ZCARD");
+    assert_eq!(counted, statuses.len() - refused, "{statuses:?}");
 }
