@@ -24,6 +24,9 @@ async fn app_with_one_slot(cost: &str, extra: &[(&str, &str)]) -> (TestApp, Stri
         ("BCRYPT_COST", cost),
         ("HASH_CONCURRENCY", "1"),
         ("METRICS_ADDR", metrics.as_str()),
+        // A busy machine must not turn a slow Redis answer into a failure
+        // that was never recorded.
+        ("DEPENDENCY_TIMEOUT_MS", "5000"),
     ];
     settings.extend_from_slice(extra);
     let app = spawn_app_with(&settings).await;
