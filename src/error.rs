@@ -1,6 +1,13 @@
 //! The one error type of the HTTP layer, and the RFC 9457 problem document
 //! that every failure becomes.
+//!
+//! Each variant is described in one place, [`ApiError::spec`]: its status,
+//! problem type, title, detail and `Retry-After`. Lower layers' errors
+//! become an `ApiError` through the `From` impls at the end of this file,
+//! and [`Context`] notes what was being done when something unexpected
+//! failed, for the log.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -9,6 +16,11 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::db::DbError;
+use crate::hashing::HashError;
+use crate::protection::LimitError;
+use crate::session::StoreError;
 
 /// Messages per field, for `422` answers.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
@@ -35,11 +47,9 @@ pub enum ApiError {
     RequestTimeout,
     /// The hashing queue is full: load, not a fault, so it is not logged.
     Overloaded,
-    /// A dependency is unreachable or too slow.
-    Unavailable {
-        reason: String,
-        retry_after_secs: u32,
-    },
+    /// A dependency is unreachable or too slow; the reason is logged where
+    /// the outage is met (`crate::outage`), never sent.
+    Unavailable(String),
     /// Anything unexpected. The source is logged and never sent.
     Internal(anyhow::Error),
 }
@@ -69,15 +79,136 @@ pub struct Problem {
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-impl ApiError {
-    pub fn validation(errors: FieldErrors) -> Self {
-        Self::Validation(errors)
+/// Everything a client is told about one error.
+struct Spec {
+    status: StatusCode,
+    slug: &'static str,
+    title: &'static str,
+    detail: Cow<'static, str>,
+    retry_after_secs: Option<u64>,
+}
+
+impl Spec {
+    fn new(
+        status: StatusCode,
+        slug: &'static str,
+        title: &'static str,
+        detail: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self {
+            status,
+            slug,
+            title,
+            detail: detail.into(),
+            retry_after_secs: None,
+        }
     }
 
-    pub fn unavailable(reason: impl Into<String>) -> Self {
-        Self::Unavailable {
-            reason: reason.into(),
-            retry_after_secs: 1,
+    fn retry_after(self, seconds: u64) -> Self {
+        Self {
+            retry_after_secs: Some(seconds),
+            ..self
+        }
+    }
+}
+
+impl ApiError {
+    fn spec(&self) -> Spec {
+        use StatusCode as S;
+        match self {
+            Self::BadRequest(detail) => {
+                Spec::new(S::BAD_REQUEST, "bad-request", "Bad request", detail.clone())
+            }
+            Self::UnsupportedMediaType => Spec::new(
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                "The body must be sent as application/json.",
+            ),
+            Self::PayloadTooLarge { limit } => Spec::new(
+                S::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+                match limit {
+                    0 => Cow::Borrowed("The body is too large."),
+                    limit => format!("The body is larger than the limit of {limit} bytes.").into(),
+                },
+            ),
+            Self::Validation(_) => Spec::new(
+                S::UNPROCESSABLE_ENTITY,
+                "validation",
+                "Validation failed",
+                "One or more fields are invalid.",
+            ),
+            Self::Unauthenticated => Spec::new(
+                S::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+                "Log in to use this endpoint.",
+            ),
+            Self::InvalidCredentials => Spec::new(
+                S::UNAUTHORIZED,
+                "invalid-credentials",
+                "Invalid email or password",
+                "The email or the password is wrong.",
+            ),
+            Self::EmailTaken => Spec::new(
+                S::CONFLICT,
+                "email-taken",
+                "Email already registered",
+                "An account with this email already exists.",
+            ),
+            Self::RateLimited { retry_after_secs } => Spec::new(
+                S::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+                format!("Too many attempts; try again in {retry_after_secs} s."),
+            )
+            .retry_after(*retry_after_secs),
+            Self::ForbiddenOrigin => Spec::new(
+                S::FORBIDDEN,
+                "forbidden-origin",
+                "Cross-site request refused",
+                "State-changing requests are accepted only from this site and ALLOWED_ORIGINS.",
+            ),
+            Self::NotFound => Spec::new(
+                S::NOT_FOUND,
+                "not-found",
+                "Not found",
+                "There is nothing at this path.",
+            ),
+            Self::MethodNotAllowed => Spec::new(
+                S::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+                "This path does not accept this method; see the Allow header.",
+            ),
+            Self::RequestTimeout => Spec::new(
+                S::REQUEST_TIMEOUT,
+                "request-timeout",
+                "Request timeout",
+                "The request did not arrive in time; the connection is closed.",
+            ),
+            Self::Overloaded => Spec::new(
+                S::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+                "Too many passwords are being checked; try again shortly.",
+            )
+            .retry_after(1),
+            Self::Unavailable(_) => Spec::new(
+                S::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+                "The service cannot answer right now; try again shortly.",
+            )
+            .retry_after(1),
+            Self::Internal(_) => Spec::new(
+                S::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal server error",
+                "Something went wrong on our side.",
+            ),
         }
     }
 
@@ -91,7 +222,7 @@ impl ApiError {
             StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge { limit: 0 },
             StatusCode::REQUEST_TIMEOUT => Self::RequestTimeout,
             StatusCode::UNAUTHORIZED => Self::Unauthenticated,
-            StatusCode::SERVICE_UNAVAILABLE => Self::unavailable("service unavailable"),
+            StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable("service unavailable".to_owned()),
             status if status.is_client_error() => {
                 Self::BadRequest("The request could not be understood.".to_owned())
             }
@@ -99,68 +230,13 @@ impl ApiError {
         }
     }
 
-    fn slug_and_title(&self) -> (&'static str, &'static str) {
-        match self {
-            Self::BadRequest(_) => ("bad-request", "Bad request"),
-            Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
-            Self::PayloadTooLarge { .. } => ("payload-too-large", "Payload too large"),
-            Self::Validation(_) => ("validation", "Validation failed"),
-            Self::Unauthenticated => ("unauthenticated", "Authentication required"),
-            Self::InvalidCredentials => ("invalid-credentials", "Invalid email or password"),
-            Self::EmailTaken => ("email-taken", "Email already registered"),
-            Self::RateLimited { .. } => ("rate-limited", "Too many requests"),
-            Self::ForbiddenOrigin => ("forbidden-origin", "Cross-site request refused"),
-            Self::NotFound => ("not-found", "Not found"),
-            Self::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
-            Self::RequestTimeout => ("request-timeout", "Request timeout"),
-            Self::Unavailable { .. } | Self::Overloaded => ("unavailable", "Service unavailable"),
-            Self::Internal(_) => ("internal", "Internal server error"),
-        }
-    }
-
-    fn detail(&self) -> String {
-        match self {
-            Self::BadRequest(detail) => detail.clone(),
-            Self::UnsupportedMediaType => "The body must be sent as application/json.".to_owned(),
-            Self::PayloadTooLarge { limit: 0 } => "The body is too large.".to_owned(),
-            Self::PayloadTooLarge { limit } => {
-                format!("The body is larger than the limit of {limit} bytes.")
-            }
-            Self::Validation(_) => "One or more fields are invalid.".to_owned(),
-            Self::Unauthenticated => "Log in to use this endpoint.".to_owned(),
-            Self::InvalidCredentials => "The email or the password is wrong.".to_owned(),
-            Self::EmailTaken => "An account with this email already exists.".to_owned(),
-            Self::RateLimited { retry_after_secs } => {
-                format!("Too many attempts; try again in {retry_after_secs} s.")
-            }
-            Self::ForbiddenOrigin => {
-                "State-changing requests are accepted only from this site and ALLOWED_ORIGINS."
-                    .to_owned()
-            }
-            Self::NotFound => "There is nothing at this path.".to_owned(),
-            Self::MethodNotAllowed => {
-                "This path does not accept this method; see the Allow header.".to_owned()
-            }
-            Self::RequestTimeout => {
-                "The request did not arrive in time; the connection is closed.".to_owned()
-            }
-            Self::Unavailable { .. } => {
-                "The service cannot answer right now; try again shortly.".to_owned()
-            }
-            Self::Overloaded => {
-                "Too many passwords are being checked; try again shortly.".to_owned()
-            }
-            Self::Internal(_) => "Something went wrong on our side.".to_owned(),
-        }
-    }
-
     pub fn problem(&self) -> Problem {
-        let (slug, title) = self.slug_and_title();
+        let spec = self.spec();
         Problem {
-            problem_type: format!("/problems/{slug}"),
-            title: title.to_owned(),
-            status: self.status_code().as_u16(),
-            detail: self.detail(),
+            problem_type: format!("/problems/{}", spec.slug),
+            title: spec.title.to_owned(),
+            status: spec.status.as_u16(),
+            detail: spec.detail.into_owned(),
             errors: match self {
                 Self::Validation(errors) => Some(errors.clone()),
                 _ => None,
@@ -172,30 +248,16 @@ impl ApiError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Unavailable { reason, .. } => write!(f, "unavailable: {reason}"),
+            Self::Unavailable(reason) => write!(f, "unavailable: {reason}"),
             Self::Internal(source) => write!(f, "internal error: {source:#}"),
-            other => f.write_str(other.slug_and_title().1),
+            other => f.write_str(other.spec().title),
         }
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Self::EmailTaken => StatusCode::CONFLICT,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::ForbiddenOrigin => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            Self::Unavailable { .. } | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.spec().status
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -204,17 +266,10 @@ impl ResponseError for ApiError {
         if let Self::Internal(source) = self {
             log::error!("{source:#}");
         }
-        let mut response = HttpResponse::build(self.status_code());
+        let spec = self.spec();
+        let mut response = HttpResponse::build(spec.status);
         response.content_type(PROBLEM_JSON);
-        let retry_after = match self {
-            Self::Unavailable {
-                retry_after_secs, ..
-            } => Some(u64::from(*retry_after_secs)),
-            Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
-            Self::Overloaded => Some(1),
-            _ => None,
-        };
-        if let Some(seconds) = retry_after {
+        if let Some(seconds) = spec.retry_after_secs {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
         }
         if matches!(self, Self::RequestTimeout) {
@@ -226,41 +281,99 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<crate::db::DbError> for ApiError {
-    fn from(error: crate::db::DbError) -> Self {
+/// Notes what was being done when something unexpected failed, so that
+/// the log says more than the bare error (outages and client errors pass
+/// through unchanged: they are not faults of ours).
+pub trait Context<T> {
+    fn context(self, doing: &'static str) -> Result<T, ApiError>;
+}
+
+impl<T, E: Into<ApiError>> Context<T> for Result<T, E> {
+    fn context(self, doing: &'static str) -> Result<T, ApiError> {
+        self.map_err(|error| match error.into() {
+            ApiError::Internal(source) => ApiError::Internal(source.context(doing)),
+            other => other,
+        })
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> Self {
         match error {
-            crate::db::DbError::Unavailable(reason) => {
-                Self::unavailable(format!("MySQL: {reason}"))
-            }
+            DbError::Unavailable(reason) => Self::Unavailable(format!("MySQL: {reason}")),
+            // The one unique key a request can collide with is the email's.
+            DbError::Duplicate => Self::EmailTaken,
             other => Self::Internal(other.into()),
         }
     }
 }
 
-impl From<crate::hashing::HashError> for ApiError {
-    fn from(error: crate::hashing::HashError) -> Self {
+impl From<HashError> for ApiError {
+    fn from(error: HashError) -> Self {
         match error {
-            crate::hashing::HashError::Busy => Self::Overloaded,
-            crate::hashing::HashError::Failed(source) => Self::Internal(source),
+            HashError::Busy => Self::Overloaded,
+            HashError::Failed(source) => Self::Internal(source),
         }
     }
 }
 
-impl From<crate::protection::LimitError> for ApiError {
-    fn from(error: crate::protection::LimitError) -> Self {
+impl From<LimitError> for ApiError {
+    fn from(error: LimitError) -> Self {
         match error {
-            crate::protection::LimitError::Limited { retry_after_secs } => {
-                Self::RateLimited { retry_after_secs }
-            }
-            crate::protection::LimitError::Unavailable(source) => {
-                Self::unavailable(format!("rate limits (Redis): {source:#}"))
+            LimitError::Limited { retry_after_secs } => Self::RateLimited { retry_after_secs },
+            LimitError::Unavailable(source) => {
+                Self::Unavailable(format!("rate limits (Redis): {source:#}"))
             }
         }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        Self::Unavailable(error.to_string())
     }
 }
 
 impl From<actix_session::SessionInsertError> for ApiError {
     fn from(error: actix_session::SessionInsertError) -> Self {
         Self::Internal(error.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn retry_after(error: &ApiError) -> Option<String> {
+        let response = error.error_response();
+        let value = response.headers().get(header::RETRY_AFTER)?;
+        Some(value.to_str().ok()?.to_owned())
+    }
+
+    #[test]
+    fn retry_after_goes_with_429_and_503_only() {
+        let limited = ApiError::RateLimited {
+            retry_after_secs: 7,
+        };
+        assert_eq!(retry_after(&limited), Some("7".to_owned()));
+        for unavailable in [ApiError::Overloaded, ApiError::Unavailable("x".into())] {
+            assert_eq!(unavailable.status_code(), 503);
+            assert_eq!(retry_after(&unavailable), Some("1".to_owned()));
+        }
+        let internal = ApiError::Internal(anyhow::anyhow!("boom"));
+        assert_eq!(retry_after(&internal), None);
+    }
+
+    #[test]
+    fn context_wraps_faults_and_leaves_outages_alone() {
+        let fault: Result<(), ApiError> =
+            Err(ApiError::Internal(anyhow::anyhow!("no row"))).context("loading the user");
+        let Err(ApiError::Internal(source)) = fault else {
+            panic!("still internal");
+        };
+        assert_eq!(format!("{source:#}"), "loading the user: no row");
+        let outage: Result<(), ApiError> =
+            Err(DbError::Unavailable("gone".into())).context("loading the user");
+        assert!(matches!(outage, Err(ApiError::Unavailable(_))));
     }
 }

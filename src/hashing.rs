@@ -28,10 +28,12 @@ pub struct Slot {
     _permit: OwnedSemaphorePermit,
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum HashError {
     /// Every slot is busy and the queue is full.
+    #[error("the hashing queue is full")]
     Busy,
+    #[error("hashing failed: {0:#}")]
     Failed(anyhow::Error),
 }
 

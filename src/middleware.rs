@@ -188,7 +188,7 @@ pub async fn session_store_failure(
         }
         Err(error) => {
             outage::REDIS.failed(&error);
-            let unavailable = ApiError::unavailable(format!("session store (Redis): {error}"));
+            let unavailable = ApiError::Unavailable(format!("session store (Redis): {error}"));
             Ok(
                 ServiceResponse::new(http_request, unavailable.error_response())
                     .map_into_right_body(),

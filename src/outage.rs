@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::session::now_ms;
+use crate::domain::Timestamp;
 
 const REPORT_INTERVAL_MS: u64 = 30_000;
 
@@ -35,7 +35,7 @@ impl Dependency {
         if self.down.swap(true, Ordering::Relaxed) {
             return;
         }
-        let now = now_ms();
+        let now = Timestamp::unix_millis_now();
         let last = self.last_report_ms.load(Ordering::Relaxed);
         if now.saturating_sub(last) >= REPORT_INTERVAL_MS
             && self

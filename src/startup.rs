@@ -178,10 +178,6 @@ impl Application {
         self.server.handle()
     }
 
-    pub fn metrics_address(&self) -> Option<SocketAddr> {
-        self.metrics.as_ref().map(|(_, address)| *address)
-    }
-
     /// Serves until the server is stopped through its handle (tests); the
     /// metrics listener stops with it.
     pub async fn run(self) -> std::io::Result<()> {

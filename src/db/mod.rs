@@ -5,7 +5,6 @@ pub mod migrations;
 pub mod statuses;
 pub mod users;
 
-use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
@@ -28,26 +27,21 @@ const TRANSIENT_SERVER_ERRORS: &[u16] = &[
 /// How long an idle pooled connection is kept before it is closed.
 const IDLE_CONNECTION_TTL: Duration = Duration::from_secs(60);
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum DbError {
     /// MySQL is unreachable, too slow or overloaded: worth retrying later.
+    #[error("MySQL unavailable: {0}")]
     Unavailable(String),
     /// A unique key refused the row.
+    #[error("duplicate key")]
     Duplicate,
+    /// MySQL answered something this code does not expect: a bug, not an
+    /// outage.
+    #[error("unexpected answer from MySQL: {0}")]
+    Unexpected(&'static str),
+    #[error("MySQL error: {0}")]
     Other(mysql_async::Error),
 }
-
-impl fmt::Display for DbError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unavailable(reason) => write!(f, "MySQL unavailable: {reason}"),
-            Self::Duplicate => f.write_str("duplicate key"),
-            Self::Other(error) => write!(f, "MySQL error: {error}"),
-        }
-    }
-}
-
-impl std::error::Error for DbError {}
 
 impl From<mysql_async::Error> for DbError {
     fn from(error: mysql_async::Error) -> Self {

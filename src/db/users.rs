@@ -37,7 +37,7 @@ pub async fn insert(
             Ok(conn.last_insert_id())
         })
         .await?;
-    let id = id.ok_or_else(|| DbError::Unavailable("INSERT returned no id".to_owned()))?;
+    let id = id.ok_or(DbError::Unexpected("INSERT returned no id"))?;
     Ok(User {
         id,
         email: email.as_str().to_owned(),

@@ -97,12 +97,6 @@ fn within_max_chars(address: String) -> Result<String, String> {
     Ok(address)
 }
 
-impl AsRef<str> for Email {
-    fn as_ref(&self) -> &str {
-        &self.normalised
-    }
-}
-
 /// Emails are personal data: keep them out of logs even by accident.
 impl fmt::Debug for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -22,6 +22,16 @@ impl Timestamp {
         Self(PrimitiveDateTime::new(truncated.date(), truncated.time()))
     }
 
+    /// Milliseconds since the Unix epoch now: the clock sessions and outage
+    /// reports count in.
+    pub fn unix_millis_now() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| {
+                u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+            })
+    }
+
     /// Milliseconds since the Unix epoch; `None` past what dates can hold.
     pub fn from_unix_millis(millis: u64) -> Option<Self> {
         let nanos = i128::from(millis) * 1_000_000;

@@ -65,18 +65,14 @@ return 0
 /// The longest lockout, however many came before.
 const MAX_LOCKOUT_MS: u64 = 3_600_000;
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum LimitError {
     /// Over a limit: a request would be served after this many seconds.
+    #[error("over a rate limit for {retry_after_secs} s")]
     Limited { retry_after_secs: u64 },
     /// Redis could not be asked; limits fail closed.
-    Unavailable(anyhow::Error),
-}
-
-impl From<anyhow::Error> for LimitError {
-    fn from(error: anyhow::Error) -> Self {
-        Self::Unavailable(error)
-    }
+    #[error("rate limits unavailable: {0:#}")]
+    Unavailable(#[from] anyhow::Error),
 }
 
 #[derive(Clone)]

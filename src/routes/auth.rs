@@ -2,7 +2,6 @@
 //! email taken.
 
 use actix_session::Session;
-use actix_web::cookie::Cookie;
 use std::future::{Ready, ready};
 use std::net::IpAddr;
 
@@ -16,9 +15,9 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::input::{Fields, JsonObject};
 use super::schema;
-use crate::db::{Database, DbError, users};
+use crate::db::{Database, users};
 use crate::domain::{Email, Password, User, UserName};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Context, Problem};
 use crate::hashing::{Admission, PasswordHasher, Slot};
 use crate::metrics;
 use crate::protection::{Client, RateLimiter};
@@ -168,15 +167,14 @@ pub async fn register(
     let password_hash = hasher.hash_in(slot, input.password.expose()).await?;
     let user = users::insert(&db, &input.email, &input.name, &password_hash)
         .await
-        .map_err(|error| match error {
-            DbError::Duplicate => ApiError::EmailTaken,
-            other => other.into(),
-        })?;
+        .context("storing a new account")?;
     log::info!("registered user {}", user.id);
     metrics::SESSIONS_BEGUN
         .with_label_values(&["register"])
         .inc();
-    sessions.begin(&session, &user, caller.ip, &caller.user_agent)?;
+    sessions
+        .begin(&session, &user, caller.ip, &caller.user_agent)
+        .context("starting the new account's session")?;
     Ok(HttpResponse::Created().json(user))
 }
 
@@ -205,7 +203,9 @@ pub async fn login(
     let input = Credentials::from_json(body)?;
     limiter.before_login(&input.email, caller.ip).await?;
     let place = hasher.admit()?;
-    let found = users::find_credentials(&db, &input.email).await?;
+    let found = users::find_credentials(&db, &input.email)
+        .await
+        .context("looking up an account to log in")?;
     let slot = hasher.slot(&place).await?;
     let attempt = LoginAttempt {
         hasher: hasher.get_ref().clone(),
@@ -222,7 +222,9 @@ pub async fn login(
     if hasher.needs_rehash(&found.password_hash) {
         rehash(&db, &hasher, &place, found.user.id, &input.password).await;
     }
-    sessions.begin(&session, &found.user, caller.ip, &caller.user_agent)?;
+    sessions
+        .begin(&session, &found.user, caller.ip, &caller.user_agent)
+        .context("starting a session at login")?;
     metrics::SESSIONS_BEGUN.with_label_values(&["login"]).inc();
     Ok(HttpResponse::Ok().json(found.user))
 }
@@ -329,14 +331,7 @@ pub async fn logout(
     // The session middleware expires the cookie of a live session only; a
     // stale cookie is expired here, so the client forgets it either way.
     if !live && req.cookie(SESSION_COOKIE).is_some() {
-        let mut stale = Cookie::build(SESSION_COOKIE, "")
-            .path("/")
-            .http_only(true)
-            .secure(cookie_settings.secure)
-            .same_site(cookie_settings.same_site)
-            .finish();
-        stale.make_removal();
-        response.cookie(stale);
+        response.cookie(cookie_settings.expired_cookie());
     }
     response.finish()
 }
@@ -360,7 +355,9 @@ pub async fn check_email(
 ) -> Result<web::Json<EmailAvailability>, ApiError> {
     let input = EmailCheck::from_json(body)?;
     limiter.check_email(client.ip).await?;
-    let taken = users::email_exists(&db, &input.email).await?;
+    let taken = users::email_exists(&db, &input.email)
+        .await
+        .context("checking whether an email is taken")?;
     Ok(web::Json(EmailAvailability {
         email: input.email.as_str().to_owned(),
         available: !taken,

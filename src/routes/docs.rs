@@ -89,7 +89,7 @@ impl Modify for CrossCutting {
             let operations = [
                 (false, &mut item.get),
                 (true, &mut item.post),
-                (true, &mut item.put),
+                (true, &mut item.patch),
                 (true, &mut item.delete),
             ];
             for (changes_state, operation) in operations {

@@ -138,7 +138,7 @@ impl Fields {
     /// The assembled input, or a `422` naming every field that was wrong.
     pub fn finish<T>(self, input: Option<T>) -> Result<T, ApiError> {
         if !self.errors.is_empty() {
-            return Err(ApiError::validation(self.errors));
+            return Err(ApiError::Validation(self.errors));
         }
         input.ok_or_else(|| {
             ApiError::Internal(anyhow::anyhow!("a field was dropped without an error"))

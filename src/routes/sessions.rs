@@ -15,10 +15,6 @@ pub struct SessionList {
     items: Vec<SessionInfo>,
 }
 
-fn store_error(error: anyhow::Error) -> ApiError {
-    ApiError::unavailable(format!("session store (Redis): {error:#}"))
-}
-
 /// The caller's live sessions, newest first.
 #[utoipa::path(
     get, path = "/sessions", tag = "sessions",
@@ -37,8 +33,7 @@ pub async fn list_sessions(
     let current = current_id(&session);
     let mut items: Vec<SessionInfo> = store
         .list(user.id)
-        .await
-        .map_err(store_error)?
+        .await?
         .into_iter()
         .filter_map(|(id, state)| SessionInfo::from_state(id, &state, current.as_deref()))
         .collect();
@@ -70,7 +65,7 @@ pub async fn revoke_session(
 ) -> Result<HttpResponse, ApiError> {
     let user = super::authenticated(&session, &sessions)?;
     let id = id.into_inner();
-    if !store.revoke(user.id, &id).await.map_err(store_error)? {
+    if !store.revoke(user.id, &id).await? {
         return Err(ApiError::NotFound);
     }
     SESSIONS_ENDED.with_label_values(&["revoked"]).inc();
@@ -96,9 +91,7 @@ pub async fn revoke_other_sessions(
 ) -> Result<HttpResponse, ApiError> {
     let user = super::authenticated(&session, &sessions)?;
     let current = current_id(&session).unwrap_or_default();
-    store
-        .revoke_all_but(user.id, &current)
-        .await
-        .map_err(store_error)?;
+    let ended = store.revoke_all_but(user.id, &current).await?;
+    SESSIONS_ENDED.with_label_values(&["revoked"]).inc_by(ended);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -10,7 +10,7 @@ use super::input::{Fields, JsonObject};
 use super::schema;
 use crate::db::{Database, statuses};
 use crate::domain::{PageLimit, PageRequest, Status, StatusId, StatusPage, StatusText};
-use crate::error::{ApiError, FieldErrors, Problem};
+use crate::error::{ApiError, Context, FieldErrors, Problem};
 use crate::session::SessionPolicy;
 
 pub struct NewStatus {
@@ -63,7 +63,9 @@ pub async fn add_status(
 ) -> Result<HttpResponse, ApiError> {
     let user = super::authenticated(&session, &sessions)?;
     let input = NewStatus::from_json(body)?;
-    let status = statuses::insert(&db, user.id, &input.text).await?;
+    let status = statuses::insert(&db, user.id, &input.text)
+        .await
+        .context("storing a status")?;
     Ok(HttpResponse::Created().json(status))
 }
 
@@ -89,7 +91,10 @@ pub async fn fetch_status(
 ) -> Result<web::Json<StatusPage>, ApiError> {
     let user = super::authenticated(&session, &sessions)?;
     let request = page_request(&req)?;
-    Ok(web::Json(statuses::page(&db, user.id, request).await?))
+    let page = statuses::page(&db, user.id, request)
+        .await
+        .context("reading a page of statuses")?;
+    Ok(web::Json(page))
 }
 
 fn page_request(req: &HttpRequest) -> Result<PageRequest, ApiError> {
@@ -121,6 +126,6 @@ fn page_request(req: &HttpRequest) -> Result<PageRequest, ApiError> {
     if errors.is_empty() {
         Ok(PageRequest { limit, before })
     } else {
-        Err(ApiError::validation(errors))
+        Err(ApiError::Validation(errors))
     }
 }

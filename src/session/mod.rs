@@ -6,15 +6,15 @@ mod store;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use actix_session::config::{PersistentSession, TtlExtensionPolicy};
 use actix_session::{Session, SessionInsertError, SessionMiddleware};
 use actix_web::cookie::time::Duration as CookieDuration;
-use actix_web::cookie::{Key, SameSite};
+use actix_web::cookie::{Cookie, Key, SameSite};
 
 pub use connection::SessionConnection;
-pub use store::RedisSessionStore;
+pub use store::{RedisSessionStore, StoreError};
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -35,12 +35,8 @@ const SESSION_ID: &str = "_id";
 /// User agents are kept to this many characters.
 const USER_AGENT_MAX_CHARS: usize = 256;
 
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| {
-            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-        })
+fn now_ms() -> u64 {
+    Timestamp::unix_millis_now()
 }
 
 fn millis(duration: Duration) -> u64 {
@@ -54,6 +50,21 @@ pub const SESSION_COOKIE: &str = "sid";
 pub struct CookieSettings {
     pub secure: bool,
     pub same_site: SameSite,
+}
+
+impl CookieSettings {
+    /// A `sid` cookie that tells the browser to forget its own, with the
+    /// attributes the session middleware gives a live one.
+    pub fn expired_cookie(&self) -> Cookie<'static> {
+        let mut cookie = Cookie::build(SESSION_COOKIE, "")
+            .path("/")
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(self.same_site)
+            .finish();
+        cookie.make_removal();
+        cookie
+    }
 }
 
 /// Everything needed to put actix-session in front of a route; each worker

@@ -272,12 +272,13 @@ impl RedisSessionStore {
     }
 
     /// A user's live sessions: public id and state.
-    pub async fn list(&self, user_id: u64) -> anyhow::Result<Vec<(String, SessionState)>> {
+    pub async fn list(&self, user_id: u64) -> Result<Vec<(String, SessionState)>, StoreError> {
         let flat: Vec<String> = LIST
             .key(self.index_key(user_id))
             .arg(self.session_prefix(user_id))
             .invoke_async(&mut self.redis.get().await?)
-            .await?;
+            .await
+            .map_err(anyhow::Error::from)?;
         Ok(flat
             .chunks_exact(2)
             .filter_map(|pair| Some((pair[0].clone(), serde_json::from_str(&pair[1]).ok()?)))
@@ -285,20 +286,27 @@ impl RedisSessionStore {
     }
 
     /// Ends one of a user's sessions; `false` if it was not theirs or not live.
-    pub async fn revoke(&self, user_id: u64, id: &str) -> anyhow::Result<bool> {
-        self.remove(&self.location(user_id, id.to_owned())).await
+    pub async fn revoke(&self, user_id: u64, id: &str) -> Result<bool, StoreError> {
+        Ok(self.remove(&self.location(user_id, id.to_owned())).await?)
     }
 
     /// Ends every session of a user's but `keep`.
-    pub async fn revoke_all_but(&self, user_id: u64, keep: &str) -> anyhow::Result<u64> {
-        Ok(REVOKE_ALL_BUT
+    pub async fn revoke_all_but(&self, user_id: u64, keep: &str) -> Result<u64, StoreError> {
+        let ended = REVOKE_ALL_BUT
             .key(self.index_key(user_id))
             .arg(self.session_prefix(user_id))
             .arg(keep)
             .invoke_async(&mut self.redis.get().await?)
-            .await?)
+            .await
+            .map_err(anyhow::Error::from)?;
+        Ok(ended)
     }
 }
+
+/// The session store could not be asked (Redis unreachable or too slow).
+#[derive(Debug, thiserror::Error)]
+#[error("session store (Redis): {0:#}")]
+pub struct StoreError(#[from] anyhow::Error);
 
 /// The SHA-256 of a cookie key, in hex: the session's id and Redis name.
 fn public_id(key: &str) -> String {
