@@ -1,5 +1,6 @@
 //! Every setting in one typed struct, read from the environment (and `.env`).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -159,6 +160,22 @@ impl Settings {
             Err(ConfigError(vars.errors))
         }
     }
+}
+
+/// Every variable the settings are read from, in the order `from_lookup`
+/// asks for them: the names the reference (docs/API.md) and `sample.env`
+/// must cover, taken from the reading code itself so that no list drifts.
+pub fn setting_names() -> Vec<String> {
+    let asked: RefCell<Vec<String>> = RefCell::new(Vec::new());
+    // With nothing set the required secret is missing; only the names matter.
+    let _ = Settings::from_lookup(|name| {
+        let mut asked = asked.borrow_mut();
+        if !asked.iter().any(|seen| seen == name) {
+            asked.push(name.to_owned());
+        }
+        None
+    });
+    asked.into_inner()
 }
 
 struct Reader<F> {
@@ -527,6 +544,25 @@ mod tests {
     fn the_secret_is_required() {
         let error = Settings::from_map(&HashMap::new()).err().unwrap();
         assert!(error.to_string().contains("SESSION_SECRET is required"));
+    }
+
+    #[test]
+    fn setting_names_are_every_variable_read_once_each() {
+        let names = setting_names();
+        for name in [
+            "LISTEN_ADDR",
+            "SESSION_SECRET",
+            "LOGIN_FAILURE_LIMIT",
+            "TLS_KEY",
+            "METRICS_ADDR",
+            "MAX_SESSIONS_PER_USER",
+        ] {
+            assert!(names.iter().any(|read| read == name), "{name} missing");
+        }
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
     }
 
     #[test]
