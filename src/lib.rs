@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod connection;
+pub mod context;
 pub mod db;
 pub mod domain;
 pub mod error;

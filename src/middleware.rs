@@ -11,9 +11,10 @@ use actix_web::middleware::{ErrorHandlerResponse, Next};
 use actix_web::{Error, HttpMessage, ResponseError, mime, web};
 use rand::Rng;
 
+use crate::context::ApiContext;
 use crate::error::{ApiError, PROBLEM_JSON};
 use crate::outage;
-use crate::protection::{Client, TrustedProxies};
+use crate::protection::{AllowedOrigins, Client, TrustedProxies, is_cross_site};
 use crate::telemetry::with_request_id;
 
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -71,13 +72,33 @@ pub async fn request_context(
 }
 
 fn resolve_client(req: &ServiceRequest) -> Client {
-    let trusted = req.app_data::<web::Data<TrustedProxies>>();
+    let ctx = req.app_data::<web::Data<ApiContext>>();
     Client::resolve(
         req.peer_addr(),
         req.headers(),
         req.app_config().secure(),
-        trusted.map_or(&TrustedProxies::default(), |trusted| trusted.get_ref()),
+        ctx.map_or(&TrustedProxies::default(), |ctx| &ctx.trusted_proxies),
     )
+}
+
+/// Wraps the state-changing routes (after routing, so 404 and 405 win):
+/// `403 forbidden-origin` when `Origin` (or, without it, `Referer`) names
+/// another site. A request with neither, as curl sends, passes.
+pub async fn same_origin_only(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let cross_site = match req.app_data::<web::Data<ApiContext>>() {
+        Some(ctx) => is_cross_site(&req, &ctx.allowed_origins),
+        None => is_cross_site(&req, &AllowedOrigins::default()),
+    };
+    if cross_site {
+        let response = ApiError::ForbiddenOrigin.error_response();
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 /// Every method the service answers on some path.

@@ -1,18 +1,24 @@
-//! Builds the application: migrations, connections, middleware and routes.
+//! Builds the application: first its dependencies (migrations,
+//! connections, pools), then one app per worker (context, routes,
+//! middleware), served by `crate::serving`.
 
 use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use actix_cors::Cors;
+use actix_web::body::MessageBody;
 use actix_web::cookie::Key;
-use actix_web::dev::{Server, ServerHandle};
+use actix_web::dev::{Server, ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName};
 use actix_web::middleware::{Condition, DefaultHeaders, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
+use actix_web_prom::PrometheusMetrics;
 use anyhow::Context;
 
 use crate::config::Settings;
 use crate::connection::TimeoutAnswer;
+use crate::context::{ApiContext, Readiness};
 use crate::db::{Database, migrations};
 use crate::hashing::PasswordHasher;
 use crate::metrics::Metrics;
@@ -21,7 +27,7 @@ use crate::middleware::{
 };
 use crate::protection::{AllowedOrigins, RateLimiter, TrustedProxies};
 use crate::redis_pool::RedisPool;
-use crate::routes::{self, BodyLimit, Readiness};
+use crate::routes;
 use crate::serving::{self, Serving};
 use crate::session::{
     CookieSettings, RedisSessionStore, SessionConnection, SessionLayer, SessionPolicy,
@@ -42,11 +48,28 @@ pub struct Application {
     shutdown_drain: Duration,
 }
 
-impl Application {
-    /// Applies migrations and connects to MySQL and Redis, failing fast with
-    /// the setting to look at; then binds `LISTEN_ADDR` (port 0 picks one).
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        tls::install_crypto_provider();
+/// Everything connected or built once per instance, before serving:
+/// migrations applied, MySQL and Redis reached, pools, hasher and limits.
+/// Each worker then takes its own [`ApiContext`] from it.
+#[derive(Clone)]
+struct Dependencies {
+    db_opts: mysql_async::Opts,
+    db_connections_per_worker: usize,
+    timeout: Duration,
+    redis: RedisPool,
+    hasher: PasswordHasher,
+    limiter: RateLimiter,
+    sessions: SessionLayer,
+    session_policy: SessionPolicy,
+    readiness: Readiness,
+    body_limit: usize,
+    trusted_proxies: TrustedProxies,
+    allowed_origins: AllowedOrigins,
+}
+
+impl Dependencies {
+    /// Fails fast, naming the setting to look at.
+    async fn connect(settings: &Settings, workers: usize) -> anyhow::Result<Self> {
         let timeout = settings.dependency_timeout;
         let db_opts =
             tls::mysql_opts(&settings.database_url, settings.database_ca_file.as_deref())?;
@@ -55,106 +78,155 @@ impl Application {
         )?;
         let redis_client =
             tls::redis_client(&settings.redis_url, settings.redis_ca_file.as_deref())?;
-        let redis = SessionConnection::check(redis_client.clone(), timeout)
+        let session_connection = SessionConnection::check(redis_client.clone(), timeout)
             .await
             .context("cannot connect to Redis (check REDIS_URL and REDIS_CA_FILE)")?;
-        let redis_pool =
+        let redis =
             RedisPool::new(&redis_client, settings.redis_pool_max, timeout).context("REDIS_URL")?;
-        let https = match &settings.tls {
-            Some((cert, key)) => Some(tls::server_config(cert, key)?),
-            None => None,
-        };
         let hasher = PasswordHasher::new(settings.bcrypt_cost, settings.hash_concurrency)
             .context("BCRYPT_COST")?;
-        let cookie = CookieSettings {
-            secure: settings.cookie_secure,
-            same_site: settings.cookie_same_site,
-        };
-        let session_store = RedisSessionStore::new(
-            redis,
-            &settings.redis_prefix,
-            settings.session_lifetime,
-            settings.max_sessions_per_user,
-        );
-        let session_layer = SessionLayer {
-            store: session_store,
-            key: Key::from(&settings.session_secret),
-            cookie,
-            idle: settings.session_idle,
-        };
-        let policy = SessionPolicy::new(settings.session_idle, settings.session_lifetime);
         let limiter = RateLimiter::new(
-            redis_pool.clone(),
+            redis.clone(),
             &settings.redis_prefix,
             settings.limits,
             &settings.session_secret,
             settings.ipv6_limit_prefix,
         );
-        let trusted_proxies = TrustedProxies::new(settings.trusted_proxies.clone());
-        let allowed_origins = AllowedOrigins(settings.allowed_origins.clone());
-        let cookie_secure = settings.cookie_secure;
+        let sessions = SessionLayer {
+            store: RedisSessionStore::new(
+                session_connection,
+                &settings.redis_prefix,
+                settings.session_lifetime,
+                settings.max_sessions_per_user,
+            ),
+            key: Key::from(&settings.session_secret),
+            cookie: CookieSettings {
+                secure: settings.cookie_secure,
+                same_site: settings.cookie_same_site,
+            },
+            idle: settings.session_idle,
+        };
+        Ok(Self {
+            db_opts,
+            db_connections_per_worker: (settings.database_pool_max / workers).max(1),
+            timeout,
+            redis,
+            hasher,
+            limiter,
+            sessions,
+            session_policy: SessionPolicy::new(settings.session_idle, settings.session_lifetime),
+            readiness: Readiness::default(),
+            body_limit: settings.body_limit_bytes,
+            trusted_proxies: TrustedProxies::new(settings.trusted_proxies.clone()),
+            allowed_origins: AllowedOrigins(settings.allowed_origins.clone()),
+        })
+    }
+
+    /// The calling worker's context: one MySQL pool and one session
+    /// connection per worker (see `Database` and `SessionConnection`).
+    fn context_for_this_worker(&self, sessions: &SessionLayer) -> ApiContext {
+        ApiContext {
+            db: Database::new(&self.db_opts, self.db_connections_per_worker, self.timeout),
+            redis: self.redis.clone(),
+            hasher: self.hasher.clone(),
+            limiter: self.limiter.clone(),
+            sessions: sessions.store.clone(),
+            session_policy: self.session_policy,
+            cookie: sessions.cookie,
+            readiness: self.readiness.clone(),
+            body_limit: self.body_limit,
+            trusted_proxies: self.trusted_proxies.clone(),
+            allowed_origins: self.allowed_origins.clone(),
+        }
+    }
+}
+
+/// How the public app is put together, beyond its dependencies.
+#[derive(Clone)]
+struct Assembly {
+    api_docs: bool,
+    static_dir: Option<PathBuf>,
+    cookie_secure: bool,
+    /// The request metrics middleware, on when `METRICS_ADDR` is set.
+    metrics: PrometheusMetrics,
+    metrics_enabled: bool,
+}
+
+impl Assembly {
+    /// One worker's app: its context, the routes and every middleware.
+    fn app(
+        &self,
+        dependencies: &Dependencies,
+    ) -> App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody + use<>>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + use<>,
+    > {
+        let sessions = dependencies.sessions.for_this_worker();
+        let ctx = dependencies.context_for_this_worker(&sessions);
+        let allowed_origins = ctx.allowed_origins.clone();
+        App::new()
+            .app_data(web::Data::new(ctx))
+            .configure(|cfg| routes::configure(cfg, &sessions, self.api_docs))
+            .configure(|cfg| routes::configure_static(cfg, self.static_dir.as_deref()))
+            .default_service(web::to(routes::not_found))
+            .wrap(Condition::new(
+                !allowed_origins.0.is_empty(),
+                cors(&allowed_origins),
+            ))
+            .wrap(from_fn(refuse_unserved_methods))
+            .wrap(Condition::new(self.metrics_enabled, self.metrics.clone()))
+            .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+            .wrap(from_fn(html_content_security_policy))
+            .wrap(security_headers(self.cookie_secure))
+            .wrap(from_fn(request_context))
+    }
+}
+
+impl Application {
+    /// Applies migrations and connects to MySQL and Redis, failing fast with
+    /// the setting to look at; then binds `LISTEN_ADDR` (port 0 picks one).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        tls::install_crypto_provider();
+        let workers = std::thread::available_parallelism().map_or(1, usize::from);
+        let dependencies = Dependencies::connect(&settings, workers).await?;
         let metrics = Metrics::new(
-            redis_pool.clone(),
+            dependencies.redis.clone(),
             settings.database_pool_max,
-            hasher.gauges(),
+            dependencies.hasher.gauges(),
         )?;
-        let metrics_enabled = settings.metrics_addr.is_some();
-        let http_metrics = metrics.http();
-        let readiness = Readiness::default();
+        let assembly = Assembly {
+            api_docs: settings.api_docs,
+            static_dir: settings.static_dir.clone(),
+            cookie_secure: settings.cookie_secure,
+            metrics: metrics.http(),
+            metrics_enabled: settings.metrics_addr.is_some(),
+        };
+        let readiness = dependencies.readiness.clone();
 
         let listener = TcpListener::bind(settings.listen_addr)
             .with_context(|| format!("cannot listen on LISTEN_ADDR {}", settings.listen_addr))?;
         let address = listener.local_addr()?;
-        let workers = std::thread::available_parallelism().map_or(1, usize::from);
-        let connections_per_worker = (settings.database_pool_max / workers).max(1);
-        let body_limit = BodyLimit(settings.body_limit_bytes);
-        let api_docs = settings.api_docs;
-        let static_dir = settings.static_dir.clone();
-        let app_readiness = readiness.clone();
-
         raise_open_files_limit();
         let serving = Serving {
             listener,
-            tls: https,
+            tls: match &settings.tls {
+                Some((cert, key)) => Some(tls::server_config(cert, key)?),
+                None => None,
+            },
             workers,
             request_timeout: settings.request_timeout,
             timeout_answer: TimeoutAnswer::new(
-                security_header_values(cookie_secure)
+                security_header_values(settings.cookie_secure)
                     .iter()
                     .map(|(name, value)| (name.as_str(), *value)),
             ),
         };
-        let server = serving::serve(serving, move || {
-            // One MySQL pool and one session connection per worker: see
-            // `Database` and `SessionConnection`.
-            let db = Database::new(&db_opts, connections_per_worker, timeout);
-            let sessions = session_layer.for_this_worker();
-            App::new()
-                .app_data(web::Data::new(db))
-                .app_data(web::Data::new(hasher.clone()))
-                .app_data(web::Data::new(policy))
-                .app_data(web::Data::new(redis_pool.clone()))
-                .app_data(web::Data::new(app_readiness.clone()))
-                .app_data(web::Data::new(body_limit))
-                .app_data(web::Data::new(cookie))
-                .app_data(web::Data::new(limiter.clone()))
-                .app_data(web::Data::new(sessions.store.clone()))
-                .app_data(web::Data::new(trusted_proxies.clone()))
-                .app_data(web::Data::new(allowed_origins.clone()))
-                .configure(|cfg| routes::configure(cfg, &sessions, api_docs))
-                .configure(|cfg| routes::configure_static(cfg, static_dir.as_deref()))
-                .default_service(web::to(routes::not_found))
-                .wrap(Condition::new(
-                    !allowed_origins.0.is_empty(),
-                    cors(&allowed_origins),
-                ))
-                .wrap(from_fn(refuse_unserved_methods))
-                .wrap(Condition::new(metrics_enabled, http_metrics.clone()))
-                .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
-                .wrap(from_fn(html_content_security_policy))
-                .wrap(security_headers(cookie_secure))
-                .wrap(from_fn(request_context))
-        })?;
+        let server = serving::serve(serving, move || assembly.app(&dependencies))?;
 
         let metrics = match settings.metrics_addr {
             Some(addr) => Some(metrics_server(addr, metrics)?),

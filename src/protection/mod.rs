@@ -6,5 +6,5 @@ mod origin;
 mod rate_limit;
 
 pub use client::{Client, TrustedProxies};
-pub use origin::{AllowedOrigins, same_origin_only};
+pub use origin::{AllowedOrigins, is_cross_site};
 pub use rate_limit::{LimitError, RateLimiter};

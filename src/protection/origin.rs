@@ -2,38 +2,22 @@
 //! own origin or an allowed one. `SameSite=Lax` alone still lets another
 //! site's page submit top-level POST forms in some browsers and setups.
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::HttpMessage;
+use actix_web::dev::ServiceRequest;
 use actix_web::http::header;
-use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, ResponseError, web};
 use url::Url;
 
 use super::Client;
-use crate::error::ApiError;
 
 /// Origins besides our own, from `ALLOWED_ORIGINS`, as
 /// `scheme://host[:port]` with default ports left out.
 #[derive(Clone, Debug, Default)]
 pub struct AllowedOrigins(pub Vec<String>);
 
-/// Wraps the state-changing routes (after routing, so 404 and 405 win):
-/// `403 forbidden-origin` when `Origin` (or, without it, `Referer`) names
-/// another site. A request with neither, as curl sends, passes.
-pub async fn same_origin_only(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    if is_cross_site(&req) {
-        let response = ApiError::ForbiddenOrigin.error_response();
-        return Ok(req.into_response(response).map_into_right_body());
-    }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_left_body)
-}
-
-fn is_cross_site(req: &ServiceRequest) -> bool {
+/// Whether `Origin` (or, without it, `Referer`) names a site that is
+/// neither ours nor allowed. A request with neither header, as curl sends,
+/// is not cross-site.
+pub fn is_cross_site(req: &ServiceRequest, allowed: &AllowedOrigins) -> bool {
     let headers = req.headers();
     let claimed = headers
         .get(header::ORIGIN)
@@ -65,8 +49,7 @@ fn is_cross_site(req: &ServiceRequest) -> bool {
     if own.as_deref() == Some(claimed.as_str()) {
         return false;
     }
-    let allowed = req.app_data::<web::Data<AllowedOrigins>>();
-    !allowed.is_some_and(|allowed| allowed.0.contains(&claimed))
+    !allowed.0.contains(&claimed)
 }
 
 /// The ASCII origin of a URL, default port elided; `None` for opaque ones.

@@ -1,27 +1,25 @@
 //! Accounts and sessions: register, log in, log out, who am I, is this
 //! email taken.
 
-use actix_session::Session;
-use std::future::{Ready, ready};
 use std::net::IpAddr;
 
-use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
+use super::extract::{Caller, CurrentSession};
 use super::input::{Fields, JsonObject};
 use super::schema;
+use crate::context::ApiContext;
 use crate::db::{Database, users};
 use crate::domain::{Email, Password, User, UserName};
 use crate::error::{ApiError, Context, Problem};
 use crate::hashing::{Admission, PasswordHasher, Slot};
 use crate::metrics;
 use crate::protection::{Client, RateLimiter};
-use crate::session::{CookieSettings, SESSION_COOKIE, SessionPolicy};
+use crate::session::SESSION_COOKIE;
 
 pub struct Registration {
     email: Email,
@@ -151,30 +149,25 @@ pub struct EmailAvailability {
 )]
 pub async fn register(
     body: JsonObject,
-    session: Session,
+    session: CurrentSession,
     caller: Caller,
-    limiter: web::Data<RateLimiter>,
-    db: web::Data<Database>,
-    hasher: web::Data<PasswordHasher>,
-    sessions: web::Data<SessionPolicy>,
+    ctx: web::Data<ApiContext>,
 ) -> Result<HttpResponse, ApiError> {
     let input = Registration::from_json(body)?;
     // Counted only once a slot is ours: a registration turned away by a
     // full queue, or abandoned in it, leaves nothing in Redis.
-    let place = hasher.admit()?;
-    let slot = hasher.slot(&place).await?;
-    limiter.register(caller.ip).await?;
-    let password_hash = hasher.hash_in(slot, input.password.expose()).await?;
-    let user = users::insert(&db, &input.email, &input.name, &password_hash)
+    let place = ctx.hasher.admit()?;
+    let slot = ctx.hasher.slot(&place).await?;
+    ctx.limiter.register(caller.ip).await?;
+    let password_hash = ctx.hasher.hash_in(slot, input.password.expose()).await?;
+    let user = users::insert(&ctx.db, &input.email, &input.name, &password_hash)
         .await
         .context("storing a new account")?;
     log::info!("registered user {}", user.id);
     metrics::SESSIONS_BEGUN
         .with_label_values(&["register"])
         .inc();
-    sessions
-        .begin(&session, &user, caller.ip, &caller.user_agent)
-        .context("starting the new account's session")?;
+    session.begin(&user, &caller)?;
     Ok(HttpResponse::Created().json(user))
 }
 
@@ -193,23 +186,20 @@ pub async fn register(
 )]
 pub async fn login(
     body: JsonObject,
-    session: Session,
+    session: CurrentSession,
     caller: Caller,
-    limiter: web::Data<RateLimiter>,
-    db: web::Data<Database>,
-    hasher: web::Data<PasswordHasher>,
-    sessions: web::Data<SessionPolicy>,
+    ctx: web::Data<ApiContext>,
 ) -> Result<HttpResponse, ApiError> {
     let input = Credentials::from_json(body)?;
-    limiter.before_login(&input.email, caller.ip).await?;
-    let place = hasher.admit()?;
-    let found = users::find_credentials(&db, &input.email)
+    ctx.limiter.before_login(&input.email, caller.ip).await?;
+    let place = ctx.hasher.admit()?;
+    let found = users::find_credentials(&ctx.db, &input.email)
         .await
         .context("looking up an account to log in")?;
-    let slot = hasher.slot(&place).await?;
+    let slot = ctx.hasher.slot(&place).await?;
     let attempt = LoginAttempt {
-        hasher: hasher.get_ref().clone(),
-        limiter: limiter.get_ref().clone(),
+        hasher: ctx.hasher.clone(),
+        limiter: ctx.limiter.clone(),
         email: input.email.clone(),
         ip: caller.ip,
         password: input.password.clone(),
@@ -219,12 +209,10 @@ pub async fn login(
     let found = tokio::spawn(attempt.check(slot, found))
         .await
         .map_err(|error| ApiError::Internal(error.into()))??;
-    if hasher.needs_rehash(&found.password_hash) {
-        rehash(&db, &hasher, &place, found.user.id, &input.password).await;
+    if ctx.hasher.needs_rehash(&found.password_hash) {
+        rehash(&ctx.db, &ctx.hasher, &place, found.user.id, &input.password).await;
     }
-    sessions
-        .begin(&session, &found.user, caller.ip, &caller.user_agent)
-        .context("starting a session at login")?;
+    session.begin(&found.user, &caller)?;
     metrics::SESSIONS_BEGUN.with_label_values(&["login"]).inc();
     Ok(HttpResponse::Ok().json(found.user))
 }
@@ -261,33 +249,6 @@ impl LoginAttempt {
     }
 }
 
-/// Who is logging in or registering: what the session records of them.
-pub struct Caller {
-    ip: IpAddr,
-    user_agent: String,
-}
-
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let user_agent = req
-            .headers()
-            .get(header::USER_AGENT)
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-            .unwrap_or_default();
-        ready(
-            Client::from_request(req, payload)
-                .into_inner()
-                .map(|client| Self {
-                    ip: client.ip,
-                    user_agent,
-                }),
-        )
-    }
-}
-
 /// Brings a hash made at another cost up to `BCRYPT_COST`. The login has
 /// already succeeded, so a failure here is only logged.
 async fn rehash(
@@ -319,11 +280,10 @@ async fn rehash(
 )]
 pub async fn logout(
     req: HttpRequest,
-    session: Session,
-    cookie_settings: web::Data<CookieSettings>,
+    session: CurrentSession,
+    ctx: web::Data<ApiContext>,
 ) -> HttpResponse {
-    let live = !session.entries().is_empty();
-    session.purge();
+    let live = session.end();
     if live {
         metrics::SESSIONS_ENDED.with_label_values(&["logout"]).inc();
     }
@@ -331,7 +291,7 @@ pub async fn logout(
     // The session middleware expires the cookie of a live session only; a
     // stale cookie is expired here, so the client forgets it either way.
     if !live && req.cookie(SESSION_COOKIE).is_some() {
-        response.cookie(cookie_settings.expired_cookie());
+        response.cookie(ctx.cookie.expired_cookie());
     }
     response.finish()
 }
@@ -350,12 +310,11 @@ pub async fn logout(
 pub async fn check_email(
     body: JsonObject,
     client: Client,
-    limiter: web::Data<RateLimiter>,
-    db: web::Data<Database>,
+    ctx: web::Data<ApiContext>,
 ) -> Result<web::Json<EmailAvailability>, ApiError> {
     let input = EmailCheck::from_json(body)?;
-    limiter.check_email(client.ip).await?;
-    let taken = users::email_exists(&db, &input.email)
+    ctx.limiter.check_email(client.ip).await?;
+    let taken = users::email_exists(&ctx.db, &input.email)
         .await
         .context("checking whether an email is taken")?;
     Ok(web::Json(EmailAvailability {
@@ -373,9 +332,6 @@ pub async fn check_email(
         (status = 401, description = "No live session", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn me(
-    session: Session,
-    sessions: web::Data<SessionPolicy>,
-) -> Result<web::Json<User>, ApiError> {
-    super::authenticated(&session, &sessions).map(web::Json)
+pub async fn me(session: CurrentSession) -> Result<web::Json<User>, ApiError> {
+    session.authenticate().map(web::Json)
 }

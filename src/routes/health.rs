@@ -1,28 +1,10 @@
 //! Liveness and readiness.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::Database;
-use crate::redis_pool::RedisPool;
-
-/// Turns `/readyz` to 503 once shutdown has begun.
-#[derive(Clone, Default)]
-pub struct Readiness(Arc<AtomicBool>);
-
-impl Readiness {
-    pub fn start_draining(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-
-    fn draining(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-}
+use crate::context::ApiContext;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -59,13 +41,9 @@ pub async fn healthz() -> web::Json<Health> {
         (status = 200, description = "Ready", body = Readyz),
         (status = 503, description = "A dependency is down, or the server is shutting down", body = Readyz),
     ))]
-pub async fn readyz(
-    db: web::Data<Database>,
-    redis: web::Data<RedisPool>,
-    readiness: web::Data<Readiness>,
-) -> HttpResponse {
-    let (mysql, redis) = tokio::join!(db.ping(), redis.ping());
-    let ready = mysql.is_ok() && redis.is_ok() && !readiness.draining();
+pub async fn readyz(ctx: web::Data<ApiContext>) -> HttpResponse {
+    let (mysql, redis) = tokio::join!(ctx.db.ping(), ctx.redis.ping());
+    let ready = mysql.is_ok() && redis.is_ok() && !ctx.readiness.draining();
     let body = Readyz {
         status: ok_or_down(ready),
         mysql: ok_or_down(mysql.is_ok()),

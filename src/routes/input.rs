@@ -10,11 +10,11 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev, mime, web};
 use serde_json::{Map, Value};
 
 use crate::connection::ConnectionClock;
+use crate::context::ApiContext;
 use crate::error::{ApiError, FieldErrors};
 
-/// The largest body a request may carry, from `BODY_LIMIT_BYTES`.
-#[derive(Clone, Copy, Debug)]
-pub struct BodyLimit(pub usize);
+/// `BODY_LIMIT_BYTES`'s default, for an app assembled without a context.
+const DEFAULT_BODY_LIMIT: usize = 16 * 1024;
 
 /// A request body that is a JSON object, sent as `application/json` or
 /// `application/*+json`.
@@ -26,8 +26,8 @@ impl FromRequest for JsonObject {
 
     fn from_request(req: &HttpRequest, payload: &mut dev::Payload) -> Self::Future {
         let limit = req
-            .app_data::<web::Data<BodyLimit>>()
-            .map_or(16 * 1024, |limit| limit.0);
+            .app_data::<web::Data<ApiContext>>()
+            .map_or(DEFAULT_BODY_LIMIT, |ctx| ctx.body_limit);
         let accepted = is_json(req);
         let declared_length = req
             .headers()

@@ -2,6 +2,7 @@
 
 mod auth;
 mod docs;
+mod extract;
 mod health;
 mod input;
 mod schema;
@@ -9,24 +10,14 @@ mod sessions;
 mod spa;
 mod status;
 
-use actix_session::Session;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, Route, web};
 
 pub use docs::openapi_json_text;
-pub use health::Readiness;
-pub use input::BodyLimit;
 
-use crate::domain::User;
 use crate::error::ApiError;
-use crate::middleware::session_store_failure;
-use crate::protection::same_origin_only;
-use crate::session::{SessionLayer, SessionPolicy};
-
-/// The session's user, or `401`.
-fn authenticated(session: &Session, sessions: &SessionPolicy) -> Result<User, ApiError> {
-    sessions.user(session).ok_or(ApiError::Unauthenticated)
-}
+use crate::middleware::{same_origin_only, session_store_failure};
+use crate::session::SessionLayer;
 
 /// Registers every route. Paths are resources so that a wrong method gets
 /// `405` with `Allow` (actix's `#[post]`-style macros would answer 404).

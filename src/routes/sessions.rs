@@ -1,13 +1,14 @@
 //! Active sessions: where am I logged in, and log those out.
 
-use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::extract::CurrentSession;
+use crate::context::ApiContext;
 use crate::error::{ApiError, Problem};
 use crate::metrics::SESSIONS_ENDED;
-use crate::session::{RedisSessionStore, SessionInfo, SessionPolicy, current_id};
+use crate::session::SessionInfo;
 
 #[derive(Serialize, ToSchema)]
 pub struct SessionList {
@@ -25,13 +26,13 @@ pub struct SessionList {
     )
 )]
 pub async fn list_sessions(
-    session: Session,
-    sessions: web::Data<SessionPolicy>,
-    store: web::Data<RedisSessionStore>,
+    session: CurrentSession,
+    ctx: web::Data<ApiContext>,
 ) -> Result<web::Json<SessionList>, ApiError> {
-    let user = super::authenticated(&session, &sessions)?;
-    let current = current_id(&session);
-    let mut items: Vec<SessionInfo> = store
+    let user = session.authenticate()?;
+    let current = session.id();
+    let mut items: Vec<SessionInfo> = ctx
+        .sessions
         .list(user.id)
         .await?
         .into_iter()
@@ -59,18 +60,17 @@ pub async fn list_sessions(
 )]
 pub async fn revoke_session(
     id: web::Path<String>,
-    session: Session,
-    sessions: web::Data<SessionPolicy>,
-    store: web::Data<RedisSessionStore>,
+    session: CurrentSession,
+    ctx: web::Data<ApiContext>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = super::authenticated(&session, &sessions)?;
+    let user = session.authenticate()?;
     let id = id.into_inner();
-    if !store.revoke(user.id, &id).await? {
+    if !ctx.sessions.revoke(user.id, &id).await? {
         return Err(ApiError::NotFound);
     }
     SESSIONS_ENDED.with_label_values(&["revoked"]).inc();
-    if current_id(&session).as_deref() == Some(id.as_str()) {
-        session.purge();
+    if session.id().as_deref() == Some(id.as_str()) {
+        session.end();
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -85,13 +85,12 @@ pub async fn revoke_session(
     )
 )]
 pub async fn revoke_other_sessions(
-    session: Session,
-    sessions: web::Data<SessionPolicy>,
-    store: web::Data<RedisSessionStore>,
+    session: CurrentSession,
+    ctx: web::Data<ApiContext>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = super::authenticated(&session, &sessions)?;
-    let current = current_id(&session).unwrap_or_default();
-    let ended = store.revoke_all_but(user.id, &current).await?;
+    let user = session.authenticate()?;
+    let current = session.id().unwrap_or_default();
+    let ended = ctx.sessions.revoke_all_but(user.id, &current).await?;
     SESSIONS_ENDED.with_label_values(&["revoked"]).inc_by(ended);
     Ok(HttpResponse::NoContent().finish())
 }

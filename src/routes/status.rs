@@ -1,17 +1,17 @@
 //! Status posts: add one, page through your own.
 
-use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
+use super::extract::CurrentSession;
 use super::input::{Fields, JsonObject};
 use super::schema;
-use crate::db::{Database, statuses};
+use crate::context::ApiContext;
+use crate::db::statuses;
 use crate::domain::{PageLimit, PageRequest, Status, StatusId, StatusPage, StatusText};
 use crate::error::{ApiError, Context, FieldErrors, Problem};
-use crate::session::SessionPolicy;
 
 pub struct NewStatus {
     text: StatusText,
@@ -57,13 +57,12 @@ impl ToSchema for NewStatus {}
 )]
 pub async fn add_status(
     body: JsonObject,
-    session: Session,
-    sessions: web::Data<SessionPolicy>,
-    db: web::Data<Database>,
+    session: CurrentSession,
+    ctx: web::Data<ApiContext>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = super::authenticated(&session, &sessions)?;
+    let user = session.authenticate()?;
     let input = NewStatus::from_json(body)?;
-    let status = statuses::insert(&db, user.id, &input.text)
+    let status = statuses::insert(&ctx.db, user.id, &input.text)
         .await
         .context("storing a status")?;
     Ok(HttpResponse::Created().json(status))
@@ -85,13 +84,12 @@ pub async fn add_status(
 )]
 pub async fn fetch_status(
     req: HttpRequest,
-    session: Session,
-    sessions: web::Data<SessionPolicy>,
-    db: web::Data<Database>,
+    session: CurrentSession,
+    ctx: web::Data<ApiContext>,
 ) -> Result<web::Json<StatusPage>, ApiError> {
-    let user = super::authenticated(&session, &sessions)?;
+    let user = session.authenticate()?;
     let request = page_request(&req)?;
-    let page = statuses::page(&db, user.id, request)
+    let page = statuses::page(&ctx.db, user.id, request)
         .await
         .context("reading a page of statuses")?;
     Ok(web::Json(page))

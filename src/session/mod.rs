@@ -144,7 +144,7 @@ impl SessionPolicy {
 
     /// The session's user, or `None` without a live session. Ends a session
     /// whose time is up and extends the idle clock when that is due.
-    pub fn user(&self, session: &Session) -> Option<User> {
+    pub fn authenticate(&self, session: &Session) -> Option<User> {
         let user: User = session.get(USER).ok()??;
         let began: u64 = session.get(BEGAN_MS).ok()??;
         let seen: u64 = session.get(SEEN_MS).ok()??;
