@@ -86,7 +86,7 @@ impl Drop for TestDatabase {
 
 /// Drop runs inside the test's runtime, which cannot be blocked on; a
 /// thread with a runtime of its own does the async cleanup.
-fn in_own_runtime(work: impl std::future::Future<Output = ()> + Send + 'static) {
+pub fn in_own_runtime(work: impl std::future::Future<Output = ()> + Send + 'static) {
     let cleanup = std::thread::spawn(move || {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -186,14 +186,6 @@ impl std::ops::Deref for TestApp {
 }
 
 impl TestApp {
-    /// Another client, with an empty cookie jar.
-    pub fn new_browser(&self) -> Browser {
-        Browser {
-            address: self.browser.address.clone(),
-            client: client(),
-        }
-    }
-
     /// A connection to the app's own database.
     pub async fn db(&self) -> mysql_async::Conn {
         self.database.conn().await

@@ -5,6 +5,8 @@
 
 mod app;
 mod browser;
+mod concurrency;
+mod metrics;
 mod private_redis;
 mod problem;
 mod proxy;
@@ -12,6 +14,7 @@ mod redis;
 
 pub use app::*;
 pub use browser::*;
+pub use metrics::*;
 pub use private_redis::*;
 pub use problem::*;
 pub use proxy::*;

@@ -1,4 +1,5 @@
-//! Assertions on problem+json answers, and the session cookie of a response.
+//! Assertions on answers (problem+json or JSON), and the session cookie
+//! of a response.
 
 use reqwest::header::HeaderMap;
 use serde_json::Value;
@@ -16,6 +17,12 @@ pub async fn problem(response: reqwest::Response, status: u16, slug: &str) -> Va
     assert_eq!(body["status"], status);
     assert!(body["title"].is_string() && body["detail"].is_string());
     body
+}
+
+/// The JSON body of a response, which must have `status`.
+pub async fn json_of(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status(), status, "status of {}", response.url());
+    response.json().await.expect("a JSON body")
 }
 
 /// The `sid` cookie's `Set-Cookie` line, if the response has one.
