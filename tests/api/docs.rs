@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{client, problem, spawn_app, spawn_app_with};
+use crate::helpers::{problem, spawn_app, spawn_app_with};
 
 #[test]
 fn the_committed_spec_is_what_the_code_generates() {
@@ -98,11 +98,7 @@ async fn the_docs_page_is_served_offline_under_a_strict_policy() {
             "nothing from outside"
         );
     }
-    let bundle = client()
-        .get(app.url("/api-docs/swagger-ui-bundle.js"))
-        .send()
-        .await
-        .unwrap();
+    let bundle = app.get("/api-docs/swagger-ui-bundle.js").await;
     assert_eq!(
         bundle.status(),
         200,

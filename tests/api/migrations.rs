@@ -7,7 +7,7 @@ use mysql_async::prelude::*;
 use serde_json::{Value, json};
 use status_api::db::migrations;
 
-use crate::helpers::{PASSWORD, TestDatabase, free_port, random_hex, spawn_app_on};
+use crate::helpers::{PASSWORD, TestDatabase, free_port, json_of, random_hex, spawn_app_on};
 
 #[tokio::test]
 async fn instances_starting_together_apply_each_migration_once() {
@@ -197,22 +197,15 @@ async fn every_old_account_logs_in_with_exactly_the_address_it_registered() {
         assert_eq!(user["id"], index + 1, "{address}");
     }
     // A rewritten account is also found by its normalised form.
-    let bob: Value = app
-        .new_browser()
-        .login("Bob@Example.com", PASSWORD)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let bob = json_of(
+        app.new_browser().login("Bob@Example.com", PASSWORD).await,
+        200,
+    )
+    .await;
     assert_eq!(bob["id"], 3);
     assert_eq!(bob["email"], "bob@example.com");
     // A kept spelling is still taken, under its normalised form.
-    let check: Value = app
-        .post_json("/checkemail", &json!({"email": "carol@ｅxample.com"}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let check = json_of(app.check_email("carol@ｅxample.com").await, 200).await;
     assert_eq!(
         check,
         json!({"email": "carol@example.com", "available": false})

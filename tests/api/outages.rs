@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     CuttableProxy, PASSWORD, PrivateRedis, TestApp, TestDatabase, database_server, free_port,
-    problem, session_pair, spawn_app_with, start, unique_email,
+    json_of, problem, session_pair, spawn_app_with, start, unique_email,
 };
 
 /// Polls `probe` until it holds; how long that took.
@@ -25,20 +25,18 @@ async fn redis_going_away_gives_503_not_500_and_healthz_stays_up() {
     let url = redis.url();
     let app = spawn_app_with(&[("REDIS_URL", &url), ("DEPENDENCY_TIMEOUT_MS", "500")]).await;
     app.signed_up().await;
-    assert_eq!(app.get("/me").await.status(), 200);
+    assert_eq!(app.me().await.status(), 200);
 
     redis.stop();
     let started = Instant::now();
-    let response = app.get("/me").await;
+    let response = app.me().await;
     assert!(started.elapsed() < Duration::from_secs(10), "fails fast");
     let body = problem(response, 503, "unavailable").await;
     assert!(!body.to_string().contains("redis://"));
     let login = app.login(&unique_email(), "whatever password").await;
     assert_eq!(login.status(), 503);
     assert_eq!(app.get("/healthz").await.status(), 200);
-    let ready = app.get("/readyz").await;
-    assert_eq!(ready.status(), 503);
-    let ready: Value = ready.json().await.unwrap();
+    let ready = json_of(app.get("/readyz").await, 503).await;
     assert_eq!(
         ready,
         json!({"status": "down", "mysql": "ok", "redis": "down"})
@@ -47,11 +45,11 @@ async fn redis_going_away_gives_503_not_500_and_healthz_stays_up() {
     // Back, empty: the lost session is simply gone, and new ones work.
     let _restarted = PrivateRedis::start_on(redis.port);
     time_until(Duration::from_secs(20), async || {
-        app.get("/me").await.status() == 401
+        app.me().await.status() == 401
     })
     .await;
     assert_eq!(app.register(&unique_email()).await.status(), 201);
-    assert_eq!(app.get("/me").await.status(), 200);
+    assert_eq!(app.me().await.status(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,13 +72,9 @@ async fn mysql_going_away_gives_503_while_sessions_keep_working() {
         "fails fast: {:?}",
         started.elapsed()
     );
-    assert_eq!(
-        app.get("/me").await.status(),
-        200,
-        "/me needs only the session"
-    );
+    assert_eq!(app.me().await.status(), 200, "/me needs only the session");
     assert_eq!(app.get("/healthz").await.status(), 200);
-    let ready: Value = app.get("/readyz").await.json().await.unwrap();
+    let ready = json_of(app.get("/readyz").await, 503).await;
     assert_eq!(
         ready,
         json!({"status": "down", "mysql": "down", "redis": "ok"})
@@ -91,7 +85,7 @@ async fn mysql_going_away_gives_503_while_sessions_keep_working() {
         app.add_status("after").await.status() == 201
     })
     .await;
-    let page: Value = app.get("/fetchStatus").await.json().await.unwrap();
+    let page = json_of(app.fetch_status("").await, 200).await;
     let texts: Vec<&str> = page["items"]
         .as_array()
         .unwrap()
@@ -151,12 +145,13 @@ async fn on_fresh_connections(
     statuses
 }
 
-/// A logged-in session's `sid=…` pair, on `app`.
-async fn session_on(app: &TestApp) -> String {
+/// A new account's session on `app`: its email and `sid=…` pair.
+async fn session_on(app: &TestApp) -> (String, String) {
     let email = unique_email();
     let response = app.new_browser().register(&email).await;
     assert_eq!(response.status(), 201);
-    session_pair(response.headers()).expect("a session cookie")
+    let cookie = session_pair(response.headers()).expect("a session cookie");
+    (email, cookie)
 }
 
 /// Every worker of `app` opens its Redis and MySQL connections.
@@ -192,8 +187,8 @@ async fn once_redis_is_back_no_instance_answers_503_for_it() {
     ];
     let idle = spawn_app_with(&settings).await;
     let busy = spawn_app_with(&settings).await;
-    let idle_cookie = session_on(&idle).await;
-    let busy_cookie = session_on(&busy).await;
+    let (_, idle_cookie) = session_on(&idle).await;
+    let (_, busy_cookie) = session_on(&busy).await;
     warm_up(&idle, &idle_cookie).await;
     warm_up(&busy, &busy_cookie).await;
 
@@ -248,10 +243,7 @@ async fn once_mysql_is_back_an_idle_instance_answers_without_503() {
         ("DEPENDENCY_TIMEOUT_MS", "500"),
     ])
     .await;
-    let email = unique_email();
-    let response = app.new_browser().register(&email).await;
-    assert_eq!(response.status(), 201);
-    let cookie = session_pair(response.headers()).expect("a session cookie");
+    let (email, cookie) = session_on(&app).await;
     warm_up(&app, &cookie).await;
     let statuses = on_fresh_connections(
         &app,

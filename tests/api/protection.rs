@@ -4,9 +4,12 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, PrivateRedis, client, problem, spawn_app_with, unique_email};
+use crate::helpers::{
+    PASSWORD, PrivateRedis, TestApp, client, problem, spawn_app_with, unique_email,
+};
 
-async fn check_email(app: &crate::helpers::TestApp, headers: &[(&str, &str)]) -> reqwest::Response {
+/// POST /checkemail of a fresh email from a fresh client, with `headers`.
+async fn check_email(app: &TestApp, headers: &[(&str, &str)]) -> reqwest::Response {
     let mut request = client()
         .post(app.url("/checkemail"))
         .json(&json!({"email": unique_email()}));
@@ -62,21 +65,13 @@ async fn retry_after_is_honest() {
 #[tokio::test]
 async fn a_concurrent_burst_cannot_exceed_a_limit() {
     let app = spawn_app_with(&[("CHECKEMAIL_IP_LIMIT", "5/60")]).await;
-    let burst: Vec<_> = (0..20)
-        .map(|_| {
-            let request = client()
-                .post(app.url("/checkemail"))
-                .json(&json!({"email": unique_email()}));
-            tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+    let statuses = app
+        .statuses_at_once(20, |browser| async move {
+            browser.check_email(&unique_email()).await
         })
-        .collect();
-    let mut served = 0;
-    for request in burst {
-        if request.await.unwrap() == 200 {
-            served += 1;
-        }
-    }
-    assert_eq!(served, 5);
+        .await;
+    let served = statuses.iter().filter(|status| **status == 200).count();
+    assert_eq!(served, 5, "{statuses:?}");
 }
 
 #[tokio::test]
@@ -320,7 +315,7 @@ async fn the_cross_site_rule_guards_sessions_and_keeps_its_place_in_the_order() 
         .unwrap();
     problem(logout, 403, "forbidden-origin").await;
     assert_eq!(
-        app.get("/me").await.status(),
+        app.me().await.status(),
         200,
         "another site cannot log you out"
     );
@@ -474,7 +469,7 @@ async fn security_headers_are_on_every_response() {
     for response in [
         app.get("/healthz").await,
         app.get("/nowhere").await,
-        app.get("/me").await,
+        app.me().await,
     ] {
         let headers = response.headers();
         assert_eq!(headers["x-content-type-options"], "nosniff");
