@@ -196,9 +196,14 @@ async fn a_password_is_never_truncated_at_login() {
     let app = spawn_app().await;
     let exact = "k".repeat(72);
     let email = unique_email();
-    app.register_with(&email, &exact, "N").await;
+    let registered = app.register_with(&email, &exact, "N").await;
+    assert_eq!(registered.status(), 201, "a 72-byte password is accepted");
+    // bcrypt reads only 72 bytes: a longer guess sharing them must not pass.
     let longer = format!("{exact}-suffix");
-    problem(app.login(&email, &longer).await, 401, "invalid-credentials").await;
+    let guess = app.new_browser().login(&email, &longer).await;
+    problem(guess, 401, "invalid-credentials").await;
+    let owner = app.new_browser().login(&email, &exact).await;
+    assert_eq!(owner.status(), 200, "the exact password logs in");
 }
 
 #[tokio::test]
