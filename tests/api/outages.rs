@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     CuttableProxy, PASSWORD, PrivateRedis, TestApp, TestDatabase, database_server, free_port,
-    json_of, problem, session_pair, spawn_app_with, start, unique_email,
+    json_of, problem, session_pair, spawn_app_on, spawn_app_with, start, unique_email,
 };
 
 /// Polls `probe` until it holds; how long that took.
@@ -17,6 +17,19 @@ async fn time_until(bound: Duration, mut probe: impl AsyncFnMut() -> bool) -> Du
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     started.elapsed()
+}
+
+/// The app on a database of its own that it reaches through a proxy the
+/// test can cut.
+async fn app_behind_a_cuttable_mysql() -> (TestApp, CuttableProxy) {
+    let database = TestDatabase::create().await;
+    let proxy = CuttableProxy::start(database_server()).await;
+    let through_proxy = database.url_via(proxy.port);
+    let settings = [
+        ("DATABASE_URL", through_proxy.as_str()),
+        ("DEPENDENCY_TIMEOUT_MS", "500"),
+    ];
+    (spawn_app_on(database, &settings).await, proxy)
 }
 
 #[tokio::test]
@@ -54,13 +67,7 @@ async fn redis_going_away_gives_503_not_500_and_healthz_stays_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_going_away_gives_503_while_sessions_keep_working() {
-    let database = TestDatabase::create().await;
-    let proxy = CuttableProxy::start(database_server()).await;
-    let app: TestApp = spawn_app_with(&[
-        ("DATABASE_URL", &database.url_via(proxy.port)),
-        ("DEPENDENCY_TIMEOUT_MS", "500"),
-    ])
-    .await;
+    let (app, proxy) = app_behind_a_cuttable_mysql().await;
     app.signed_up().await;
     assert_eq!(app.add_status("before").await.status(), 201);
 
@@ -145,6 +152,24 @@ async fn on_fresh_connections(
     statuses
 }
 
+/// The statuses of GET `path` with `cookie` on fresh connections.
+async fn reads_on_fresh_connections(app: &TestApp, path: &str, cookie: &str) -> Vec<u16> {
+    on_fresh_connections(app, reqwest::Method::GET, path, None, Some(cookie)).await
+}
+
+/// The statuses of POST /checkemail, of a fresh email, on fresh connections.
+async fn email_checks_on_fresh_connections(app: &TestApp) -> Vec<u16> {
+    let check = json!({"email": unique_email()});
+    on_fresh_connections(
+        app,
+        reqwest::Method::POST,
+        "/checkemail",
+        Some(&check),
+        None,
+    )
+    .await
+}
+
 /// A new account's session on `app`: its email and `sid=…` pair.
 async fn session_on(app: &TestApp) -> (String, String) {
     let email = unique_email();
@@ -156,17 +181,9 @@ async fn session_on(app: &TestApp) -> (String, String) {
 
 /// Every worker of `app` opens its Redis and MySQL connections.
 async fn warm_up(app: &TestApp, cookie: &str) {
-    let me = on_fresh_connections(app, reqwest::Method::GET, "/me", None, Some(cookie)).await;
+    let me = reads_on_fresh_connections(app, "/me", cookie).await;
     assert!(me.iter().all(|status| *status == 200), "{me:?}");
-    let check = json!({"email": unique_email()});
-    let checks = on_fresh_connections(
-        app,
-        reqwest::Method::POST,
-        "/checkemail",
-        Some(&check),
-        None,
-    )
-    .await;
+    let checks = email_checks_on_fresh_connections(app).await;
     assert!(checks.iter().all(|status| *status == 200), "{checks:?}");
 }
 
@@ -193,8 +210,7 @@ async fn once_redis_is_back_no_instance_answers_503_for_it() {
     warm_up(&busy, &busy_cookie).await;
 
     redis.stop();
-    let during =
-        on_fresh_connections(&busy, reqwest::Method::GET, "/me", None, Some(&busy_cookie)).await;
+    let during = reads_on_fresh_connections(&busy, "/me", &busy_cookie).await;
     assert!(during.iter().all(|status| *status == 503), "{during:?}");
     problem(
         busy.login(&unique_email(), "whatever password").await,
@@ -211,7 +227,7 @@ async fn once_redis_is_back_no_instance_answers_503_for_it() {
         } else {
             &busy_cookie
         };
-        let me = on_fresh_connections(app, reqwest::Method::GET, "/me", None, Some(cookie)).await;
+        let me = reads_on_fresh_connections(app, "/me", cookie).await;
         assert_no_503("/me", &me);
         assert!(
             me.iter().all(|status| *status == 401),
@@ -221,38 +237,17 @@ async fn once_redis_is_back_no_instance_answers_503_for_it() {
         let logins =
             on_fresh_connections(app, reqwest::Method::POST, "/login", Some(&login), None).await;
         assert_no_503("/login", &logins);
-        let check = json!({"email": unique_email()});
-        let checks = on_fresh_connections(
-            app,
-            reqwest::Method::POST,
-            "/checkemail",
-            Some(&check),
-            None,
-        )
-        .await;
+        let checks = email_checks_on_fresh_connections(app).await;
         assert_no_503("/checkemail", &checks);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn once_mysql_is_back_an_idle_instance_answers_without_503() {
-    let database = TestDatabase::create().await;
-    let proxy = CuttableProxy::start(database_server()).await;
-    let app: TestApp = spawn_app_with(&[
-        ("DATABASE_URL", &database.url_via(proxy.port)),
-        ("DEPENDENCY_TIMEOUT_MS", "500"),
-    ])
-    .await;
+    let (app, proxy) = app_behind_a_cuttable_mysql().await;
     let (email, cookie) = session_on(&app).await;
     warm_up(&app, &cookie).await;
-    let statuses = on_fresh_connections(
-        &app,
-        reqwest::Method::GET,
-        "/fetchStatus",
-        None,
-        Some(&cookie),
-    )
-    .await;
+    let statuses = reads_on_fresh_connections(&app, "/fetchStatus", &cookie).await;
     assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
 
     proxy.cut();
@@ -261,14 +256,7 @@ async fn once_mysql_is_back_an_idle_instance_answers_without_503() {
     })
     .await;
     proxy.restore().await;
-    let statuses = on_fresh_connections(
-        &app,
-        reqwest::Method::GET,
-        "/fetchStatus",
-        None,
-        Some(&cookie),
-    )
-    .await;
+    let statuses = reads_on_fresh_connections(&app, "/fetchStatus", &cookie).await;
     assert_no_503("/fetchStatus", &statuses);
     let login = json!({"email": email, "password": PASSWORD});
     let logins =

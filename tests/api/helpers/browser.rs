@@ -69,36 +69,23 @@ impl Browser {
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.client
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .expect("request sent")
+        self.send(self.client.post(self.url(path)).json(body)).await
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request sent")
+        self.send(self.client.get(self.url(path))).await
     }
 
     async fn post(&self, path: &str) -> Response {
-        self.client
-            .post(self.url(path))
-            .send()
-            .await
-            .expect("request sent")
+        self.send(self.client.post(self.url(path))).await
     }
 
     async fn delete(&self, path: &str) -> Response {
-        self.client
-            .delete(self.url(path))
-            .send()
-            .await
-            .expect("request sent")
+        self.send(self.client.delete(self.url(path))).await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Response {
+        request.send().await.expect("request sent")
     }
 
     /// POST /register of an account with `PASSWORD`, named "Test User".
