@@ -7,46 +7,29 @@ use redis::AsyncCommands;
 use serde_json::Value;
 
 use crate::helpers::{
-    Browser, PASSWORD, TestApp, client, free_port, problem, session_pair, spawn_app, spawn_app_with,
+    Browser, PASSWORD, TestApp, problem, session_cookie, session_pair, spawn_app, spawn_app_with,
+    spawn_app_with_metrics, unique_email,
 };
 
-fn browser_named(app: &TestApp, user_agent: &str) -> Browser {
-    Browser {
-        address: app.address.clone(),
-        client: reqwest::Client::builder()
-            .cookie_store(true)
-            .user_agent(user_agent)
-            .build()
-            .unwrap(),
-    }
-}
-
-async fn list(browser: &Browser) -> Vec<Value> {
-    let response = browser.get("/sessions").await;
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
-    body["items"].as_array().unwrap().clone()
-}
-
-async fn delete(browser: &Browser, path: &str) -> reqwest::Response {
-    browser
-        .client
-        .delete(browser.url(path))
-        .send()
-        .await
+/// The id of the one session in `items` that is not the caller's.
+fn other_session(items: &[Value]) -> String {
+    let other = items.iter().find(|item| item["current"] == false);
+    other.expect("another session")["id"]
+        .as_str()
         .unwrap()
+        .to_owned()
 }
 
 #[tokio::test]
 async fn the_list_shows_each_live_session_newest_first() {
     let app = spawn_app().await;
-    let laptop = browser_named(&app, "Laptop/1.0");
+    let laptop = app.new_browser_named("Laptop/1.0");
     let email = laptop.signed_up().await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let phone = browser_named(&app, &format!("Phone/{}", "x".repeat(300)));
+    let phone = app.new_browser_named(&format!("Phone/{}", "x".repeat(300)));
     assert_eq!(phone.login(&email, PASSWORD).await.status(), 200);
 
-    let items = list(&laptop).await;
+    let items = laptop.listed_sessions().await;
     assert_eq!(items.len(), 2);
     let (newest, oldest) = (&items[0], &items[1]);
     assert_eq!(
@@ -67,35 +50,23 @@ async fn the_list_shows_each_live_session_newest_first() {
         assert!(item["last_seen_at"].as_str().unwrap().ends_with('Z'));
     }
     assert!(newest["created_at"].as_str() > oldest["created_at"].as_str());
-    problem(
-        client().get(app.url("/sessions")).send().await.unwrap(),
-        401,
-        "unauthenticated",
-    )
-    .await;
+    problem(app.new_browser().sessions().await, 401, "unauthenticated").await;
 }
 
 #[tokio::test]
 async fn a_session_id_is_not_a_key_even_when_signed() {
     let app = spawn_app().await;
-    let cookie = session_pair(
-        app.register(&crate::helpers::unique_email())
-            .await
-            .headers(),
-    )
-    .unwrap();
-    let id = list(&app).await[0]["id"].as_str().unwrap().to_owned();
+    let cookie = session_pair(app.register(&unique_email()).await.headers()).unwrap();
+    let id = app.listed_sessions().await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(!cookie.contains(&id));
     let mut jar = CookieJar::new();
     jar.signed_mut(&Key::from(&app.settings.session_secret))
         .add(Cookie::new("sid", id));
     let forged = jar.get("sid").unwrap().encoded().to_string();
-    let response = client()
-        .get(app.url("/me"))
-        .header("cookie", forged)
-        .send()
-        .await
-        .unwrap();
+    let response = app.browser_with_cookie(&forged).me().await;
     problem(response, 401, "unauthenticated").await;
 }
 
@@ -105,34 +76,12 @@ async fn a_revoked_session_is_dead_on_its_next_request() {
     let email = app.signed_up().await;
     let other = app.new_browser();
     other.login(&email, PASSWORD).await;
-    let other_id = list(&app)
-        .await
-        .iter()
-        .find(|item| item["current"] == false)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(
-        delete(&app, &format!("/sessions/{other_id}"))
-            .await
-            .status(),
-        204
-    );
-    problem(other.get("/me").await, 401, "unauthenticated").await;
-    assert_eq!(app.get("/me").await.status(), 200);
-    problem(
-        delete(&app, &format!("/sessions/{other_id}")).await,
-        404,
-        "not-found",
-    )
-    .await;
-    problem(
-        delete(&app, "/sessions/not-a-session").await,
-        404,
-        "not-found",
-    )
-    .await;
+    let other_id = other_session(&app.listed_sessions().await);
+    assert_eq!(app.revoke_session(&other_id).await.status(), 204);
+    problem(other.me().await, 401, "unauthenticated").await;
+    assert_eq!(app.me().await.status(), 200);
+    problem(app.revoke_session(&other_id).await, 404, "not-found").await;
+    problem(app.revoke_session("not-a-session").await, 404, "not-found").await;
 }
 
 #[tokio::test]
@@ -141,27 +90,27 @@ async fn nobody_can_revoke_anothers_session() {
     app.signed_up().await;
     let stranger = app.new_browser();
     stranger.signed_up().await;
-    let victim_id = list(&app).await[0]["id"].as_str().unwrap().to_owned();
-    problem(
-        delete(&stranger, &format!("/sessions/{victim_id}")).await,
-        404,
-        "not-found",
-    )
-    .await;
-    assert_eq!(app.get("/me").await.status(), 200);
+    let victim_id = app.listed_sessions().await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    problem(stranger.revoke_session(&victim_id).await, 404, "not-found").await;
+    assert_eq!(app.me().await.status(), 200);
 }
 
 #[tokio::test]
 async fn revoking_the_current_session_is_a_logout() {
     let app = spawn_app().await;
     app.signed_up().await;
-    let id = list(&app).await[0]["id"].as_str().unwrap().to_owned();
-    let response = delete(&app, &format!("/sessions/{id}")).await;
+    let id = app.listed_sessions().await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let response = app.revoke_session(&id).await;
     assert_eq!(response.status(), 204);
-    let expired =
-        crate::helpers::session_cookie(response.headers()).expect("the cookie is expired");
+    let expired = session_cookie(response.headers()).expect("the cookie is expired");
     assert!(expired.contains("Max-Age=0"));
-    problem(app.get("/me").await, 401, "unauthenticated").await;
+    problem(app.me().await, 401, "unauthenticated").await;
 }
 
 #[tokio::test]
@@ -172,14 +121,30 @@ async fn logging_out_every_other_device() {
     for other in &others {
         other.login(&email, PASSWORD).await;
     }
-    assert_eq!(list(&app).await.len(), 3);
-    assert_eq!(delete(&app, "/sessions").await.status(), 204);
+    assert_eq!(app.listed_sessions().await.len(), 3);
+    assert_eq!(app.revoke_other_sessions().await.status(), 204);
     for other in &others {
-        problem(other.get("/me").await, 401, "unauthenticated").await;
+        problem(other.me().await, 401, "unauthenticated").await;
     }
-    let left = list(&app).await;
+    let left = app.listed_sessions().await;
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["current"], true);
+}
+
+#[tokio::test]
+async fn logging_out_every_other_device_is_counted_in_the_metrics() {
+    const REVOKED: &str = r#"status_api_sessions_ended_total{how="revoked"}"#;
+    let app = spawn_app_with_metrics(&[]).await;
+    let email = app.signed_up().await;
+    for other in [app.new_browser(), app.new_browser()] {
+        other.login(&email, PASSWORD).await;
+    }
+    // The counter is the process's, shared with tests running beside this
+    // one: only its growth is this test's.
+    let before = app.metric(REVOKED).await.unwrap_or(0);
+    assert_eq!(app.revoke_other_sessions().await.status(), 204);
+    let after = app.metric(REVOKED).await.unwrap_or(0);
+    assert!(after - before >= 2, "{before} -> {after}");
 }
 
 #[tokio::test]
@@ -190,9 +155,9 @@ async fn expired_sessions_drop_out_and_leave_no_index_entry() {
     idle.login(&email, PASSWORD).await;
     for _ in 0..4 {
         tokio::time::sleep(Duration::from_millis(700)).await;
-        assert_eq!(app.get("/me").await.status(), 200);
+        assert_eq!(app.me().await.status(), 200);
     }
-    let items = list(&app).await;
+    let items = app.listed_sessions().await;
     assert_eq!(items.len(), 1, "the idle session expired: {items:?}");
     let index = app
         .redis_keys()
@@ -222,53 +187,42 @@ async fn three_sessions_seen_in_turn(app: &TestApp, spacing: Duration) -> (Strin
     }
     for browser in [&third, &first] {
         tokio::time::sleep(spacing).await;
-        assert_eq!(browser.get("/me").await.status(), 200);
+        assert_eq!(browser.me().await.status(), 200);
     }
     (email, [second, third, first])
 }
 
-async fn sessions_ended_by_eviction(metrics_port: u16) -> u64 {
-    let text = client()
-        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix(r#"status_api_sessions_ended_total{how="evicted"} "#))
-        .map_or(0, |count| count.parse().unwrap())
+async fn sessions_ended_by_eviction(app: &TestApp) -> i64 {
+    let series = r#"status_api_sessions_ended_total{how="evicted"}"#;
+    app.metric(series).await.unwrap_or(0)
 }
 
 #[tokio::test]
 async fn past_the_cap_a_new_session_ends_the_least_recently_seen() {
-    let metrics_port = free_port();
-    let app = spawn_app_with(&[
+    let app = spawn_app_with_metrics(&[
         ("MAX_SESSIONS_PER_USER", "3"),
         // The idle clock moves at most once per idle ÷ 4: once a second.
         ("SESSION_IDLE_SECS", "4"),
-        ("METRICS_ADDR", &format!("127.0.0.1:{metrics_port}")),
     ])
     .await;
     let (email, [least_recent, older, recent]) =
         three_sessions_seen_in_turn(&app, Duration::from_millis(1100)).await;
-    let evicted_before = sessions_ended_by_eviction(metrics_port).await;
+    let evicted_before = sessions_ended_by_eviction(&app).await;
 
     let newest = app.new_browser();
     assert_eq!(newest.login(&email, PASSWORD).await.status(), 200);
 
-    problem(least_recent.get("/me").await, 401, "unauthenticated").await;
+    problem(least_recent.me().await, 401, "unauthenticated").await;
     for browser in [&older, &recent, &newest] {
-        assert_eq!(browser.get("/me").await.status(), 200);
+        assert_eq!(browser.me().await.status(), 200);
     }
-    assert_eq!(list(&newest).await.len(), 3);
+    assert_eq!(newest.listed_sessions().await.len(), 3);
     assert_eq!(
         app.session_keys().await.len(),
         3,
         "the evicted session's state is deleted"
     );
-    assert!(sessions_ended_by_eviction(metrics_port).await > evicted_before);
+    assert!(sessions_ended_by_eviction(&app).await > evicted_before);
 }
 
 #[tokio::test]
@@ -287,9 +241,9 @@ async fn eviction_follows_last_seen_even_when_the_lifetime_cuts_a_ttl_short() {
     let newest = app.new_browser();
     assert_eq!(newest.login(&email, PASSWORD).await.status(), 200);
 
-    problem(least_recent.get("/me").await, 401, "unauthenticated").await;
+    problem(least_recent.me().await, 401, "unauthenticated").await;
     for browser in [&older, &recent, &newest] {
-        assert_eq!(browser.get("/me").await.status(), 200);
+        assert_eq!(browser.me().await.status(), 200);
     }
 }
 
@@ -301,14 +255,7 @@ async fn sessions_already_gone_do_not_count_against_the_cap() {
     assert_eq!(other.login(&email, PASSWORD).await.status(), 200);
     // The other session's state vanishes (as when its lifetime ends) while
     // its index entry is still there.
-    let other_id = list(&app)
-        .await
-        .into_iter()
-        .find(|item| item["current"] == false)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let other_id = other_session(&app.listed_sessions().await);
     let other_key = app
         .session_keys()
         .await
@@ -319,12 +266,8 @@ async fn sessions_already_gone_do_not_count_against_the_cap() {
 
     let newest = app.new_browser();
     assert_eq!(newest.login(&email, PASSWORD).await.status(), 200);
-    assert_eq!(
-        app.get("/me").await.status(),
-        200,
-        "one live session had room"
-    );
-    assert_eq!(list(&newest).await.len(), 2);
+    assert_eq!(app.me().await.status(), 200, "one live session had room");
+    assert_eq!(newest.listed_sessions().await.len(), 2);
 }
 
 #[tokio::test]
@@ -343,6 +286,6 @@ async fn the_list_shows_the_real_address_behind_a_proxy() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let items = list(&app).await;
+    let items = app.listed_sessions().await;
     assert_eq!(items[0]["ip"], "2001:db8::abcd", "{items:?}");
 }

@@ -114,10 +114,7 @@ async fn bodies_over_the_limit_are_413() {
     let answer = raw_http(&app.address, &chunked).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(answer.contains("/problems/payload-too-large"), "{answer}");
-    let small = app
-        .post_json("/checkemail", &json!({"email": "a@b.co"}))
-        .await;
-    assert_eq!(small.status(), 200);
+    assert_eq!(app.check_email("a@b.co").await.status(), 200);
 }
 
 /// Sends `request` as written and reads the whole answer.
@@ -160,20 +157,10 @@ async fn errors_come_in_the_contracts_order() {
         "unauthenticated",
     )
     .await;
-    problem(
-        app.get("/fetchStatus?limit=0").await,
-        401,
-        "unauthenticated",
-    )
-    .await;
+    problem(app.fetch_status("?limit=0").await, 401, "unauthenticated").await;
     // 422 before the endpoint's own outcome (409).
     let email = app.signed_up().await;
-    let response = app
-        .post_json(
-            "/register",
-            &json!({"email": email, "password": "x", "name": "N"}),
-        )
-        .await;
+    let response = app.register_with(&email, "x", "N").await;
     problem(response, 422, "validation").await;
 }
 
@@ -207,7 +194,7 @@ async fn api_responses_are_not_cached() {
     let app = spawn_app().await;
     for response in [
         app.get("/healthz").await,
-        app.get("/me").await,
+        app.me().await,
         app.get("/nope").await,
     ] {
         assert_eq!(response.headers()["cache-control"], "no-store");

@@ -9,7 +9,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 
-use crate::helpers::{PASSWORD, TestApp, client, free_port, spawn_app_with, unique_email};
+use crate::helpers::{PASSWORD, TestApp, spawn_app_with_metrics, unique_email};
 
 /// Clients of a reset flood, and how they are spaced: each stays long
 /// enough to be admitted, so abandoned requests keep replacing each other.
@@ -18,36 +18,22 @@ const FLOOD_SPACING: Duration = Duration::from_millis(5);
 const RESET_AFTER: Duration = Duration::from_millis(20);
 
 /// An app with one hashing slot and its metrics on a port of their own.
-async fn app_with_one_slot(cost: &str, extra: &[(&str, &str)]) -> (TestApp, String) {
-    let metrics = format!("127.0.0.1:{}", free_port());
-    let mut settings = vec![
+async fn app_with_one_slot(cost: &str, extra: &[(&str, &str)]) -> TestApp {
+    // A busy machine must not turn a slow Redis answer into a failure that
+    // was never recorded.
+    let one_slot = [
         ("BCRYPT_COST", cost),
         ("HASH_CONCURRENCY", "1"),
-        ("METRICS_ADDR", metrics.as_str()),
-        // A busy machine must not turn a slow Redis answer into a failure
-        // that was never recorded.
         ("DEPENDENCY_TIMEOUT_MS", "5000"),
     ];
-    settings.extend_from_slice(extra);
-    let app = spawn_app_with(&settings).await;
-    (app, format!("http://{metrics}/metrics"))
+    let settings = [&one_slot[..], extra].concat();
+    spawn_app_with_metrics(&settings).await
 }
 
-/// The value of an unlabelled metric.
-async fn metric(metrics_url: &str, name: &str) -> i64 {
-    let text = client()
-        .get(metrics_url)
-        .send()
-        .await
-        .expect("metrics answer")
-        .text()
-        .await
-        .expect("metrics text");
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
-        .unwrap_or_else(|| panic!("{name} missing from:\n{text}"))
-        .parse()
-        .expect("an integer")
+/// The value of a metric the app always shows.
+async fn metric(app: &TestApp, name: &str) -> i64 {
+    let value = app.metric(name).await;
+    value.unwrap_or_else(|| panic!("{name} missing from the metrics"))
 }
 
 /// Sends a login on a connection of its own, which is then reset (RST,
@@ -78,14 +64,14 @@ async fn failures_recorded(app: &TestApp) -> i64 {
 
 /// Waits until no hash runs and no more begin for a while: the flood's
 /// work, and the recording of its outcomes, are over.
-async fn settled(metrics_url: &str) -> i64 {
+async fn settled(app: &TestApp) -> i64 {
     let started = Instant::now();
     let mut last = (-1, -1);
     let mut quiet_since = Instant::now();
     loop {
         let now = (
-            metric(metrics_url, "status_api_password_hashes_total").await,
-            metric(metrics_url, "status_api_password_hashes_running").await,
+            metric(app, "status_api_password_hashes_total").await,
+            metric(app, "status_api_password_hashes_running").await,
         );
         if now != last || now.1 != 0 {
             quiet_since = Instant::now();
@@ -100,7 +86,7 @@ async fn settled(metrics_url: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reset_flood_never_runs_more_hashes_than_hash_concurrency() {
-    let (app, metrics_url) = app_with_one_slot("10", &[]).await;
+    let app = app_with_one_slot("10", &[]).await;
     let email = app.signed_up().await;
 
     let mut clients = JoinSet::new();
@@ -118,7 +104,7 @@ async fn a_reset_flood_never_runs_more_hashes_than_hash_concurrency() {
     // for the last ones to finish and be recorded.
     let started = Instant::now();
     loop {
-        let begun = settled(&metrics_url).await;
+        let begun = settled(&app).await;
         let failures = failures_recorded(&app).await;
         if failures == begun - 1 {
             break;
@@ -130,7 +116,7 @@ async fn a_reset_flood_never_runs_more_hashes_than_hash_concurrency() {
         );
     }
     assert_eq!(
-        metric(&metrics_url, "status_api_password_hashes_running_max").await,
+        metric(&app, "status_api_password_hashes_running_max").await,
         1,
         "more hashes than HASH_CONCURRENCY ran at once"
     );
@@ -138,13 +124,13 @@ async fn a_reset_flood_never_runs_more_hashes_than_hash_concurrency() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guess_counts_once_its_check_began_even_if_the_client_resets() {
-    let (app, metrics_url) = app_with_one_slot("12", &[("LOGIN_FAILURE_LIMIT", "2/900")]).await;
+    let app = app_with_one_slot("12", &[("LOGIN_FAILURE_LIMIT", "2/900")]).await;
     let email = app.signed_up().await;
 
     for guess in 1..=2 {
         let verifying = async {
             let started = Instant::now();
-            while metric(&metrics_url, "status_api_password_hashes_running").await == 0 {
+            while metric(&app, "status_api_password_hashes_running").await == 0 {
                 assert!(
                     started.elapsed() < Duration::from_secs(30),
                     "never verifies"
@@ -153,7 +139,7 @@ async fn a_guess_counts_once_its_check_began_even_if_the_client_resets() {
         };
         login_then_reset(&app.address, &email, verifying).await;
         // The next guess waits for this one's slot, so it begins after.
-        assert_eq!(settled(&metrics_url).await, 1 + guess);
+        assert_eq!(settled(&app).await, 1 + guess);
     }
 
     let response = app.login(&email, PASSWORD).await;
@@ -166,13 +152,12 @@ async fn a_guess_counts_once_its_check_began_even_if_the_client_resets() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registration_turned_away_by_a_full_queue_is_not_counted() {
-    let (app, _) = app_with_one_slot("10", &[("REGISTER_IP_LIMIT", "1000/3600")]).await;
-    let mut registrations = JoinSet::new();
-    for _ in 0..20 {
-        let browser = app.new_browser();
-        registrations.spawn(async move { browser.register(&unique_email()).await.status() });
-    }
-    let statuses = registrations.join_all().await;
+    let app = app_with_one_slot("10", &[("REGISTER_IP_LIMIT", "1000/3600")]).await;
+    let statuses = app
+        .statuses_at_once(20, |browser| async move {
+            browser.register(&unique_email()).await
+        })
+        .await;
     let refused = statuses.iter().filter(|status| **status == 503).count();
     assert!(refused > 0, "the queue never filled: {statuses:?}");
     assert!(

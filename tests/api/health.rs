@@ -1,27 +1,22 @@
 //! /healthz and /readyz.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{json_of, spawn_app};
 
 #[tokio::test]
 async fn healthz_says_ok() {
     let app = spawn_app().await;
-    let response = app.get("/healthz").await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(
-        response.json::<Value>().await.unwrap(),
-        json!({"status": "ok"})
-    );
+    let health = json_of(app.get("/healthz").await, 200).await;
+    assert_eq!(health, json!({"status": "ok"}));
 }
 
 #[tokio::test]
 async fn readyz_checks_mysql_and_redis() {
     let app = spawn_app().await;
-    let response = app.get("/readyz").await;
-    assert_eq!(response.status(), 200);
+    let readiness = json_of(app.get("/readyz").await, 200).await;
     assert_eq!(
-        response.json::<Value>().await.unwrap(),
+        readiness,
         json!({"status": "ok", "mysql": "ok", "redis": "ok"})
     );
 }

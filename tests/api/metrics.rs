@@ -1,24 +1,17 @@
 //! /metrics on METRICS_ADDR, never on the public listener.
 
-use crate::helpers::{client, free_port, problem, spawn_app, spawn_app_with};
+use crate::helpers::{problem, spawn_app, spawn_app_with_metrics};
 
 #[tokio::test]
 async fn metrics_are_served_on_their_own_address() {
-    let port = free_port();
-    let app = spawn_app_with(&[("METRICS_ADDR", &format!("127.0.0.1:{port}"))]).await;
+    let app = spawn_app_with_metrics(&[]).await;
     app.signed_up().await;
-    app.get("/me").await;
+    app.me().await;
     app.get("/no/such/page").await;
-    app.client.post(app.url("/logout")).send().await.unwrap();
+    app.logout().await;
     app.get("/readyz").await;
 
-    let response = client()
-        .get(format!("http://127.0.0.1:{port}/metrics"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let text = response.text().await.unwrap();
+    let text = app.metrics().await;
     for expected in [
         r#"status_api_http_requests_total{endpoint="/me",method="GET",status="200"} 1"#,
         r#"status_api_http_requests_duration_seconds_bucket{endpoint="/me",method="GET",status="200",le="#,
@@ -46,8 +39,7 @@ async fn without_metrics_addr_there_is_no_metrics_endpoint() {
 
 #[tokio::test]
 async fn invented_methods_are_refused_and_counted_as_other() {
-    let port = free_port();
-    let app = spawn_app_with(&[("METRICS_ADDR", &format!("127.0.0.1:{port}"))]).await;
+    let app = spawn_app_with_metrics(&[]).await;
     for (method, path, allow) in [
         ("M123", "/me", "GET, HEAD"),
         (
@@ -71,14 +63,7 @@ async fn invented_methods_are_refused_and_counted_as_other() {
         problem(response, 405, "method-not-allowed").await;
     }
 
-    let text = client()
-        .get(format!("http://127.0.0.1:{port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     for endpoint in ["/me", "UNMATCHED", "/login"] {
         let line = format!(
             r#"status_api_http_requests_total{{endpoint="{endpoint}",method="other",status="405"}} 1"#

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     CuttableProxy, PASSWORD, PrivateRedis, TestApp, TestDatabase, database_server, free_port,
-    problem, session_pair, spawn_app_with, start, unique_email,
+    json_of, problem, session_pair, spawn_app_on, spawn_app_with, start, unique_email,
 };
 
 /// Polls `probe` until it holds; how long that took.
@@ -19,26 +19,39 @@ async fn time_until(bound: Duration, mut probe: impl AsyncFnMut() -> bool) -> Du
     started.elapsed()
 }
 
+/// The app on a database of its own that it reaches through a proxy the
+/// test can cut.
+async fn app_behind_a_cuttable_mysql() -> (TestApp, CuttableProxy) {
+    let database = TestDatabase::create().await;
+    let proxy = CuttableProxy::start(database_server()).await;
+    let through_proxy = database.url_via(proxy.port);
+    // A cut refuses at once; the timeout only has to outlast a first
+    // connection on a busy machine.
+    let settings = [
+        ("DATABASE_URL", through_proxy.as_str()),
+        ("DEPENDENCY_TIMEOUT_MS", "2000"),
+    ];
+    (spawn_app_on(database, &settings).await, proxy)
+}
+
 #[tokio::test]
 async fn redis_going_away_gives_503_not_500_and_healthz_stays_up() {
     let mut redis = PrivateRedis::start();
     let url = redis.url();
     let app = spawn_app_with(&[("REDIS_URL", &url), ("DEPENDENCY_TIMEOUT_MS", "500")]).await;
     app.signed_up().await;
-    assert_eq!(app.get("/me").await.status(), 200);
+    assert_eq!(app.me().await.status(), 200);
 
     redis.stop();
     let started = Instant::now();
-    let response = app.get("/me").await;
+    let response = app.me().await;
     assert!(started.elapsed() < Duration::from_secs(10), "fails fast");
     let body = problem(response, 503, "unavailable").await;
     assert!(!body.to_string().contains("redis://"));
     let login = app.login(&unique_email(), "whatever password").await;
     assert_eq!(login.status(), 503);
     assert_eq!(app.get("/healthz").await.status(), 200);
-    let ready = app.get("/readyz").await;
-    assert_eq!(ready.status(), 503);
-    let ready: Value = ready.json().await.unwrap();
+    let ready = json_of(app.get("/readyz").await, 503).await;
     assert_eq!(
         ready,
         json!({"status": "down", "mysql": "ok", "redis": "down"})
@@ -47,22 +60,16 @@ async fn redis_going_away_gives_503_not_500_and_healthz_stays_up() {
     // Back, empty: the lost session is simply gone, and new ones work.
     let _restarted = PrivateRedis::start_on(redis.port);
     time_until(Duration::from_secs(20), async || {
-        app.get("/me").await.status() == 401
+        app.me().await.status() == 401
     })
     .await;
     assert_eq!(app.register(&unique_email()).await.status(), 201);
-    assert_eq!(app.get("/me").await.status(), 200);
+    assert_eq!(app.me().await.status(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_going_away_gives_503_while_sessions_keep_working() {
-    let database = TestDatabase::create().await;
-    let proxy = CuttableProxy::start(database_server()).await;
-    let app: TestApp = spawn_app_with(&[
-        ("DATABASE_URL", &database.url_via(proxy.port)),
-        ("DEPENDENCY_TIMEOUT_MS", "500"),
-    ])
-    .await;
+    let (app, proxy) = app_behind_a_cuttable_mysql().await;
     app.signed_up().await;
     assert_eq!(app.add_status("before").await.status(), 201);
 
@@ -74,13 +81,9 @@ async fn mysql_going_away_gives_503_while_sessions_keep_working() {
         "fails fast: {:?}",
         started.elapsed()
     );
-    assert_eq!(
-        app.get("/me").await.status(),
-        200,
-        "/me needs only the session"
-    );
+    assert_eq!(app.me().await.status(), 200, "/me needs only the session");
     assert_eq!(app.get("/healthz").await.status(), 200);
-    let ready: Value = app.get("/readyz").await.json().await.unwrap();
+    let ready = json_of(app.get("/readyz").await, 503).await;
     assert_eq!(
         ready,
         json!({"status": "down", "mysql": "down", "redis": "ok"})
@@ -91,7 +94,7 @@ async fn mysql_going_away_gives_503_while_sessions_keep_working() {
         app.add_status("after").await.status() == 201
     })
     .await;
-    let page: Value = app.get("/fetchStatus").await.json().await.unwrap();
+    let page = json_of(app.fetch_status("").await, 200).await;
     let texts: Vec<&str> = page["items"]
         .as_array()
         .unwrap()
@@ -151,27 +154,38 @@ async fn on_fresh_connections(
     statuses
 }
 
-/// A logged-in session's `sid=…` pair, on `app`.
-async fn session_on(app: &TestApp) -> String {
-    let email = unique_email();
-    let response = app.new_browser().register(&email).await;
-    assert_eq!(response.status(), 201);
-    session_pair(response.headers()).expect("a session cookie")
+/// The statuses of GET `path` with `cookie` on fresh connections.
+async fn reads_on_fresh_connections(app: &TestApp, path: &str, cookie: &str) -> Vec<u16> {
+    on_fresh_connections(app, reqwest::Method::GET, path, None, Some(cookie)).await
 }
 
-/// Every worker of `app` opens its Redis and MySQL connections.
-async fn warm_up(app: &TestApp, cookie: &str) {
-    let me = on_fresh_connections(app, reqwest::Method::GET, "/me", None, Some(cookie)).await;
-    assert!(me.iter().all(|status| *status == 200), "{me:?}");
+/// The statuses of POST /checkemail, of a fresh email, on fresh connections.
+async fn email_checks_on_fresh_connections(app: &TestApp) -> Vec<u16> {
     let check = json!({"email": unique_email()});
-    let checks = on_fresh_connections(
+    on_fresh_connections(
         app,
         reqwest::Method::POST,
         "/checkemail",
         Some(&check),
         None,
     )
-    .await;
+    .await
+}
+
+/// A new account's session on `app`: its email and `sid=…` pair.
+async fn session_on(app: &TestApp) -> (String, String) {
+    let email = unique_email();
+    let response = app.new_browser().register(&email).await;
+    assert_eq!(response.status(), 201);
+    let cookie = session_pair(response.headers()).expect("a session cookie");
+    (email, cookie)
+}
+
+/// Every worker of `app` opens its Redis and MySQL connections.
+async fn warm_up(app: &TestApp, cookie: &str) {
+    let me = reads_on_fresh_connections(app, "/me", cookie).await;
+    assert!(me.iter().all(|status| *status == 200), "{me:?}");
+    let checks = email_checks_on_fresh_connections(app).await;
     assert!(checks.iter().all(|status| *status == 200), "{checks:?}");
 }
 
@@ -194,14 +208,13 @@ async fn once_redis_is_back_no_instance_answers_503_for_it() {
     ];
     let idle = spawn_app_with(&settings).await;
     let busy = spawn_app_with(&settings).await;
-    let idle_cookie = session_on(&idle).await;
-    let busy_cookie = session_on(&busy).await;
+    let (_, idle_cookie) = session_on(&idle).await;
+    let (_, busy_cookie) = session_on(&busy).await;
     warm_up(&idle, &idle_cookie).await;
     warm_up(&busy, &busy_cookie).await;
 
     redis.stop();
-    let during =
-        on_fresh_connections(&busy, reqwest::Method::GET, "/me", None, Some(&busy_cookie)).await;
+    let during = reads_on_fresh_connections(&busy, "/me", &busy_cookie).await;
     assert!(during.iter().all(|status| *status == 503), "{during:?}");
     problem(
         busy.login(&unique_email(), "whatever password").await,
@@ -218,7 +231,7 @@ async fn once_redis_is_back_no_instance_answers_503_for_it() {
         } else {
             &busy_cookie
         };
-        let me = on_fresh_connections(app, reqwest::Method::GET, "/me", None, Some(cookie)).await;
+        let me = reads_on_fresh_connections(app, "/me", cookie).await;
         assert_no_503("/me", &me);
         assert!(
             me.iter().all(|status| *status == 401),
@@ -228,41 +241,17 @@ async fn once_redis_is_back_no_instance_answers_503_for_it() {
         let logins =
             on_fresh_connections(app, reqwest::Method::POST, "/login", Some(&login), None).await;
         assert_no_503("/login", &logins);
-        let check = json!({"email": unique_email()});
-        let checks = on_fresh_connections(
-            app,
-            reqwest::Method::POST,
-            "/checkemail",
-            Some(&check),
-            None,
-        )
-        .await;
+        let checks = email_checks_on_fresh_connections(app).await;
         assert_no_503("/checkemail", &checks);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn once_mysql_is_back_an_idle_instance_answers_without_503() {
-    let database = TestDatabase::create().await;
-    let proxy = CuttableProxy::start(database_server()).await;
-    let app: TestApp = spawn_app_with(&[
-        ("DATABASE_URL", &database.url_via(proxy.port)),
-        ("DEPENDENCY_TIMEOUT_MS", "2000"),
-    ])
-    .await;
-    let email = unique_email();
-    let response = app.new_browser().register(&email).await;
-    assert_eq!(response.status(), 201);
-    let cookie = session_pair(response.headers()).expect("a session cookie");
+    let (app, proxy) = app_behind_a_cuttable_mysql().await;
+    let (email, cookie) = session_on(&app).await;
     warm_up(&app, &cookie).await;
-    let statuses = on_fresh_connections(
-        &app,
-        reqwest::Method::GET,
-        "/fetchStatus",
-        None,
-        Some(&cookie),
-    )
-    .await;
+    let statuses = reads_on_fresh_connections(&app, "/fetchStatus", &cookie).await;
     assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
 
     proxy.cut();
@@ -271,14 +260,7 @@ async fn once_mysql_is_back_an_idle_instance_answers_without_503() {
     })
     .await;
     proxy.restore().await;
-    let statuses = on_fresh_connections(
-        &app,
-        reqwest::Method::GET,
-        "/fetchStatus",
-        None,
-        Some(&cookie),
-    )
-    .await;
+    let statuses = reads_on_fresh_connections(&app, "/fetchStatus", &cookie).await;
     assert_no_503("/fetchStatus", &statuses);
     let login = json!({"email": email, "password": PASSWORD});
     let logins =

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::helpers::{
-    TestDatabase, client, delete_keys, free_port, random_hex, redis_url, unique_email,
+    Browser, TestDatabase, client, delete_keys, free_port, in_own_runtime, random_hex, redis_url,
+    unique_email,
 };
 
 const BINARY: &str = env!("CARGO_BIN_EXE_status-api");
@@ -77,6 +78,14 @@ impl RunningBinary {
         }
     }
 
+    /// A browser of the binary's own.
+    fn browser(&self) -> Browser {
+        Browser {
+            address: self.address.clone(),
+            client: client(),
+        }
+    }
+
     fn terminate(&self) {
         let killed = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
@@ -103,14 +112,7 @@ impl Drop for RunningBinary {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let prefix = self.prefix.clone();
-        let cleanup = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(delete_keys(&prefix));
-        });
-        let _ = cleanup.join();
+        in_own_runtime(async move { delete_keys(&prefix).await });
     }
 }
 
@@ -137,24 +139,15 @@ async fn sigterm_drains_then_finishes_requests_in_flight() {
     let address = server.address.clone();
 
     // A registration hashes at cost 12: it is still running at the signal.
-    let email = unique_email();
-    let in_flight = tokio::spawn(
-        client()
-            .post(format!("{address}/register"))
-            .json(&json!({"email": email, "password": "long enough pass", "name": "N"}))
-            .send(),
-    );
+    let registering = server.browser();
+    let in_flight = tokio::spawn(async move { registering.register(&unique_email()).await });
     tokio::time::sleep(Duration::from_millis(30)).await;
     server.terminate();
 
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let ready = client()
-        .get(format!("{address}/readyz"))
-        .send()
-        .await
-        .unwrap();
+    let ready = server.browser().get("/readyz").await;
     assert_eq!(ready.status(), 503, "draining instances are not ready");
-    assert_eq!(in_flight.await.unwrap().unwrap().status(), 201);
+    assert_eq!(in_flight.await.unwrap().status(), 201);
 
     let status = server.exited().await;
     assert!(status.success(), "{status}");
@@ -171,14 +164,9 @@ async fn sigterm_drains_then_finishes_requests_in_flight() {
 async fn every_acknowledged_status_survives_a_sigterm_under_load() {
     let mut server = RunningBinary::start("4", "500").await;
     let address = server.address.clone();
-    let writer = client();
-    let registered = writer
-        .post(format!("{address}/register"))
-        .json(&json!({"email": unique_email(), "password": "long enough pass", "name": "W"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(registered.status(), 201);
+    let writer = server.browser();
+    writer.signed_up().await;
+    let writer = writer.client;
 
     // Four writers post until the server is gone, keeping every 201.
     let writers: Vec<_> = (0..4)

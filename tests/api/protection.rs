@@ -4,9 +4,12 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, PrivateRedis, client, problem, spawn_app_with, unique_email};
+use crate::helpers::{
+    PASSWORD, PrivateRedis, TestApp, client, problem, spawn_app_with, unique_email,
+};
 
-async fn check_email(app: &crate::helpers::TestApp, headers: &[(&str, &str)]) -> reqwest::Response {
+/// POST /checkemail of a fresh email from a fresh client, with `headers`.
+async fn check_email(app: &TestApp, headers: &[(&str, &str)]) -> reqwest::Response {
     let mut request = client()
         .post(app.url("/checkemail"))
         .json(&json!({"email": unique_email()}));
@@ -14,6 +17,11 @@ async fn check_email(app: &crate::helpers::TestApp, headers: &[(&str, &str)]) ->
         request = request.header(*name, *value);
     }
     request.send().await.unwrap()
+}
+
+/// POST /checkemail from a fresh client, forwarded for `client`.
+async fn check_email_from(app: &TestApp, client: &str) -> reqwest::Response {
+    check_email(app, &[("x-forwarded-for", client)]).await
 }
 
 fn retry_after(response: &reqwest::Response) -> u64 {
@@ -62,21 +70,13 @@ async fn retry_after_is_honest() {
 #[tokio::test]
 async fn a_concurrent_burst_cannot_exceed_a_limit() {
     let app = spawn_app_with(&[("CHECKEMAIL_IP_LIMIT", "5/60")]).await;
-    let burst: Vec<_> = (0..20)
-        .map(|_| {
-            let request = client()
-                .post(app.url("/checkemail"))
-                .json(&json!({"email": unique_email()}));
-            tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+    let statuses = app
+        .statuses_at_once(20, |browser| async move {
+            browser.check_email(&unique_email()).await
         })
-        .collect();
-    let mut served = 0;
-    for request in burst {
-        if request.await.unwrap() == 200 {
-            served += 1;
-        }
-    }
-    assert_eq!(served, 5);
+        .await;
+    let served = statuses.iter().filter(|status| **status == 200).count();
+    assert_eq!(served, 5, "{statuses:?}");
 }
 
 #[tokio::test]
@@ -161,13 +161,8 @@ async fn failures_across_accounts_are_limited_per_ip() {
 #[tokio::test]
 async fn a_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored() {
     let app = spawn_app_with(&[("CHECKEMAIL_IP_LIMIT", "1/60")]).await;
-    assert_eq!(
-        check_email(&app, &[("x-forwarded-for", "198.51.100.1")])
-            .await
-            .status(),
-        200
-    );
-    let spoofed = check_email(&app, &[("x-forwarded-for", "198.51.100.2")]).await;
+    assert_eq!(check_email_from(&app, "198.51.100.1").await.status(), 200);
+    let spoofed = check_email_from(&app, "198.51.100.2").await;
     problem(spoofed, 429, "rate-limited").await;
 }
 
@@ -178,19 +173,9 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
         ("TRUSTED_PROXIES", "127.0.0.1/32, ::1"),
     ])
     .await;
-    assert_eq!(
-        check_email(&app, &[("x-forwarded-for", "198.51.100.1")])
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        check_email(&app, &[("x-forwarded-for", "198.51.100.2")])
-            .await
-            .status(),
-        200
-    );
-    let again = check_email(&app, &[("x-forwarded-for", "203.0.113.5, 198.51.100.1")]).await;
+    assert_eq!(check_email_from(&app, "198.51.100.1").await.status(), 200);
+    assert_eq!(check_email_from(&app, "198.51.100.2").await.status(), 200);
+    let again = check_email_from(&app, "203.0.113.5, 198.51.100.1").await;
     problem(again, 429, "rate-limited").await;
 }
 
@@ -202,12 +187,12 @@ async fn ipv6_clients_in_one_network_share_a_limit() {
     ])
     .await;
     for hop in ["2001:db8:1:2::1", "2001:db8:1:2:aaaa::2"] {
-        let response = check_email(&app, &[("x-forwarded-for", hop)]).await;
+        let response = check_email_from(&app, hop).await;
         assert_eq!(response.status(), 200, "{hop}");
     }
-    let same_network = check_email(&app, &[("x-forwarded-for", "2001:db8:1:2:ffff::3")]).await;
+    let same_network = check_email_from(&app, "2001:db8:1:2:ffff::3").await;
     problem(same_network, 429, "rate-limited").await;
-    let other_network = check_email(&app, &[("x-forwarded-for", "2001:db8:1:3::1")]).await;
+    let other_network = check_email_from(&app, "2001:db8:1:3::1").await;
     assert_eq!(other_network.status(), 200);
 }
 
@@ -227,7 +212,7 @@ async fn a_non_ascii_forwarded_entry_does_not_hide_the_proxys_entry() {
         .await
         .unwrap();
     assert_eq!(first.status(), 200);
-    let same_client = check_email(&app, &[("x-forwarded-for", "203.0.113.9")]).await;
+    let same_client = check_email_from(&app, "203.0.113.9").await;
     problem(same_client, 429, "rate-limited").await;
     let the_proxy_itself = check_email(&app, &[]).await;
     assert_eq!(the_proxy_itself.status(), 200);
@@ -320,7 +305,7 @@ async fn the_cross_site_rule_guards_sessions_and_keeps_its_place_in_the_order() 
         .unwrap();
     problem(logout, 403, "forbidden-origin").await;
     assert_eq!(
-        app.get("/me").await.status(),
+        app.me().await.status(),
         200,
         "another site cannot log you out"
     );
@@ -474,7 +459,7 @@ async fn security_headers_are_on_every_response() {
     for response in [
         app.get("/healthz").await,
         app.get("/nowhere").await,
-        app.get("/me").await,
+        app.me().await,
     ] {
         let headers = response.headers();
         assert_eq!(headers["x-content-type-options"], "nosniff");

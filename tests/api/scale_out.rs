@@ -17,8 +17,8 @@ use reqwest::Response;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    PASSWORD, TestDatabase, delete_keys, free_port, problem, random_hex, session_pair, start,
-    test_settings, unique_email,
+    PASSWORD, TestDatabase, delete_keys, free_port, in_own_runtime, json_of, problem, random_hex,
+    session_pair, start, test_settings, unique_email,
 };
 
 /// The load balancer's configuration: the production one in the README
@@ -269,20 +269,12 @@ impl Drop for Cluster {
             .map(|instance| instance.handle.clone())
             .collect();
         let prefix = self.prefix.clone();
-        // Drop runs inside the test's runtime: clean up on a thread of its own.
-        let cleanup = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime")
-                .block_on(async move {
-                    for handle in handles {
-                        handle.stop(false).await;
-                    }
-                    delete_keys(&prefix).await;
-                });
+        in_own_runtime(async move {
+            for handle in handles {
+                handle.stop(false).await;
+            }
+            delete_keys(&prefix).await;
         });
-        let _ = cleanup.join();
     }
 }
 
@@ -355,11 +347,6 @@ async fn session_of(response: Response, status: u16) -> String {
         response.text().await.unwrap_or_default()
     );
     cookie.expect("a session cookie")
-}
-
-async fn json_of(response: Response, status: u16) -> Value {
-    assert_eq!(response.status(), status);
-    response.json().await.expect("JSON")
 }
 
 // --- tests ---------------------------------------------------------------------

@@ -6,27 +6,22 @@ use std::time::Duration;
 use actix_session::storage::{SessionKey, SessionStore};
 use actix_web::cookie::time::Duration as CookieDuration;
 use redis::AsyncCommands;
-use serde_json::Value;
 use status_api::session::{RedisSessionStore, SessionConnection};
 
 use crate::helpers::{
-    PASSWORD, client, problem, session_cookie, session_pair, spawn_app, spawn_app_with,
+    PASSWORD, TestApp, json_of, problem, redis_url, session_cookie, session_pair, spawn_app,
+    spawn_app_with, unique_email,
 };
 
 /// `/me` with nothing but the given `sid=...` pair, from a fresh client.
-async fn me_with_cookie(app: &crate::helpers::TestApp, pair: &str) -> reqwest::Response {
-    client()
-        .get(app.url("/me"))
-        .header("cookie", pair)
-        .send()
-        .await
-        .unwrap()
+async fn me_with_cookie(app: &TestApp, pair: &str) -> reqwest::Response {
+    app.browser_with_cookie(pair).me().await
 }
 
 #[tokio::test]
 async fn the_cookie_has_the_contracts_flags() {
     let app = spawn_app_with(&[("COOKIE_SECURE", "true")]).await;
-    let response = app.register(&crate::helpers::unique_email()).await;
+    let response = app.register(&unique_email()).await;
     let cookie = session_cookie(response.headers()).expect("a session cookie");
     for flag in [
         "HttpOnly",
@@ -50,7 +45,7 @@ async fn secure_and_samesite_follow_the_settings() {
         ("SESSION_IDLE_SECS", "600"),
     ])
     .await;
-    let response = app.register(&crate::helpers::unique_email()).await;
+    let response = app.register(&unique_email()).await;
     let cookie = session_cookie(response.headers()).unwrap();
     assert!(!cookie.contains("Secure"), "{cookie}");
     assert!(
@@ -62,7 +57,7 @@ async fn secure_and_samesite_follow_the_settings() {
 #[tokio::test]
 async fn the_cookie_carries_a_random_key_and_the_state_lives_in_redis() {
     let app = spawn_app().await;
-    let email = crate::helpers::unique_email();
+    let email = unique_email();
     let first = session_pair(app.register(&email).await.headers()).unwrap();
     let second = session_pair(app.new_browser().login(&email, PASSWORD).await.headers()).unwrap();
     assert_ne!(first, second);
@@ -87,7 +82,7 @@ async fn the_cookie_carries_a_random_key_and_the_state_lives_in_redis() {
 #[tokio::test]
 async fn register_and_login_issue_a_new_key_and_retire_the_old_one() {
     let app = spawn_app().await;
-    let email = crate::helpers::unique_email();
+    let email = unique_email();
     let registered = session_pair(app.register(&email).await.headers()).unwrap();
     let logged_in = session_pair(app.login(&email, PASSWORD).await.headers()).unwrap();
     assert_ne!(registered, logged_in, "login must not keep the session key");
@@ -99,10 +94,10 @@ async fn register_and_login_issue_a_new_key_and_retire_the_old_one() {
     .await;
     assert_eq!(me_with_cookie(&app, &logged_in).await.status(), 200);
 
-    let other_email = crate::helpers::unique_email();
+    let other_email = unique_email();
     let again = session_pair(app.register(&other_email).await.headers()).unwrap();
     assert_ne!(again, logged_in, "register must not keep the session key");
-    let me: Value = me_with_cookie(&app, &again).await.json().await.unwrap();
+    let me = json_of(me_with_cookie(&app, &again).await, 200).await;
     assert_eq!(me["email"], other_email);
     problem(
         me_with_cookie(&app, &logged_in).await,
@@ -115,13 +110,8 @@ async fn register_and_login_issue_a_new_key_and_retire_the_old_one() {
 #[tokio::test]
 async fn a_copied_cookie_is_dead_after_logout() {
     let app = spawn_app().await;
-    let pair = session_pair(
-        app.register(&crate::helpers::unique_email())
-            .await
-            .headers(),
-    )
-    .unwrap();
-    let response = app.client.post(app.url("/logout")).send().await.unwrap();
+    let pair = session_pair(app.register(&unique_email()).await.headers()).unwrap();
+    let response = app.logout().await;
     assert_eq!(response.status(), 204);
     let expired = session_cookie(response.headers()).expect("the cookie is expired");
     assert!(expired.contains("Max-Age=0"), "{expired}");
@@ -135,14 +125,8 @@ async fn a_copied_cookie_is_dead_after_logout() {
 #[tokio::test]
 async fn logout_without_a_session_is_still_204() {
     let app = spawn_app().await;
-    let response = app.client.post(app.url("/logout")).send().await.unwrap();
-    assert_eq!(response.status(), 204);
-    let stale = client()
-        .post(app.url("/logout"))
-        .header("cookie", "sid=unknown")
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(app.logout().await.status(), 204);
+    let stale = app.browser_with_cookie("sid=unknown").logout().await;
     assert_eq!(stale.status(), 204);
     let expired = session_cookie(stale.headers()).expect("a stale cookie is expired too");
     assert!(expired.contains("Max-Age=0"));
@@ -151,12 +135,7 @@ async fn logout_without_a_session_is_still_204() {
 #[tokio::test]
 async fn tampered_and_unknown_cookies_are_simply_unauthenticated() {
     let app = spawn_app().await;
-    let pair = session_pair(
-        app.register(&crate::helpers::unique_email())
-            .await
-            .headers(),
-    )
-    .unwrap();
+    let pair = session_pair(app.register(&unique_email()).await.headers()).unwrap();
     let mut tampered = pair.clone().into_bytes();
     let last = tampered.len() - 5;
     tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
@@ -175,12 +154,12 @@ async fn tampered_and_unknown_cookies_are_simply_unauthenticated() {
 #[tokio::test]
 async fn a_read_does_not_write_the_session() {
     let app = spawn_app().await;
-    app.register(&crate::helpers::unique_email()).await;
+    app.register(&unique_email()).await;
     let key = app.session_keys().await.pop().unwrap();
     let mut redis = app.redis().await;
     let before: String = redis.get(&key).await.unwrap();
     for _ in 0..3 {
-        let response = app.get("/me").await;
+        let response = app.me().await;
         assert_eq!(response.status(), 200);
         assert!(
             session_cookie(response.headers()).is_none(),
@@ -194,26 +173,22 @@ async fn a_read_does_not_write_the_session() {
 #[tokio::test]
 async fn use_keeps_an_idle_session_alive_and_idleness_ends_it() {
     let app = spawn_app_with(&[("SESSION_IDLE_SECS", "2")]).await;
-    app.register(&crate::helpers::unique_email()).await;
+    app.register(&unique_email()).await;
     // Four seconds of use, twice the idle timeout.
     for _ in 0..5 {
         tokio::time::sleep(Duration::from_millis(800)).await;
-        assert_eq!(
-            app.get("/me").await.status(),
-            200,
-            "use extends the idle clock"
-        );
+        assert_eq!(app.me().await.status(), 200, "use extends the idle clock");
     }
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    problem(app.get("/me").await, 401, "unauthenticated").await;
+    problem(app.me().await, 401, "unauthenticated").await;
 }
 
 #[tokio::test]
 async fn the_idle_clock_is_extended_when_due_with_a_fresh_cookie() {
     let app = spawn_app_with(&[("SESSION_IDLE_SECS", "4")]).await;
-    app.register(&crate::helpers::unique_email()).await;
+    app.register(&unique_email()).await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let response = app.get("/me").await;
+    let response = app.me().await;
     let cookie = session_cookie(response.headers()).expect("the extension re-sends the cookie");
     assert!(cookie.contains("Max-Age=4"), "{cookie}");
 }
@@ -221,7 +196,7 @@ async fn the_idle_clock_is_extended_when_due_with_a_fresh_cookie() {
 #[tokio::test]
 async fn the_absolute_lifetime_ends_even_a_busy_session() {
     let app = spawn_app_with(&[("SESSION_IDLE_SECS", "60"), ("SESSION_LIFETIME_SECS", "2")]).await;
-    app.register(&crate::helpers::unique_email()).await;
+    app.register(&unique_email()).await;
     let key = app.session_keys().await.pop().unwrap();
     let ttl_ms: i64 = app.redis().await.pttl(&key).await.unwrap();
     assert!(
@@ -230,10 +205,10 @@ async fn the_absolute_lifetime_ends_even_a_busy_session() {
     );
     for _ in 0..3 {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        assert_eq!(app.get("/me").await.status(), 200);
+        assert_eq!(app.me().await.status(), 200);
     }
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    problem(app.get("/me").await, 401, "unauthenticated").await;
+    problem(app.me().await, 401, "unauthenticated").await;
 }
 
 fn state(began_ms: u64) -> HashMap<String, String> {
@@ -254,8 +229,8 @@ fn now_ms() -> u64 {
     .unwrap()
 }
 
-async fn test_store(app: &crate::helpers::TestApp, lifetime: Duration) -> RedisSessionStore {
-    let client = redis::Client::open(crate::helpers::redis_url()).unwrap();
+async fn test_store(app: &TestApp, lifetime: Duration) -> RedisSessionStore {
+    let client = redis::Client::open(redis_url()).unwrap();
     let connection = SessionConnection::check(client, Duration::from_secs(5))
         .await
         .unwrap();

@@ -3,12 +3,10 @@
 use mysql_async::prelude::Queryable;
 use serde_json::{Value, json};
 
-use crate::helpers::{problem, spawn_app};
+use crate::helpers::{Browser, json_of, problem, spawn_app};
 
-async fn page(app: &crate::helpers::Browser, query: &str) -> Value {
-    let response = app.get(&format!("/fetchStatus{query}")).await;
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+async fn page(app: &Browser, query: &str) -> Value {
+    json_of(app.fetch_status(query).await, 200).await
 }
 
 fn ids(page: &Value) -> Vec<u64> {
@@ -20,16 +18,11 @@ fn ids(page: &Value) -> Vec<u64> {
         .collect()
 }
 
-async fn post_many(app: &crate::helpers::Browser, count: usize) -> Vec<u64> {
+async fn post_many(app: &Browser, count: usize) -> Vec<u64> {
     let mut ids = Vec::new();
     for n in 0..count {
-        let response = app.add_status(&format!("status {n}")).await;
-        assert_eq!(response.status(), 201);
-        ids.push(
-            response.json::<Value>().await.unwrap()["id"]
-                .as_u64()
-                .unwrap(),
-        );
+        let status = json_of(app.add_status(&format!("status {n}")).await, 201).await;
+        ids.push(status["id"].as_u64().unwrap());
     }
     ids
 }
@@ -38,9 +31,7 @@ async fn post_many(app: &crate::helpers::Browser, count: usize) -> Vec<u64> {
 async fn add_status_returns_the_stored_status() {
     let app = spawn_app().await;
     app.signed_up().await;
-    let response = app.add_status("  Hello, world!\nSecond line  ").await;
-    assert_eq!(response.status(), 201);
-    let status: Value = response.json().await.unwrap();
+    let status = json_of(app.add_status("  Hello, world!\nSecond line  ").await, 201).await;
     assert_eq!(status["text"], "Hello, world!\nSecond line");
     assert!(status["id"].as_u64().unwrap() >= 1);
     assert!(status["created_at"].as_str().unwrap().ends_with('Z'));
@@ -54,7 +45,7 @@ async fn emoji_and_other_scripts_round_trip_exactly() {
     let app = spawn_app().await;
     app.signed_up().await;
     let text = "🎉 Ünïcödé — 你好, мир 👩‍👩‍👧 🏳️‍🌈";
-    let stored: Value = app.add_status(text).await.json().await.unwrap();
+    let stored = json_of(app.add_status(text).await, 201).await;
     assert_eq!(stored["text"], text);
     assert_eq!(page(&app, "").await["items"][0]["text"], text);
 }
@@ -64,7 +55,7 @@ async fn text_length_is_counted_in_characters_on_the_raw_value() {
     let app = spawn_app().await;
     app.signed_up().await;
     let longest = "🎉".repeat(500);
-    let stored: Value = app.add_status(&longest).await.json().await.unwrap();
+    let stored = json_of(app.add_status(&longest).await, 201).await;
     assert_eq!(stored["text"], longest);
     let response = app.add_status(&format!("{} ", "a".repeat(500))).await;
     let body = problem(response, 422, "validation").await;
@@ -94,7 +85,7 @@ async fn text_rejects_blank_values_and_control_characters_but_newlines() {
 async fn statuses_need_a_session() {
     let app = spawn_app().await;
     problem(app.add_status("hi").await, 401, "unauthenticated").await;
-    problem(app.get("/fetchStatus").await, 401, "unauthenticated").await;
+    problem(app.fetch_status("").await, 401, "unauthenticated").await;
 }
 
 #[tokio::test]
@@ -157,12 +148,11 @@ async fn bad_paging_parameters_are_422_naming_them() {
         ("?before=-1", "before"),
         ("?before=1.5", "before"),
     ] {
-        let response = app.get(&format!("/fetchStatus{query}")).await;
-        let body = problem(response, 422, "validation").await;
+        let body = problem(app.fetch_status(query).await, 422, "validation").await;
         assert!(body["errors"][field].is_array(), "{query}: {body}");
     }
     let both = problem(
-        app.get("/fetchStatus?limit=0&before=0").await,
+        app.fetch_status("?limit=0&before=0").await,
         422,
         "validation",
     )
