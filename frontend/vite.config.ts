@@ -42,6 +42,8 @@ export default defineConfig({
     host: process.env.VITE_HOST || '127.0.0.1',
     port: Number(process.env.VITE_PORT || 5173),
     strictPort: true,
+    // The register form checks passwords against the server's own list.
+    fs: { allow: ['.', '../src/domain/common_passwords.txt'] },
     proxy: {
       [`^/(${apiPaths.join('|')})(?:[/?]|$)`]: proxyRule,
     },
@@ -56,6 +58,14 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     sourcemap: false,
+    rolldownOptions: {
+      onwarn(warning, warn) {
+        // React Router and TanStack Query mark modules "use client" for React
+        // Server Components; in a client-only bundle it means nothing.
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
+        warn(warning);
+      },
+    },
   },
   test: {
     include: ['src/**/*.test.ts'],

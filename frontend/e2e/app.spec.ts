@@ -129,6 +129,13 @@ test('the register form says whether an email is taken as you type', async ({ pa
   await expect(email).toHaveAttribute('aria-invalid', 'true');
   await expect(page).toHaveURL(/\/$/);
 
+  // A common password is flagged as it is typed (the server refuses it too).
+  const rule = form.getByRole('listitem').filter({ hasText: 'Not a common password' });
+  await form.getByLabel('Password', { exact: true }).fill('Password1');
+  await expect(rule).toHaveClass(/rule--unmet/);
+  await form.getByLabel('Password', { exact: true }).fill(fresh.password);
+  await expect(rule).toHaveClass(/rule--met/);
+
   // Validation errors from the problem JSON appear next to their fields.
   await email.fill(fresh.email);
   await form.getByLabel('Name', { exact: true }).fill('');

@@ -1,83 +1,77 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, type User } from './api/client';
+import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
+import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation, useOutletContext } from 'react-router';
+import { toApiProblem, type User } from './api/client';
 import { problemMessage } from './api/problem';
 import { Spinner } from './components/Spinner';
-import { navigate, usePath } from './lib/router';
 import { HomePage } from './pages/HomePage';
 import { LoginPage } from './pages/LoginPage';
+import { meQuery, useSessionChanges, type LoginLocationState } from './queries/session';
 
-type Session =
-  | { state: 'loading' }
-  | { state: 'anonymous'; notice?: string }
-  | { state: 'authenticated'; user: User }
-  | { state: 'unavailable'; message: string };
+/** No retries and no refetch on focus unless a query asks: errors show at once, as the pages expect. */
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: { retry: false, refetchOnWindowFocus: false },
+      mutations: { retry: false },
+    },
+  });
+}
+
+const queryClient = createQueryClient();
 
 export function App() {
-  const path = usePath();
-  const [session, setSession] = useState<Session>({ state: 'loading' });
+  return (
+    <QueryClientProvider client={queryClient}>
+      {/* No transitions: a location change renders together with the cache
+          change that goes with it (a 401 clears the user and leaves /home,
+          with its notice, in one step). */}
+      <BrowserRouter useTransitions={false}>
+        <Routes>
+          <Route element={<SessionGate />}>
+            <Route index element={<LoginRoute />} />
+            <Route path="home" element={<HomeRoute />} />
+            <Route path="*" element={<Navigate to="/" replace />} />
+          </Route>
+        </Routes>
+      </BrowserRouter>
+    </QueryClientProvider>
+  );
+}
 
-  const loadSession = useCallback(async () => {
-    setSession({ state: 'loading' });
-    const result = await api.me();
-    if (result.ok) setSession({ state: 'authenticated', user: result.data });
-    else if (result.problem.status === 401) setSession({ state: 'anonymous' });
-    else setSession({ state: 'unavailable', message: problemMessage(result.problem) });
-  }, []);
+/** The logged-in user (null: nobody), for the routes below the gate. */
+const useUser = () => useOutletContext<User | null>();
 
-  useEffect(() => {
-    void loadSession();
-  }, [loadSession]);
+/** "/" is for visitors: with a session it goes home. */
+function LoginRoute() {
+  const user = useUser();
+  const { state } = useLocation() as { state: LoginLocationState | null };
+  const { loggedIn } = useSessionChanges();
+  if (user) return <Navigate to="/home" replace />;
+  return <LoginPage onAuthenticated={loggedIn} notice={state?.notice} />;
+}
 
-  // "/home" needs a session; "/" (and anything unknown) with one goes home.
-  const route = path === '/home' ? 'home' : 'login';
-  useEffect(() => {
-    if (session.state === 'authenticated' && path !== '/home') navigate('/home', { replace: true });
-    else if (session.state === 'anonymous' && path !== '/') navigate('/', { replace: true });
-  }, [session.state, path]);
+/** "/home" needs a session. */
+function HomeRoute() {
+  const user = useUser();
+  const { loggedOut, sessionEnded } = useSessionChanges();
+  if (!user) return <Navigate to="/" replace />;
+  return <HomePage key={user.id} user={user} onSessionEnded={sessionEnded} onLoggedOut={loggedOut} />;
+}
 
-  // After a client-side route change, move focus to the new page's heading.
-  const lastRoute = useRef<string | null>(null);
-  const shown = session.state === 'authenticated' && route === 'home' ? 'home' : session.state === 'anonymous' && route === 'login' ? 'login' : null;
-  useEffect(() => {
-    if (!shown) return;
-    if (lastRoute.current && lastRoute.current !== shown) {
-      document.querySelector<HTMLElement>('[data-autofocus]')?.focus();
-    }
-    lastRoute.current = shown;
-  }, [shown]);
+/** Asks who is logged in (GET /me) once, before any page is shown. */
+function SessionGate() {
+  const me = useQuery(meQuery);
+  useFocusHeadingOnPageChange(me.data);
 
-  const onAuthenticated = useCallback((user: User) => {
-    setSession({ state: 'authenticated', user });
-    navigate('/home');
-  }, []);
-  const onLoggedOut = useCallback(() => {
-    setSession({ state: 'anonymous' });
-    navigate('/');
-  }, []);
-  const onSessionEnded = useCallback(() => {
-    setSession({ state: 'anonymous', notice: 'Your session has ended. Please log in again.' });
-    navigate('/', { replace: true });
-  }, []);
-
-  if (session.state === 'unavailable') {
-    return (
-      <main id="main" className="center">
-        <div className="card center-card" role="alert">
-          <h1>Status is unavailable</h1>
-          <p>{session.message}</p>
-          <button type="button" className="button button--primary" onClick={() => void loadSession()}>
-            Try again
-          </button>
-        </div>
-      </main>
-    );
+  if (me.data === undefined) {
+    // Loading also while "Try again" asks once more.
+    return me.isError && !me.isFetching ? <Unavailable error={me.error} onRetry={() => void me.refetch()} /> : <Loading />;
   }
-  if (shown === 'home' && session.state === 'authenticated') {
-    return <HomePage key={session.user.id} user={session.user} onSessionEnded={onSessionEnded} onLoggedOut={onLoggedOut} />;
-  }
-  if (shown === 'login' && session.state === 'anonymous') {
-    return <LoginPage onAuthenticated={onAuthenticated} notice={session.notice} />;
-  }
+  return <Outlet context={me.data} />;
+}
+
+function Loading() {
   return (
     <main id="main" className="center" aria-busy="true">
       <p className="loading">
@@ -85,4 +79,35 @@ export function App() {
       </p>
     </main>
   );
+}
+
+function Unavailable({ error, onRetry }: { error: unknown; onRetry: () => void }) {
+  return (
+    <main id="main" className="center">
+      <div className="card center-card" role="alert">
+        <h1>Status is unavailable</h1>
+        <p>{problemMessage(toApiProblem(error))}</p>
+        <button type="button" className="button button--primary" onClick={onRetry}>
+          Try again
+        </button>
+      </div>
+    </main>
+  );
+}
+
+/**
+ * After a client-side change of page (not on the first one), moves focus to
+ * the new page's heading, so that screen readers start there.
+ */
+function useFocusHeadingOnPageChange(user: User | null | undefined) {
+  const { pathname } = useLocation();
+  const shown = user && pathname === '/home' ? 'home' : user === null && pathname === '/' ? 'login' : null;
+  const lastShown = useRef<string | null>(null);
+  useEffect(() => {
+    if (!shown) return;
+    if (lastShown.current && lastShown.current !== shown) {
+      document.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+    }
+    lastShown.current = shown;
+  }, [shown]);
 }

@@ -1,4 +1,5 @@
-import createClient from 'openapi-fetch';
+import createFetchClient, { type Middleware } from 'openapi-fetch';
+import createQueryClient from 'openapi-react-query';
 import type { components, paths } from './schema';
 import { networkProblem, toProblem, type ApiProblem } from './problem';
 
@@ -6,27 +7,8 @@ export type User = components['schemas']['User'];
 export type Status = components['schemas']['Status'];
 export type StatusPage = components['schemas']['StatusPage'];
 export type EmailAvailability = components['schemas']['EmailAvailability'];
-export type Problem = components['schemas']['Problem'];
 export type SessionInfo = components['schemas']['SessionInfo'];
 export type SessionList = components['schemas']['SessionList'];
-
-type JsonBody<P extends keyof paths, M extends 'post'> = paths[P][M] extends {
-  requestBody: { content: { 'application/json': infer B } };
-}
-  ? B
-  : never;
-
-export type RegisterBody = JsonBody<'/register', 'post'>;
-export type LoginBody = JsonBody<'/login', 'post'>;
-export type FetchStatusQuery = NonNullable<paths['/fetchStatus']['get']['parameters']['query']>;
-
-export type Result<T> = { ok: true; status: number; data: T } | { ok: false; problem: ApiProblem };
-
-interface FetchOutcome<T> {
-  data?: T;
-  error?: unknown;
-  response: Response;
-}
 
 export function isAbortError(error: unknown): boolean {
   return error instanceof DOMException
@@ -34,19 +16,48 @@ export function isAbortError(error: unknown): boolean {
     : typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
 }
 
-/** Turns openapi-fetch's outcome into a Result; aborts are rethrown. */
-async function settle<T>(pending: Promise<FetchOutcome<T>>): Promise<Result<T>> {
-  let outcome: FetchOutcome<T>;
-  try {
-    outcome = await pending;
-  } catch (error) {
-    if (isAbortError(error)) throw error;
-    return { ok: false, problem: networkProblem(error) };
+/**
+ * What every failed call throws: the problem document with what only the
+ * response knows (its status, Retry-After), which a parsed body alone lacks.
+ */
+export class ProblemError extends Error {
+  constructor(readonly problem: ApiProblem) {
+    super(problem.title);
+    this.name = 'ProblemError';
   }
-  const { response } = outcome;
-  if (response.ok) return { ok: true, status: response.status, data: outcome.data as T };
-  return { ok: false, problem: toProblem(response, outcome.error) };
 }
+
+/** The ApiProblem behind any error a call (or a query or mutation) ended with. */
+export function toApiProblem(error: unknown): ApiProblem {
+  return error instanceof ProblemError ? error.problem : networkProblem(error);
+}
+
+/** Whether the server said the session is gone (or never was). */
+export function isUnauthorized(error: unknown): boolean {
+  return error instanceof ProblemError && error.problem.status === 401;
+}
+
+/**
+ * Turns every non-2xx answer and every network failure into a thrown
+ * ProblemError, so that TanStack Query sees them as errors with the status
+ * and Retry-After intact. Aborts stay aborts, for callers to ignore.
+ */
+const problemMiddleware: Middleware = {
+  async onResponse({ response }) {
+    if (response.ok) return undefined;
+    const text = await response.clone().text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Not JSON (a proxy's page, an empty body): toProblem copes.
+    }
+    throw new ProblemError(toProblem(response, body));
+  },
+  onError({ error }) {
+    return isAbortError(error) ? undefined : new ProblemError(networkProblem(error));
+  },
+};
 
 export interface ApiOptions {
   /** '' (the default) talks to the page's own origin. */
@@ -54,35 +65,31 @@ export interface ApiOptions {
   fetch?: typeof globalThis.fetch;
 }
 
+/** The typed fetch client (openapi-fetch) and its TanStack Query hooks (openapi-react-query). */
 export function createApi({ baseUrl = '', fetch }: ApiOptions = {}) {
-  const client = createClient<paths>({
+  const client = createFetchClient<paths>({
     baseUrl,
     // The session lives in an HttpOnly cookie; nothing is kept in JS storage.
     credentials: 'include',
     headers: { Accept: 'application/json' },
     ...(fetch ? { fetch } : {}),
   });
-
-  return {
-    me: (signal?: AbortSignal) => settle(client.GET('/me', { signal })),
-    register: (body: RegisterBody) => settle(client.POST('/register', { body })),
-    login: (body: LoginBody) => settle(client.POST('/login', { body })),
-    logout: () => settle(client.POST('/logout')),
-    checkEmail: (email: string, signal?: AbortSignal) =>
-      settle(client.POST('/checkemail', { body: { email }, signal })),
-    addStatus: (text: string) => settle(client.POST('/addStatus', { body: { text } })),
-    fetchStatus: (query: FetchStatusQuery, signal?: AbortSignal) =>
-      settle(client.GET('/fetchStatus', { params: { query }, signal })),
-    /** The caller's live sessions, newest first; `current` marks this one. */
-    sessions: (signal?: AbortSignal) => settle(client.GET('/sessions', { signal })),
-    /** Ends one session at once; ending the current one is a logout (the cookie is expired). */
-    revokeSession: (id: string) => settle(client.DELETE('/sessions/{id}', { params: { path: { id } } })),
-    /** Ends every session of the caller's but the current one. */
-    revokeOtherSessions: () => settle(client.DELETE('/sessions')),
-  };
+  client.use(problemMiddleware);
+  return { client, queries: createQueryClient(client) };
 }
 
-export type Api = ReturnType<typeof createApi>;
+/** The app's API: same origin (or VITE_API_BASE_URL at build time). */
+export const { client: fetchClient, queries: $api } = createApi({ baseUrl: import.meta.env.VITE_API_BASE_URL ?? '' });
 
-/** The app's client: same origin (or VITE_API_BASE_URL at build time). */
-export const api: Api = createApi({ baseUrl: import.meta.env.VITE_API_BASE_URL ?? '' });
+export type Result<T> = { ok: true; data: T } | { ok: false; problem: ApiProblem };
+
+/** POST /checkemail as a Result, for the debounced checker; aborts are rethrown. */
+export async function checkEmail(email: string, signal: AbortSignal): Promise<Result<EmailAvailability>> {
+  try {
+    const { data } = await fetchClient.POST('/checkemail', { body: { email }, signal });
+    return { ok: true, data: data! };
+  } catch (error) {
+    if (isAbortError(error)) throw error;
+    return { ok: false, problem: toApiProblem(error) };
+  }
+}

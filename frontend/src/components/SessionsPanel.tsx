@@ -1,85 +1,99 @@
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { api, type SessionInfo } from '../api/client';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { SessionInfo } from '../api/client';
+import { agoText, describeUserAgent, revokeLabels } from '../lib/sessionText';
 import { formatDateTime, formatRelative } from '../lib/time';
 import {
-  agoText,
-  createSessionsStore,
-  describeUserAgent,
-  initialSessions,
-  revokeLabels,
-  type SessionsCallbacks,
-  type SessionsStore,
-} from '../state/sessions';
+  ALREADY_ENDED,
+  sessionsFailure,
+  usePendingRevokes,
+  useRevokeOtherSessions,
+  useRevokeSession,
+  useSessionList,
+  type SessionsFailure,
+} from '../queries/sessions';
 import { Spinner } from './Spinner';
 
-const noop = () => () => {};
-const initial = () => initialSessions;
-
-/** The store lives from mount to unmount (twice under StrictMode, each disposed). */
-function useSessionsStore(callbacks: SessionsCallbacks): [ReturnType<SessionsStore['getState']>, SessionsStore | null] {
-  const latest = useRef(callbacks);
-  latest.current = callbacks;
-  const [store, setStore] = useState<SessionsStore | null>(null);
-
-  useEffect(() => {
-    const instance = createSessionsStore(api, {
-      onSessionEnded: () => latest.current.onSessionEnded(),
-      onLoggedOut: () => latest.current.onLoggedOut(),
-    });
-    setStore(instance);
-    void instance.load();
-    // Back to this tab: the list may have changed on another device.
-    const onVisible = () => {
-      if (document.visibilityState === 'visible') void instance.load();
-    };
-    document.addEventListener('visibilitychange', onVisible);
-    return () => {
-      document.removeEventListener('visibilitychange', onVisible);
-      instance.dispose();
-    };
-  }, []);
-
-  const state = useSyncExternalStore(store ? store.subscribe : noop, store ? store.getState : initial);
-  return [state, store];
-}
-
-interface SessionsPanelProps extends SessionsCallbacks {
+interface SessionsPanelProps {
   /** The current time, for "2 minutes ago". */
   now: number;
+  /** A request answered 401: this session is gone (revoked elsewhere, expired). */
+  onSessionEnded: () => void;
+  /** The current session was revoked from the panel: that is a logout. */
+  onLoggedOut: () => void;
 }
 
 export function SessionsPanel({ now, onSessionEnded, onLoggedOut }: SessionsPanelProps) {
-  const [state, store] = useSessionsStore({ onSessionEnded, onLoggedOut });
+  const list = useSessionList();
+  const revokeSession = useRevokeSession();
+  const revokeOtherSessions = useRevokeOtherSessions();
+  const pendingIds = usePendingRevokes();
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const headingRef = useRef<HTMLHeadingElement>(null);
-  const labels = useMemo(() => revokeLabels(state.items, formatDateTime), [state.items]);
-  const others = state.items.filter((s) => !s.current).length;
-  const busy = state.revokingOthers || state.pending.length > 0;
 
-  async function revoke(session: SessionInfo) {
-    if (!store) return;
+  const items = useMemo(() => list.data ?? [], [list.data]);
+  const loaded = list.data !== undefined;
+  const loadFailure = list.error ? sessionsFailure(list.error, 'load') : null;
+  const loadError = loadFailure?.kind === 'message' ? loadFailure.message : null;
+  const labels = useMemo(() => revokeLabels(items, formatDateTime), [items]);
+  const others = items.filter((s) => !s.current).length;
+  const revokingOthers = revokeOtherSessions.isPending;
+  const busy = revokingOthers || pendingIds.length > 0;
+
+  useEffect(() => {
+    if (loadFailure?.kind === 'session-ended') onSessionEnded();
+  }, [loadFailure?.kind, onSessionEnded]);
+
+  function startAction() {
+    setActionError(null);
+    setNotice(null);
     setAnnouncement('');
-    await store.revoke(session);
-    const after = store.getState();
-    if (!after.items.some((s) => s.id === session.id)) {
-      // The button that had focus is gone: keep keyboard users in the panel.
-      headingRef.current?.focus();
-      if (!after.notice) setAnnouncement('Session revoked.');
-    }
   }
 
-  async function revokeOthers() {
-    if (!store) return;
-    setAnnouncement('');
-    await store.revokeOthers();
-    if (!store.getState().items.some((s) => !s.current)) {
-      headingRef.current?.focus();
-      setAnnouncement('Your other sessions have been logged out.');
-    }
+  function showFailure(failure: SessionsFailure) {
+    if (failure.kind === 'session-ended') onSessionEnded();
+    else if (failure.kind === 'message') setActionError(failure.message);
+  }
+
+  /** The button that had focus is gone: keep keyboard users in the panel. */
+  function rowGone(message: string) {
+    headingRef.current?.focus();
+    setAnnouncement(message);
+  }
+
+  function revoke(session: SessionInfo) {
+    if (pendingIds.includes(session.id) || revokingOthers) return;
+    startAction();
+    revokeSession.mutate(
+      { params: { path: { id: session.id } } },
+      {
+        onSuccess: () => (session.current ? onLoggedOut() : rowGone('Session revoked.')),
+        onError: (error) => {
+          const failure = sessionsFailure(error, 'revoke');
+          if (failure.kind === 'already-ended') {
+            setNotice(ALREADY_ENDED);
+            rowGone('');
+          } else showFailure(failure);
+        },
+      },
+    );
+  }
+
+  function revokeOthers() {
+    if (busy) return;
+    startAction();
+    revokeOtherSessions.mutate(
+      {},
+      {
+        onSuccess: () => rowGone('Your other sessions have been logged out.'),
+        onError: (error) => showFailure(sessionsFailure(error, 'revokeOthers')),
+      },
+    );
   }
 
   return (
-    <section className="card sessions" aria-labelledby="sessions-heading" aria-busy={!state.loaded && !state.loadError}>
+    <section className="card sessions" aria-labelledby="sessions-heading" aria-busy={!loaded && !loadError}>
       <div className="sessions-head">
         <h2 id="sessions-heading" ref={headingRef} tabIndex={-1}>
           Active sessions
@@ -87,7 +101,7 @@ export function SessionsPanel({ now, onSessionEnded, onLoggedOut }: SessionsPane
         <p className="hint">Where you are signed in. Revoke any you do not recognise.</p>
       </div>
 
-      {!state.loaded && !state.loadError ? (
+      {!loaded && !loadError ? (
         <>
           <p className="sr-only">Loading your sessions…</p>
           <ul className="session-list" aria-hidden="true">
@@ -102,11 +116,11 @@ export function SessionsPanel({ now, onSessionEnded, onLoggedOut }: SessionsPane
         </>
       ) : null}
 
-      {state.loaded ? (
+      {loaded ? (
         <ul className="session-list">
-          {state.items.map((s) => {
+          {items.map((s) => {
             const device = describeUserAgent(s.user_agent);
-            const pending = state.pending.includes(s.id);
+            const pending = pendingIds.includes(s.id);
             return (
               <li key={s.id} className={`session${s.current ? ' session--current' : ''}`}>
                 <div className="session-text">
@@ -132,10 +146,8 @@ export function SessionsPanel({ now, onSessionEnded, onLoggedOut }: SessionsPane
                   className="button button--small"
                   aria-label={labels.get(s.id)}
                   title={s.current ? 'Ends this session: you will be logged out' : undefined}
-                  aria-disabled={pending || state.revokingOthers}
-                  onClick={() => {
-                    if (!pending && !state.revokingOthers) void revoke(s);
-                  }}
+                  aria-disabled={pending || revokingOthers}
+                  onClick={() => revoke(s)}
                 >
                   {pending ? <Spinner /> : null}
                   Revoke
@@ -146,39 +158,44 @@ export function SessionsPanel({ now, onSessionEnded, onLoggedOut }: SessionsPane
         </ul>
       ) : null}
 
-      {state.loadError ? (
+      {loadError ? (
         <div className="form-error" role="alert">
-          <p>{state.loadError}</p>
-          <button type="button" className="button" aria-disabled={state.loading} onClick={() => store && void store.load()}>
-            {state.loading ? <Spinner /> : null}
+          <p>{loadError}</p>
+          <button
+            type="button"
+            className="button"
+            aria-disabled={list.isFetching}
+            onClick={() => {
+              if (!list.isFetching) void list.refetch();
+            }}
+          >
+            {list.isFetching ? <Spinner /> : null}
             Try again
           </button>
         </div>
       ) : null}
-      {state.actionError ? (
+      {actionError ? (
         <p className="form-error" role="alert">
-          {state.actionError}
+          {actionError}
         </p>
       ) : null}
-      <p className={state.notice ? 'form-note' : 'sr-only'} role="status">
-        {state.notice ?? announcement}
+      <p className={notice ? 'form-note' : 'sr-only'} role="status">
+        {notice ?? announcement}
       </p>
 
-      {state.loaded && others > 0 ? (
+      {loaded && others > 0 ? (
         <div className="sessions-footer">
           <button
             type="button"
             className="button"
             aria-disabled={busy}
-            onClick={() => {
-              if (!busy) void revokeOthers();
-            }}
+            onClick={revokeOthers}
           >
-            {state.revokingOthers ? <Spinner /> : null}
+            {revokingOthers ? <Spinner /> : null}
             Log out other sessions
           </button>
         </div>
-      ) : state.loaded ? (
+      ) : loaded ? (
         <p className="hint sessions-footer">This is your only session.</p>
       ) : (
         // Room for the footer while loading, so nothing moves when it comes.

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { api } from '../api/client';
+import { checkEmail } from '../api/client';
 import { createEmailChecker, type EmailCheckState } from '../state/emailCheck';
 
 /** The current time, refreshed every `intervalMs` (for relative times). */
@@ -18,7 +18,7 @@ export function useEmailCheck(value: string): [EmailCheckState, (state: EmailChe
   const checker = useRef<ReturnType<typeof createEmailChecker> | null>(null);
 
   useEffect(() => {
-    const instance = createEmailChecker((email, signal) => api.checkEmail(email, signal), setState);
+    const instance = createEmailChecker(checkEmail, setState);
     checker.current = instance;
     return () => {
       instance.dispose();

@@ -1,12 +1,12 @@
-import { useCallback, useEffect, useReducer, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { api, type Status, type User } from '../api/client';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { $api, isUnauthorized, toApiProblem, type Status, type User } from '../api/client';
 import { fieldError, otherFieldErrors, problemMessage, type ApiProblem } from '../api/problem';
 import { SessionsPanel } from '../components/SessionsPanel';
 import { Spinner } from '../components/Spinner';
 import { useNow, useTitle } from '../lib/hooks';
 import { STATUS_MAX, codePointLength } from '../lib/text';
 import { formatDate, formatDateTime, formatRelative } from '../lib/time';
-import { feedReducer, hasMore, initialFeed, nextQuery } from '../state/feed';
+import { usePostStatus, useStatuses } from '../queries/statuses';
 
 interface HomeProps {
   user: User;
@@ -19,35 +19,22 @@ const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigat
 
 export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
   useTitle(`${user.name} · Status`);
-  const [feed, dispatch] = useReducer(feedReducer, initialFeed);
-  const [loggingOut, setLoggingOut] = useState(false);
+  const feed = useStatuses();
+  const logout = $api.useMutation('post', '/logout');
   const [logoutError, setLogoutError] = useState<string | null>(null);
   const [fresh, setFresh] = useState<number | null>(null);
   const listRef = useRef<HTMLOListElement>(null);
   const now = useNow();
-  // The reducer's latest state, for building the next query.
-  const feedRef = useRef(feed);
-  feedRef.current = feed;
+  const statuses = feed.data?.pages.flatMap((page) => page.items) ?? [];
+  const loaded = feed.data !== undefined;
+  const feedError = feed.error && !isUnauthorized(feed.error) ? problemMessage(toApiProblem(feed.error)) : null;
 
-  const load = useCallback(
-    async (first: boolean, signal?: AbortSignal) => {
-      dispatch({ type: first ? 'load-first' : 'load-more' });
-      const before = listRef.current?.children.length ?? 0;
-      const result = await api.fetchStatus(nextQuery(feedRef.current, first), signal);
-      if (result.ok) {
-        dispatch({ type: 'page-loaded', page: result.data, first });
-        // Keyboard users continue at the first of the older statuses.
-        if (!first && result.data.items.length) focusAfterRender.current = before;
-      } else if (result.problem.status === 401) {
-        onSessionEnded();
-      } else {
-        dispatch({ type: 'load-failed', message: problemMessage(result.problem) });
-      }
-    },
-    [onSessionEnded],
-  );
+  useEffect(() => {
+    if (isUnauthorized(feed.error)) onSessionEnded();
+  }, [feed.error, onSessionEnded]);
 
-  // Index of a list item to focus once it is rendered (after "Load more").
+  // Index of a list item to focus once it is rendered: keyboard users
+  // continue at the first of the older statuses after "Load more".
   const focusAfterRender = useRef<number | null>(null);
   useEffect(() => {
     const index = focusAfterRender.current;
@@ -57,32 +44,28 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
       focusAfterRender.current = null;
       item.focus();
     }
-  }, [feed.items]);
+  }, [statuses.length]);
 
-  useEffect(() => {
-    const controller = new AbortController();
-    load(true, controller.signal).catch(() => {
-      /* aborted on unmount */
-    });
-    return () => controller.abort();
-  }, [load]);
-
-  async function logout() {
-    if (loggingOut) return;
-    setLoggingOut(true);
-    setLogoutError(null);
-    const result = await api.logout();
-    if (result.ok || result.problem.status === 401) {
-      onLoggedOut();
-      return;
-    }
-    setLoggingOut(false);
-    setLogoutError(`Could not log out. ${problemMessage(result.problem)}`);
+  async function loadMore() {
+    if (feed.isFetching) return;
+    focusAfterRender.current = statuses.length;
+    const result = await feed.fetchNextPage();
+    if (result.isError) focusAfterRender.current = null;
   }
 
-  function posted(status: Status) {
-    dispatch({ type: 'posted', status });
-    setFresh(status.id);
+  function logOut() {
+    if (logout.isPending) return;
+    setLogoutError(null);
+    logout.mutate(
+      {},
+      {
+        onSuccess: onLoggedOut,
+        onError: (error) => {
+          if (isUnauthorized(error)) onLoggedOut();
+          else setLogoutError(`Could not log out. ${problemMessage(toApiProblem(error))}`);
+        },
+      },
+    );
   }
 
   const initial = [...user.name.trim()][0]?.toUpperCase() ?? '?';
@@ -95,7 +78,7 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
             <span className="logo" aria-hidden="true" />
             Status
           </span>
-          <button type="button" className="button button--ghost" onClick={logout} aria-disabled={loggingOut}>
+          <button type="button" className="button button--ghost" onClick={logOut} aria-disabled={logout.isPending}>
             Log out
           </button>
         </div>
@@ -122,11 +105,11 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
             </div>
           </section>
 
-          <Composer onPosted={posted} onSessionEnded={onSessionEnded} />
+          <Composer onPosted={(status) => setFresh(status.id)} onSessionEnded={onSessionEnded} />
 
           <section className="feed" aria-labelledby="feed-heading">
             <h2 id="feed-heading">Your statuses</h2>
-            {!feed.loaded && feed.loading === 'first' ? (
+            {feed.isPending ? (
               <>
                 <p className="sr-only" role="status">
                   Loading your statuses…
@@ -141,14 +124,14 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
                 </ul>
               </>
             ) : null}
-            {feed.loaded && feed.items.length === 0 ? (
+            {loaded && statuses.length === 0 ? (
               <div className="empty">
                 <p className="empty-title">No statuses yet</p>
                 <p>Write your first one above: it will show up here.</p>
               </div>
             ) : null}
-            <ol className="statuses" ref={listRef} hidden={feed.items.length === 0}>
-              {feed.items.map((status) => (
+            <ol className="statuses" ref={listRef} hidden={statuses.length === 0}>
+              {statuses.map((status) => (
                 <li key={status.id} className={`status${status.id === fresh ? ' status--fresh' : ''}`} tabIndex={-1}>
                   <p className="status-text">{status.text}</p>
                   <time className="status-time" dateTime={status.created_at} title={formatDateTime(status.created_at)}>
@@ -157,27 +140,20 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
                 </li>
               ))}
             </ol>
-            {feed.error ? (
+            {feedError ? (
               <div className="form-error" role="alert">
-                <p>Could not load your statuses. {feed.error}</p>
-                {!feed.loaded ? (
-                  <button type="button" className="button" onClick={() => void load(true)}>
+                <p>Could not load your statuses. {feedError}</p>
+                {!loaded ? (
+                  <button type="button" className="button" onClick={() => void feed.refetch()}>
                     Try again
                   </button>
                 ) : null}
               </div>
             ) : null}
-            {hasMore(feed) ? (
+            {feed.hasNextPage ? (
               <div className="more">
-                <button
-                  type="button"
-                  className="button"
-                  onClick={() => {
-                    if (feed.loading === 'none') void load(false);
-                  }}
-                  aria-disabled={feed.loading !== 'none'}
-                >
-                  {feed.loading === 'more' ? <Spinner /> : null}
+                <button type="button" className="button" onClick={() => void loadMore()} aria-disabled={feed.isFetching}>
+                  {feed.isFetchingNextPage ? <Spinner /> : null}
                   Load more
                 </button>
               </div>
@@ -193,42 +169,46 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
 
 function Composer({ onPosted, onSessionEnded }: { onPosted: (s: Status) => void; onSessionEnded: () => void }) {
   const [text, setText] = useState('');
-  const [busy, setBusy] = useState(false);
+  const postStatus = usePostStatus();
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const count = codePointLength(text);
   const over = count > STATUS_MAX;
   const blank = text.trim() === '';
+  const busy = postStatus.isPending;
   const canPost = !busy && !over && !blank;
 
-  async function post(event?: FormEvent) {
+  function post(event?: FormEvent) {
     event?.preventDefault();
     if (!canPost) return;
-    setBusy(true);
     setProblem(null);
     setMessage(null);
-    const result = await api.addStatus(text);
-    setBusy(false);
-    if (result.ok) {
-      onPosted(result.data);
-      setText('');
-      setAnnouncement('Posted.');
-      return;
-    }
-    const p = result.problem;
-    if (p.status === 401) onSessionEnded();
-    else if (p.status === 422) {
-      setProblem(p);
-      const others = otherFieldErrors(p, ['text']);
-      if (others.length) setMessage(others.join(' '));
-    } else setMessage(problemMessage(p));
+    postStatus.mutate(
+      { body: { text } },
+      {
+        onSuccess: (status) => {
+          onPosted(status);
+          setText('');
+          setAnnouncement('Posted.');
+        },
+        onError: (error) => {
+          const p = toApiProblem(error);
+          if (p.status === 401) onSessionEnded();
+          else if (p.status === 422) {
+            setProblem(p);
+            const others = otherFieldErrors(p, ['text']);
+            if (others.length) setMessage(others.join(' '));
+          } else setMessage(problemMessage(p));
+        },
+      },
+    );
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
-      void post();
+      post();
     }
   }
 

@@ -10,7 +10,6 @@ function deferred<T>() {
 
 const answer = (email: string, available: boolean): Result<EmailAvailability> => ({
   ok: true,
-  status: 200,
   data: { email, available },
 });
 

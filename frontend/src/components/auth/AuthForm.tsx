@@ -1,0 +1,44 @@
+import type { FormEvent, ReactNode } from 'react';
+import { Spinner } from '../Spinner';
+
+interface AuthFormProps {
+  /** The form's accessible name and its button's label. */
+  name: string;
+  action: string;
+  busy: boolean;
+  /** Form-level messages (role="alert"). */
+  messages: string[];
+  /** A neutral note, e.g. that a wait is over (role="status"). */
+  note: string | null;
+  onSubmit: () => void;
+  children: ReactNode;
+}
+
+/** The frame both the log-in and the register form share: fields, messages, one button. */
+export function AuthForm({ name, action, busy, messages, note, onSubmit, children }: AuthFormProps) {
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    onSubmit();
+  }
+  return (
+    <form aria-label={name} onSubmit={submit} noValidate>
+      {children}
+      {messages.length ? (
+        <div className="form-error" role="alert">
+          {messages.map((m) => (
+            <p key={m}>{m}</p>
+          ))}
+        </div>
+      ) : null}
+      {note ? (
+        <p className="form-note" role="status">
+          {note}
+        </p>
+      ) : null}
+      <button type="submit" className="button button--primary" aria-disabled={busy}>
+        {busy ? <Spinner /> : null}
+        {action}
+      </button>
+    </form>
+  );
+}
