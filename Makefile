@@ -28,13 +28,12 @@ mariadb_root() { as_root mariadb -uroot "$$@" 2>/dev/null || mariadb --protocol=
 endef
 export HELPERS
 
+# Every target with a `## comment` on its line, and that comment.
 .PHONY: help
-help:
-	@echo "make run    set up MariaDB, Redis, the schema and the SPA, then serve on http://127.0.0.1:8080/"
-	@echo "make test   fmt, clippy, unit and integration tests, contract and browser tests"
-	@echo "make bench  the benchmark (make bench-compare: against the Node stack too)"
-	@echo "make soak   10 minutes of mixed load on the release build; fails if memory grows"
-	@echo "make audit  RustSec advisories for the dependency tree (needs network)"
+help: ## this list
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) \
+	  | sed -E 's/^([a-z-]+):.*## (.*)$$/\1\t\2/' \
+	  | awk -F '\t' '{ printf "make %-15s %s\n", $$1, $$2 }'
 
 ## Services ------------------------------------------------------------------
 
@@ -117,13 +116,13 @@ run: db frontend-build ## serve the API and the SPA on LISTEN_ADDR (http://127.0
 ## Frontend ------------------------------------------------------------------
 
 .PHONY: frontend-deps
-frontend-deps:
+frontend-deps: ## the SPA's Node packages (npm ci)
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 
 # The API types are generated from openapi/openapi.json first, so a spec
 # change that breaks the app breaks its type check.
 .PHONY: frontend-build
-frontend-build: frontend-deps
+frontend-build: frontend-deps ## the SPA's types from the spec, then its build into frontend/dist
 	cd frontend && npm run gen:api && npm run build
 
 .PHONY: chromium
@@ -143,8 +142,14 @@ cargo-deny: ## cargo-deny from crates.io, built once into ~/.cargo/bin
 	say "installing cargo-deny (a few minutes, once)"
 	cargo install cargo-deny --locked --quiet
 
+.PHONY: check
+check: ## the fast loop, no services: fmt, clippy, unit and in-process tests, the docs' ties
+	cargo fmt --all -- --check
+	cargo clippy --all-targets --locked -- -D warnings
+	cargo test --locked --lib --test reference
+
 .PHONY: lint
-lint: cargo-deny
+lint: cargo-deny ## cargo fmt --check, clippy -D warnings, and cargo-deny's licences, bans and sources
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --locked -- -D warnings
 	cargo deny check --hide-inclusion-graph licenses bans sources
@@ -165,19 +170,19 @@ nginx: ## Debian's nginx for the scale-out tests (they start their own, never a 
 	as_root systemctl disable --now nginx >/dev/null 2>&1 || true
 
 .PHONY: test-rust
-test-rust: test-db nginx
+test-rust: test-db nginx ## unit, in-process and integration tests (real MariaDB, Redis, nginx)
 	cargo test --locked
 
 # Schemathesis against a live server, from the server's own spec.
 .PHONY: test-contract
-test-contract: test-db
+test-contract: test-db ## Schemathesis against a live server, from its own spec
 	cargo build --locked
 	tests/contract/run.sh
 
 # The SPA: type check (in the build), unit tests, then Playwright in Debian's
 # Chromium against the real server serving the fresh build.
 .PHONY: test-frontend
-test-frontend: test-db chromium frontend-build
+test-frontend: test-db chromium frontend-build ## the SPA's unit tests, then Playwright in Chromium against the real server
 	cargo build --locked
 	(cd frontend && npm test)
 	STATIC_DIR=$(CURDIR)/frontend/dist tests/support/with-server.sh \
@@ -202,19 +207,19 @@ openapi: ## regenerate openapi/openapi.json from the code (no MySQL or Redis nee
 # Every scenario and ceiling against the real MariaDB and Redis, release build;
 # BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS… tune it (see tests/bench/run.sh).
 .PHONY: bench
-bench: test-db
+bench: test-db ## the benchmark on a release build (BENCH_SECONDS, BENCH_ROUNDS, ...)
 	cargo build --release --locked
 	tests/bench/run.sh
 
 # The same, interleaved with the Node stack in ../shared/bench/node-express
 # (one process and WORKERS=2).
 .PHONY: bench-compare
-bench-compare: test-db
+bench-compare: test-db ## the benchmark beside the Node stack (BENCH_NODE_DIR)
 	cargo build --release --locked
 	BENCH_COMPARE=1 tests/bench/run.sh
 
 # Ten minutes of mixed load; prints the server's memory drift (not in make test).
 .PHONY: soak
-soak: test-db
+soak: test-db ## ten minutes of mixed load; fails if memory grows
 	cargo build --release --locked
 	tests/soak/run.sh

@@ -220,7 +220,60 @@ pub async fn session_store_failure(
 
 #[cfg(test)]
 mod tests {
+    use actix_web::middleware::{ErrorHandlers, from_fn};
+    use actix_web::test::{TestRequest, call_service, init_service, read_body_json};
+    use actix_web::{App, HttpResponse};
+    use serde_json::Value;
+
     use super::*;
+
+    /// actix's own errors, in process, through the layers that make them
+    /// problem JSON.
+    async fn answer(request: TestRequest) -> (u16, Option<String>, Value) {
+        let app = init_service(
+            App::new()
+                .service(web::resource("/thing").route(web::get().to(HttpResponse::Ok)))
+                .wrap(from_fn(refuse_unserved_methods))
+                .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors)),
+        )
+        .await;
+        let response = call_service(&app, request.to_request()).await;
+        let status = response.status().as_u16();
+        let allow = response
+            .headers()
+            .get(header::ALLOW)
+            .map(|value| value.to_str().unwrap_or_default().to_owned());
+        let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
+        assert_eq!(
+            content_type.as_ref().map(HeaderValue::as_bytes),
+            Some(PROBLEM_JSON.as_bytes())
+        );
+        (status, allow, read_body_json(response).await)
+    }
+
+    #[actix_web::test]
+    async fn bare_404s_and_405s_become_problems_and_keep_allow() {
+        let (status, _, body) = answer(TestRequest::get().uri("/nothing")).await;
+        assert_eq!(
+            (status, body["type"].as_str()),
+            (404, Some("/problems/not-found"))
+        );
+        let (status, allow, body) = answer(TestRequest::post().uri("/thing")).await;
+        assert_eq!(status, 405);
+        assert_eq!(allow.as_deref(), Some("GET"));
+        assert_eq!(body["type"], "/problems/method-not-allowed");
+    }
+
+    #[actix_web::test]
+    async fn unserved_methods_are_405_on_any_path() {
+        let invented = Method::from_bytes(b"M123").expect("a method token");
+        for path in ["/thing", "/nothing"] {
+            let request = TestRequest::default().method(invented.clone()).uri(path);
+            let (status, allow, _) = answer(request).await;
+            assert_eq!(status, 405, "{path}");
+            assert!(allow.is_some(), "{path}");
+        }
+    }
 
     #[test]
     fn request_ids_follow_the_contract_pattern() {

@@ -145,3 +145,92 @@ impl Fields {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The body rules, in process: no MySQL, Redis or socket needed.
+
+    use actix_web::http::StatusCode;
+    use actix_web::http::header::CONTENT_TYPE;
+    use actix_web::test::{TestRequest, call_service, init_service, read_body_json};
+    use actix_web::{App, HttpResponse, ResponseError, web};
+
+    use super::*;
+
+    /// Echoes the object it was sent, or answers the extractor's problem.
+    async fn echo(body: Result<JsonObject, ApiError>) -> HttpResponse {
+        match body {
+            Ok(body) => HttpResponse::Ok().json(body.0),
+            Err(error) => error.error_response(),
+        }
+    }
+
+    async fn post(content_type: Option<&str>, body: impl Into<String>) -> (StatusCode, Value) {
+        let app = init_service(App::new().route("/", web::post().to(echo))).await;
+        let mut request = TestRequest::post().uri("/").set_payload(body.into());
+        if let Some(content_type) = content_type {
+            request = request.insert_header((CONTENT_TYPE, content_type));
+        }
+        let response = call_service(&app, request.to_request()).await;
+        let status = response.status();
+        (status, read_body_json(response).await)
+    }
+
+    #[actix_web::test]
+    async fn json_objects_are_read_under_any_json_type() {
+        for content_type in [
+            "application/json",
+            "application/json; charset=UTF-8",
+            "application/merge-patch+json",
+        ] {
+            let (status, body) = post(Some(content_type), r#"{"a": 1}"#).await;
+            assert_eq!(status, 200, "{content_type}");
+            assert_eq!(body["a"], 1);
+        }
+    }
+
+    #[actix_web::test]
+    async fn other_content_types_are_415() {
+        for content_type in [
+            None,
+            Some("text/plain"),
+            Some("application/json; charset=latin1"),
+        ] {
+            let (status, body) = post(content_type, r#"{"a": 1}"#).await;
+            assert_eq!(status, 415, "{content_type:?}");
+            assert_eq!(body["type"], "/problems/unsupported-media-type");
+        }
+    }
+
+    #[actix_web::test]
+    async fn bodies_that_are_not_json_objects_are_400() {
+        for body in ["{", "[1, 2]", "\"text\"", ""] {
+            let (status, problem) = post(Some("application/json"), body).await;
+            assert_eq!(status, 400, "{body:?}");
+            assert_eq!(problem["type"], "/problems/bad-request");
+        }
+    }
+
+    #[actix_web::test]
+    async fn bodies_over_the_limit_are_413() {
+        let large = format!(r#"{{"a": "{}"}}"#, "x".repeat(DEFAULT_BODY_LIMIT));
+        let (status, problem) = post(Some("application/json"), large).await;
+        assert_eq!(status, 413);
+        assert_eq!(problem["type"], "/problems/payload-too-large");
+    }
+
+    #[test]
+    fn every_bad_field_is_named_at_once() {
+        let body: Map<String, Value> =
+            serde_json::from_str(r#"{"name": 5, "extra": true}"#).expect("JSON");
+        let mut fields = Fields::new(JsonObject(body), &["name", "email"]);
+        let name = fields.string("name");
+        let email = fields.string("email");
+        let Err(ApiError::Validation(errors)) = fields.finish(name.zip(email)) else {
+            panic!("a 422");
+        };
+        assert_eq!(errors["name"], ["must be a string"]);
+        assert_eq!(errors["email"], ["is required"]);
+        assert_eq!(errors["extra"], ["is not a known field"]);
+    }
+}

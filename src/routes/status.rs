@@ -127,3 +127,49 @@ fn page_request(req: &HttpRequest) -> Result<PageRequest, ApiError> {
         Err(ApiError::Validation(errors))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Paging's query rules, in process.
+
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    fn page(query: &str) -> Result<PageRequest, ApiError> {
+        page_request(
+            &TestRequest::get()
+                .uri(&format!("/fetchStatus?{query}"))
+                .to_http_request(),
+        )
+    }
+
+    #[test]
+    fn defaults_and_unknown_parameters() {
+        let request = page("unknown=1").expect("a page");
+        assert_eq!(request.limit, PageLimit::DEFAULT);
+        assert_eq!(request.before, None);
+        let request = page("limit=100&before=7").expect("a page");
+        assert_eq!(request.limit, PageLimit::parse("100").expect("a limit"));
+        assert_eq!(request.before, Some(StatusId::parse("7").expect("an id")));
+    }
+
+    #[test]
+    fn every_bad_parameter_is_named_at_once() {
+        let Err(ApiError::Validation(errors)) = page("limit=0&before=0") else {
+            panic!("a 422");
+        };
+        assert_eq!(errors.keys().collect::<Vec<_>>(), ["before", "limit"]);
+        for query in [
+            "limit=101",
+            "limit=x",
+            "before=-1",
+            "before=9223372036854775808",
+        ] {
+            assert!(
+                matches!(page(query), Err(ApiError::Validation(_))),
+                "{query}"
+            );
+        }
+    }
+}
