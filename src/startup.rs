@@ -328,30 +328,12 @@ fn security_header_values(cookie_secure: bool) -> Vec<(HeaderName, &'static str)
 /// limit below the hard one (often 1024) would let a few thousand of them
 /// stop the server accepting others, so it is raised to the hard limit.
 fn raise_open_files_limit() {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `getrlimit` and `setrlimit` only read and write `limit`.
-    let raised = unsafe {
-        libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0
-            && limit.rlim_cur < limit.rlim_max
-            && {
-                let soft = limit.rlim_cur;
-                limit.rlim_cur = limit.rlim_max;
-                let raised = libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0;
-                limit.rlim_cur = if raised { limit.rlim_max } else { soft };
-                raised
-            }
-    };
-    if raised {
-        log::info!("open files limit raised to {}", limit.rlim_cur);
-    }
-    if limit.rlim_cur < 4096 {
-        log::warn!(
-            "open files limit is {}: each connection takes one (raise the hard limit, `ulimit -Hn`)",
-            limit.rlim_cur
-        );
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) if limit < 4096 => log::warn!(
+            "open files limit is {limit}: each connection takes one (raise the hard limit, `ulimit -Hn`)"
+        ),
+        Ok(limit) => log::debug!("open files limit: {limit}"),
+        Err(error) => log::warn!("cannot raise the open files limit: {error}"),
     }
 }
 
