@@ -106,7 +106,6 @@ impl EventOrigin {
 pub struct SecurityEvent {
     pub id: u64,
     #[serde(rename = "type")]
-    #[schema(rename = "type")]
     pub kind: SecurityEventKind,
     #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
