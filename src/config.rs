@@ -50,6 +50,8 @@ pub struct Settings {
     pub ipv6_limit_prefix: u8,
     /// Live sessions per user; a new one past it ends the least recently seen.
     pub max_sessions_per_user: usize,
+    /// How long security events are kept before they are pruned.
+    pub security_event_retention: Duration,
 }
 
 /// `N/SECONDS`: at most N events in any rolling window of that length.
@@ -82,6 +84,8 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 pub const MIN_SECRET_BYTES: usize = 64;
+
+const SECS_PER_DAY: u64 = 86_400;
 
 impl Settings {
     /// Reads the process environment, after loading `.env` from the working
@@ -145,6 +149,10 @@ impl Settings {
             request_timeout: Duration::from_secs(vars.positive("REQUEST_TIMEOUT_SECS", 10)),
             ipv6_limit_prefix: vars.ipv6_limit_prefix(),
             max_sessions_per_user: vars.positive("MAX_SESSIONS_PER_USER", 50),
+            security_event_retention: Duration::from_secs(
+                vars.positive::<u64>("SECURITY_EVENT_DAYS", 90)
+                    .saturating_mul(SECS_PER_DAY),
+            ),
         };
         if settings.database_ca_file.is_some()
             && !settings.database_url.contains("require_ssl=true")
@@ -451,6 +459,23 @@ mod tests {
         assert_eq!(settings.request_timeout, Duration::from_secs(10));
         assert_eq!(settings.ipv6_limit_prefix, 64);
         assert_eq!(settings.max_sessions_per_user, 50);
+        assert_eq!(
+            settings.security_event_retention,
+            Duration::from_secs(90 * 86_400)
+        );
+    }
+
+    #[test]
+    fn security_events_are_kept_a_positive_number_of_days() {
+        let week = settings(&[("SECURITY_EVENT_DAYS", "7")]).unwrap();
+        assert_eq!(
+            week.security_event_retention,
+            Duration::from_secs(7 * 86_400)
+        );
+        for bad in ["0", "-1", "x", "1.5"] {
+            let error = settings(&[("SECURITY_EVENT_DAYS", bad)]).err().unwrap();
+            assert!(error.to_string().contains("SECURITY_EVENT_DAYS"), "{bad}");
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod middleware;
 pub mod outage;
 pub mod protection;
 pub mod redis_pool;
+pub mod retention;
 pub mod routes;
 pub mod serving;
 pub mod session;

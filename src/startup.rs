@@ -27,6 +27,7 @@ use crate::middleware::{
 };
 use crate::protection::{AllowedOrigins, RateLimiter, TrustedProxies};
 use crate::redis_pool::RedisPool;
+use crate::retention;
 use crate::routes;
 use crate::serving::{self, Serving};
 use crate::session::{
@@ -207,6 +208,7 @@ impl Application {
             metrics_enabled: settings.metrics_addr.is_some(),
         };
         let readiness = dependencies.readiness.clone();
+        let pruning_db = Database::new(&dependencies.db_opts, 1, dependencies.timeout);
 
         let listener = TcpListener::bind(settings.listen_addr)
             .with_context(|| format!("cannot listen on LISTEN_ADDR {}", settings.listen_addr))?;
@@ -232,6 +234,7 @@ impl Application {
             Some(addr) => Some(metrics_server(addr, metrics)?),
             None => None,
         };
+        retention::spawn_pruning(pruning_db, settings.security_event_retention);
         Ok(Self {
             server,
             address,

@@ -47,6 +47,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "normalise_emails",
         change: Change::Rust(normalise_emails::run),
     },
+    Migration {
+        version: 4,
+        name: "create_security_events",
+        change: Change::Sql(include_str!("../../sql/0004_create_security_events.sql")),
+    },
 ];
 
 /// How long an instance waits for another one that is migrating the same

@@ -2,6 +2,7 @@
 //! `DEPENDENCY_TIMEOUT_MS` (mysql_async has no acquire or connect timeout).
 
 pub mod migrations;
+pub mod security_events;
 pub mod statuses;
 pub mod users;
 

@@ -40,9 +40,8 @@ pub async fn page(
     user_id: u64,
     request: PageRequest,
 ) -> Result<StatusPage, DbError> {
-    let limit = usize::from(request.limit.get());
-    let before = request.before.map_or(u64::MAX, |id| id.get());
-    let mut items: Vec<Status> = db
+    let (before, rows) = (request.ids_below(), request.rows_to_read());
+    let items: Vec<Status> = db
         .run(|pool| async move {
             pool.get_conn()
                 .await?
@@ -50,7 +49,7 @@ pub async fn page(
                     "SELECT id, text, created_at FROM statuses \
                      FORCE INDEX (statuses_user_newest) \
                      WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
-                    (user_id, before, limit + 1),
+                    (user_id, before, rows),
                     |(id, text, created_at): (u64, String, PrimitiveDateTime)| Status {
                         id,
                         text,
@@ -60,12 +59,6 @@ pub async fn page(
                 .await
         })
         .await?;
-    let has_older = items.len() > limit;
-    items.truncate(limit);
-    let next_before = if has_older {
-        items.last().map(|status| status.id)
-    } else {
-        None
-    };
+    let (items, next_before) = request.cut(items, |status| status.id);
     Ok(StatusPage { items, next_before })
 }

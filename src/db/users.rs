@@ -1,10 +1,11 @@
 //! The `users` table.
 
+use mysql_async::TxOpts;
 use mysql_async::prelude::*;
 use time::PrimitiveDateTime;
 
-use super::{Database, DbError};
-use crate::domain::{Email, Timestamp, User, UserName};
+use super::{Database, DbError, security_events};
+use crate::domain::{Email, EventOrigin, SecurityEventKind, Timestamp, User, UserName};
 
 /// A user together with the stored bcrypt hash, for logging in.
 pub struct Credentials {
@@ -12,29 +13,46 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
-/// Stores a new account under the normalised email. `DbError::Duplicate`
-/// when that is taken.
+/// Stores a new account under the normalised email, and its `registered`
+/// event in the same transaction. `DbError::Duplicate` when the email is
+/// taken.
 pub async fn insert(
     db: &Database,
     email: &Email,
     name: &UserName,
     password_hash: &str,
+    origin: &EventOrigin,
 ) -> Result<User, DbError> {
     let created_at = Timestamp::now();
     let id = db
         .run(|pool| async move {
             let mut conn = pool.get_conn().await?;
-            conn.exec_drop(
-                "INSERT INTO users (email, name, password_hash, created_at) VALUES (?, ?, ?, ?)",
-                (
-                    email.as_str(),
-                    name.as_str(),
-                    password_hash,
-                    created_at.as_utc(),
-                ),
+            let mut transaction = conn.start_transaction(TxOpts::default()).await?;
+            transaction
+                .exec_drop(
+                    "INSERT INTO users (email, name, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                    (
+                        email.as_str(),
+                        name.as_str(),
+                        password_hash,
+                        created_at.as_utc(),
+                    ),
+                )
+                .await?;
+            // Without an id nothing is committed: the dropped transaction
+            // rolls back.
+            let Some(id) = transaction.last_insert_id() else {
+                return Ok(None);
+            };
+            security_events::record_in(
+                &mut transaction,
+                id,
+                SecurityEventKind::Registered,
+                origin,
             )
             .await?;
-            Ok(conn.last_insert_id())
+            transaction.commit().await?;
+            Ok(Some(id))
         })
         .await?;
     let id = id.ok_or(DbError::Unexpected("INSERT returned no id"))?;

@@ -7,6 +7,7 @@
 mod email;
 mod page;
 mod password;
+mod security_event;
 mod status;
 mod text;
 mod timestamp;
@@ -15,6 +16,7 @@ mod user;
 pub use email::Email;
 pub use page::{PageLimit, PageRequest, StatusId};
 pub use password::Password;
+pub use security_event::{EventOrigin, SecurityEvent, SecurityEventKind, SecurityEventPage};
 pub use status::{Status, StatusPage, StatusText};
 pub use timestamp::Timestamp;
 pub use user::{User, UserName};

@@ -1,4 +1,5 @@
-/// A status id as a cursor: statuses strictly older than it.
+/// A row id as a cursor: rows strictly older than it (a page of statuses,
+/// or of security events).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StatusId(u64);
 
@@ -19,7 +20,7 @@ impl StatusId {
     }
 }
 
-/// How many statuses one page holds: 1 to 100.
+/// How many rows one page holds: 1 to 100.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageLimit(u8);
 
@@ -45,6 +46,29 @@ pub struct PageRequest {
     pub before: Option<StatusId>,
 }
 
+impl PageRequest {
+    /// Every id below this one may be on the page.
+    pub fn ids_below(self) -> u64 {
+        self.before.map_or(u64::MAX, StatusId::get)
+    }
+
+    /// One row more than the page holds: reading it learns, in the same
+    /// round trip, whether an older page exists.
+    pub fn rows_to_read(self) -> usize {
+        usize::from(self.limit.get()) + 1
+    }
+
+    /// The page from `rows_to_read` rows read newest first, and the
+    /// `before` of the next page (`None` exactly when no older row exists).
+    pub fn cut<T>(self, mut rows: Vec<T>, id_of: impl Fn(&T) -> u64) -> (Vec<T>, Option<u64>) {
+        let limit = usize::from(self.limit.get());
+        let has_older = rows.len() > limit;
+        rows.truncate(limit);
+        let next_before = rows.last().filter(|_| has_older).map(id_of);
+        (rows, next_before)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +81,18 @@ mod tests {
         for raw in ["101", "256", "-1", "2.5", "", "ten"] {
             assert!(PageLimit::parse(raw).is_err(), "{raw:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn a_page_cut_from_one_row_too_many_points_at_the_older_page() {
+        let request = PageRequest {
+            limit: PageLimit::parse("2").unwrap(),
+            before: None,
+        };
+        assert_eq!(request.rows_to_read(), 3);
+        assert_eq!(request.cut(vec![9, 8, 7], |id| *id), (vec![9, 8], Some(8)));
+        assert_eq!(request.cut(vec![9, 8], |id| *id), (vec![9, 8], None));
+        assert_eq!(request.cut(Vec::<u64>::new(), |id| *id), (vec![], None));
     }
 
     #[test]

@@ -39,6 +39,16 @@ impl Timestamp {
         Some(Self(PrimitiveDateTime::new(moment.date(), moment.time())))
     }
 
+    /// The moment `duration` before this one; the earliest moment dates
+    /// can hold when that is further back.
+    pub fn before(self, duration: std::time::Duration) -> Self {
+        let earliest = PrimitiveDateTime::MIN;
+        let earlier = time::Duration::try_from(duration)
+            .ok()
+            .and_then(|duration| self.0.checked_sub(duration));
+        Self(earlier.unwrap_or(earliest))
+    }
+
     pub fn from_utc(value: PrimitiveDateTime) -> Self {
         Self(value)
     }
@@ -90,6 +100,17 @@ mod tests {
     fn renders_rfc3339_utc_seconds() {
         let stamp = Timestamp::from_utc(datetime!(2026-11-26 11:05:37.123456));
         assert_eq!(stamp.to_string(), "2026-11-26T11:05:37Z");
+    }
+
+    #[test]
+    fn goes_back_in_time_as_far_as_dates_do() {
+        let stamp = Timestamp::from_utc(datetime!(2026-11-26 11:05:37));
+        let day = std::time::Duration::from_secs(86_400);
+        assert_eq!(stamp.before(day).to_string(), "2026-11-25T11:05:37Z");
+        assert_eq!(
+            stamp.before(std::time::Duration::MAX).as_utc(),
+            PrimitiveDateTime::MIN
+        );
     }
 
     #[test]

@@ -41,6 +41,7 @@ return 0
 
 /// Records a failed login for an account and IP; at the limit, locks the
 /// pair out for the base time doubled per earlier lockout within 24 h.
+/// Answers 1 when this failure began a lockout, 0 otherwise.
 static LOGIN_FAILED: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -56,6 +57,7 @@ if redis.call('ZCARD', KEYS[1]) >= limit then
   local lockout = math.min(tonumber(ARGV[4]) * 2 ^ (lockouts - 1), tonumber(ARGV[5]))
   redis.call('SET', KEYS[2], lockouts, 'PX', math.floor(lockout))
   redis.call('DEL', KEYS[1])
+  return 1
 end
 return 0
 ",
@@ -147,7 +149,9 @@ impl RateLimiter {
         .await
     }
 
-    pub async fn login_failed(&self, email: &Email, ip: IpAddr) -> Result<(), LimitError> {
+    /// Records a failed login for the account and client; whether it began
+    /// a lockout of that pair.
+    pub async fn login_failed(&self, email: &Email, ip: IpAddr) -> Result<bool, LimitError> {
         if let Some(limit) = self.limits.login_ip {
             let key = format!("{}{{login-ip:{}}}", self.key_prefix, self.client(ip));
             self.eval::<u64>(
@@ -175,9 +179,10 @@ impl RateLimiter {
                 self.limits.login_lockout.as_millis().to_string(),
                 MAX_LOCKOUT_MS.to_string(),
             ];
-            self.eval::<u64>(&LOGIN_FAILED, keys, args).await?;
+            let locked_out = self.eval::<u64>(&LOGIN_FAILED, keys, args).await?;
+            return Ok(locked_out == 1);
         }
-        Ok(())
+        Ok(false)
     }
 
     /// A successful login clears the pair's failures.

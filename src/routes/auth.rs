@@ -12,9 +12,10 @@ use utoipa::{PartialSchema, ToSchema};
 use super::extract::{Caller, CurrentSession};
 use super::input::{Fields, JsonObject};
 use super::schema;
+use super::security;
 use crate::context::ApiContext;
 use crate::db::{Database, users};
-use crate::domain::{Email, Password, User, UserName};
+use crate::domain::{Email, EventOrigin, Password, SecurityEventKind, User, UserName};
 use crate::error::{ApiError, Context, Problem};
 use crate::hashing::{Admission, PasswordHasher, Slot};
 use crate::metrics;
@@ -160,9 +161,15 @@ pub async fn register(
     let slot = ctx.hasher.slot(&place).await?;
     ctx.limiter.register(caller.ip).await?;
     let password_hash = ctx.hasher.hash_in(slot, input.password.expose()).await?;
-    let user = users::insert(&ctx.db, &input.email, &input.name, &password_hash)
-        .await
-        .context("storing a new account")?;
+    let user = users::insert(
+        &ctx.db,
+        &input.email,
+        &input.name,
+        &password_hash,
+        &caller.origin(),
+    )
+    .await
+    .context("storing a new account")?;
     log::info!("registered user {}", user.id);
     metrics::SESSIONS_BEGUN
         .with_label_values(&["register"])
@@ -200,8 +207,10 @@ pub async fn login(
     let attempt = LoginAttempt {
         hasher: ctx.hasher.clone(),
         limiter: ctx.limiter.clone(),
+        db: ctx.db.clone(),
         email: input.email.clone(),
         ip: caller.ip,
+        origin: caller.origin(),
         password: input.password.clone(),
     };
     // A task of its own: once bcrypt has begun, the attempt is counted
@@ -214,16 +223,26 @@ pub async fn login(
     }
     session.begin(&found.user, &caller)?;
     metrics::SESSIONS_BEGUN.with_label_values(&["login"]).inc();
+    security::record(
+        &ctx.db,
+        found.user.id,
+        SecurityEventKind::Login,
+        &caller.origin(),
+    )
+    .await;
     Ok(HttpResponse::Ok().json(found.user))
 }
 
-/// A password check and its record with the rate limits, which belong
-/// together: a client that resets its connection must not guess for free.
+/// A password check and its record with the rate limits (and, for an
+/// existing account, in its security events), which belong together: a
+/// client that resets its connection must not guess for free, or unseen.
 struct LoginAttempt {
     hasher: PasswordHasher,
     limiter: RateLimiter,
+    db: Database,
     email: Email,
     ip: IpAddr,
+    origin: EventOrigin,
     password: String,
 }
 
@@ -240,12 +259,27 @@ impl LoginAttempt {
             .hasher
             .verify_in(slot, &self.password, stored_hash)
             .await?;
+        let account = found.as_ref().map(|found| found.user.id);
         let Some(found) = found.filter(|_| matched) else {
-            self.limiter.login_failed(&self.email, self.ip).await?;
+            let counted = self.limiter.login_failed(&self.email, self.ip).await;
+            if let Some(user_id) = account {
+                self.record_failure(user_id, matches!(counted, Ok(true)))
+                    .await;
+            }
+            counted?;
             return Err(ApiError::InvalidCredentials);
         };
         self.limiter.login_succeeded(&self.email, self.ip).await?;
         Ok(found)
+    }
+
+    /// A wrong password for an existing account, and the lockout it began.
+    async fn record_failure(&self, user_id: u64, lockout_began: bool) {
+        let record = |kind| security::record(&self.db, user_id, kind, &self.origin);
+        record(SecurityEventKind::LoginFailed).await;
+        if lockout_began {
+            record(SecurityEventKind::LockedOut).await;
+        }
     }
 }
 
@@ -281,11 +315,22 @@ async fn rehash(
 pub async fn logout(
     req: HttpRequest,
     session: CurrentSession,
+    caller: Caller,
     ctx: web::Data<ApiContext>,
 ) -> HttpResponse {
+    let user = session.live_user();
     let live = session.end();
     if live {
         metrics::SESSIONS_ENDED.with_label_values(&["logout"]).inc();
+    }
+    if let Some(user) = user {
+        security::record(
+            &ctx.db,
+            user.id,
+            SecurityEventKind::Logout,
+            &caller.origin(),
+        )
+        .await;
     }
     let mut response = HttpResponse::NoContent();
     // The session middleware expires the cookie of a live session only; a

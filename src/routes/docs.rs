@@ -12,8 +12,10 @@ use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use super::{auth, health, sessions, status};
-use crate::domain::{Status, StatusPage, User};
+use super::{auth, health, security, sessions, status};
+use crate::domain::{
+    SecurityEvent, SecurityEventKind, SecurityEventPage, Status, StatusPage, User,
+};
 use crate::error::{PROBLEM_JSON, Problem};
 
 #[derive(OpenApi)]
@@ -29,6 +31,7 @@ use crate::error::{PROBLEM_JSON, Problem};
         auth::logout,
         auth::check_email,
         auth::me,
+        security::security_events,
         status::add_status,
         status::fetch_status,
         sessions::list_sessions,
@@ -37,7 +40,15 @@ use crate::error::{PROBLEM_JSON, Problem};
         health::healthz,
         health::readyz,
     ),
-    components(schemas(Problem, User, Status, StatusPage)),
+    components(schemas(
+        Problem,
+        User,
+        Status,
+        StatusPage,
+        SecurityEvent,
+        SecurityEventKind,
+        SecurityEventPage
+    )),
     modifiers(&SessionCookie, &CrossCutting),
     tags(
         (name = "accounts", description = "Registration, login and the session"),

@@ -10,7 +10,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::context::ApiContext;
-use crate::domain::User;
+use crate::domain::{EventOrigin, User};
 use crate::error::{ApiError, Context};
 use crate::protection::Client;
 use crate::session::{self, SessionPolicy};
@@ -69,6 +69,12 @@ impl CurrentSession {
             .context("starting a session")
     }
 
+    /// The session's user while it is live, for a handler that works
+    /// without one too (logout): nothing is extended or ended.
+    pub fn live_user(&self) -> Option<User> {
+        self.policy.live_user(&self.session)
+    }
+
     /// Ends the session: its state leaves Redis and the cookie is expired.
     /// Whether there was a session to end.
     pub fn end(&self) -> bool {
@@ -87,6 +93,13 @@ impl CurrentSession {
 pub struct Caller {
     pub ip: IpAddr,
     pub user_agent: String,
+}
+
+impl Caller {
+    /// Where the caller's security events say they came from.
+    pub fn origin(&self) -> EventOrigin {
+        EventOrigin::new(self.ip, &self.user_agent)
+    }
 }
 
 impl FromRequest for Caller {

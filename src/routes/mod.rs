@@ -5,7 +5,9 @@ mod docs;
 mod extract;
 mod health;
 mod input;
+mod paging;
 mod schema;
+mod security;
 mod sessions;
 mod spa;
 mod status;
@@ -40,6 +42,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs
         web::resource("/me")
             .route(with_session(web::get().to(auth::me)))
             .route(with_session(web::head().to(auth::me))),
+    )
+    .service(
+        web::resource("/me/security-events")
+            .route(with_session(web::get().to(security::security_events)))
+            .route(with_session(web::head().to(security::security_events))),
     )
     .service(
         web::resource("/addStatus")

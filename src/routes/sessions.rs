@@ -4,8 +4,10 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::extract::CurrentSession;
+use super::extract::{Caller, CurrentSession};
+use super::security;
 use crate::context::ApiContext;
+use crate::domain::SecurityEventKind;
 use crate::error::{ApiError, Problem};
 use crate::metrics::SESSIONS_ENDED;
 use crate::session::SessionInfo;
@@ -61,6 +63,7 @@ pub async fn list_sessions(
 pub async fn revoke_session(
     id: web::Path<String>,
     session: CurrentSession,
+    caller: Caller,
     ctx: web::Data<ApiContext>,
 ) -> Result<HttpResponse, ApiError> {
     let user = session.authenticate()?;
@@ -69,9 +72,14 @@ pub async fn revoke_session(
         return Err(ApiError::NotFound);
     }
     SESSIONS_ENDED.with_label_values(&["revoked"]).inc();
-    if session.id().as_deref() == Some(id.as_str()) {
+    // Ending the current session this way is a logout, and recorded as one.
+    let kind = if session.id().as_deref() == Some(id.as_str()) {
         session.end();
-    }
+        SecurityEventKind::Logout
+    } else {
+        SecurityEventKind::SessionRevoked
+    };
+    security::record(&ctx.db, user.id, kind, &caller.origin()).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -86,11 +94,16 @@ pub async fn revoke_session(
 )]
 pub async fn revoke_other_sessions(
     session: CurrentSession,
+    caller: Caller,
     ctx: web::Data<ApiContext>,
 ) -> Result<HttpResponse, ApiError> {
     let user = session.authenticate()?;
     let current = session.id().unwrap_or_default();
     let ended = ctx.sessions.revoke_all_but(user.id, &current).await?;
     SESSIONS_ENDED.with_label_values(&["revoked"]).inc_by(ended);
+    // One event per session ended, as if each had been revoked by itself.
+    let count = usize::try_from(ended).unwrap_or(usize::MAX);
+    let kind = SecurityEventKind::SessionRevoked;
+    security::record_times(&ctx.db, user.id, kind, &caller.origin(), count).await;
     Ok(HttpResponse::NoContent().finish())
 }

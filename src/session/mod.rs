@@ -146,12 +146,9 @@ impl SessionPolicy {
     /// whose time is up and extends the idle clock when that is due.
     pub fn authenticate(&self, session: &Session) -> Option<User> {
         let user: User = session.get(USER).ok()??;
-        let began: u64 = session.get(BEGAN_MS).ok()??;
         let seen: u64 = session.get(SEEN_MS).ok()??;
         let now = now_ms();
-        let lifetime_over = now >= began.saturating_add(millis(self.lifetime));
-        let idle_over = now >= seen.saturating_add(millis(self.idle));
-        if lifetime_over || idle_over {
+        if !self.is_live(session, now)? {
             session.purge();
             return None;
         }
@@ -160,6 +157,22 @@ impl SessionPolicy {
             let _ = session.insert(SEEN_MS, now);
         }
         Some(user)
+    }
+
+    /// The session's user while the session is live, leaving it as it is
+    /// (neither extended nor ended).
+    pub fn live_user(&self, session: &Session) -> Option<User> {
+        let user: User = session.get(USER).ok()??;
+        self.is_live(session, now_ms())?.then_some(user)
+    }
+
+    /// Whether neither deadline has passed; `None` without a session's clocks.
+    fn is_live(&self, session: &Session, now: u64) -> Option<bool> {
+        let began: u64 = session.get(BEGAN_MS).ok()??;
+        let seen: u64 = session.get(SEEN_MS).ok()??;
+        let lifetime_over = now >= began.saturating_add(millis(self.lifetime));
+        let idle_over = now >= seen.saturating_add(millis(self.idle));
+        Some(!lifetime_over && !idle_over)
     }
 }
 

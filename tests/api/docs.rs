@@ -23,6 +23,7 @@ const EVERY_OPERATION: &[(&str, &str)] = &[
     ("/logout", "post"),
     ("/checkemail", "post"),
     ("/me", "get"),
+    ("/me/security-events", "get"),
     ("/addStatus", "post"),
     ("/fetchStatus", "get"),
     ("/sessions", "get"),

@@ -13,6 +13,7 @@ mod outages;
 mod process;
 mod protection;
 mod scale_out;
+mod security_events;
 mod sessions;
 mod slow_clients;
 mod spa;

@@ -142,6 +142,25 @@ impl Browser {
         self.get(&format!("/fetchStatus{query}")).await
     }
 
+    /// GET /me/security-events with `query` as written (`""`, `"?limit=2"`, …).
+    pub async fn security_events(&self, query: &str) -> Response {
+        self.get(&format!("/me/security-events{query}")).await
+    }
+
+    /// The types of the first page of GET /me/security-events, newest
+    /// first; the call must succeed.
+    pub async fn security_event_types(&self) -> Vec<String> {
+        let response = self.security_events("?limit=100").await;
+        assert_eq!(response.status(), 200, "GET /me/security-events");
+        let body: Value = response.json().await.expect("JSON");
+        body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|event| event["type"].as_str().expect("a type").to_owned())
+            .collect()
+    }
+
     /// GET /sessions.
     pub async fn sessions(&self) -> Response {
         self.get("/sessions").await
