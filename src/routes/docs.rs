@@ -12,7 +12,7 @@ use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use super::{auth, health, sessions, status};
+use super::{account, auth, health, sessions, status};
 use crate::domain::{Status, StatusPage, User};
 use crate::error::{PROBLEM_JSON, Problem};
 
@@ -28,9 +28,11 @@ use crate::error::{PROBLEM_JSON, Problem};
         auth::login,
         auth::logout,
         auth::check_email,
-        auth::me,
+        account::me,
+        account::rename,
         status::add_status,
         status::fetch_status,
+        status::delete_status,
         sessions::list_sessions,
         sessions::revoke_session,
         sessions::revoke_other_sessions,
