@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use status_api::session::{RedisSessionStore, SessionConnection};
 
 use crate::helpers::{
-    PASSWORD, TestApp, client, json_of, problem, redis_url, session_pair, spawn_app,
+    Browser, PASSWORD, TestApp, client, json_of, problem, redis_url, session_pair, spawn_app,
     spawn_app_with, unique_email,
 };
 
@@ -61,36 +61,58 @@ async fn every_live_session_shows_the_new_name_at_once() {
     assert_eq!(json_of(app.me().await, 200).await["name"], "Renamed");
 }
 
+/// The id of `browser`'s own session, as `GET /sessions` shows it.
+async fn own_session_id(browser: &Browser) -> String {
+    let items = browser.listed_sessions().await;
+    let own = items.iter().find(|item| item["current"] == true);
+    own.expect("the current session")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 #[tokio::test]
 async fn a_session_that_ended_is_not_brought_back_and_live_ones_keep_their_ttl() {
     let app = spawn_app().await;
     let user = registered(&app).await;
     let user_id = user["id"].as_u64().unwrap();
-    let other = app.new_browser();
     let email = user["email"].as_str().unwrap();
-    assert_eq!(other.login(email, PASSWORD).await.status(), 200);
-    let sessions = app.listed_sessions().await;
-    let id_of = |current: bool| {
-        let found = sessions.iter().find(|item| item["current"] == current);
-        found.unwrap()["id"].as_str().unwrap().to_owned()
-    };
-    let (own, ended) = (id_of(true), id_of(false));
-    // The other session's key expires, its index entry left behind.
+    let (ended, live) = (app.new_browser(), app.new_browser());
+    for browser in [&ended, &live] {
+        assert_eq!(browser.login(email, PASSWORD).await.status(), 200);
+    }
+    let (ended_id, live_id) = (own_session_id(&ended).await, own_session_id(&live).await);
     let mut redis = app.redis().await;
-    let _: u64 = redis.del(session_key(&app, user_id, &ended)).await.unwrap();
+    // One session's key expires, its index entry left behind.
+    let _: u64 = redis
+        .del(session_key(&app, user_id, &ended_id))
+        .await
+        .unwrap();
+    let ttl_before: i64 = redis
+        .pttl(session_key(&app, user_id, &live_id))
+        .await
+        .unwrap();
 
     assert_eq!(app.rename("Renamed").await.status(), 200);
 
     let exists: bool = redis
-        .exists(session_key(&app, user_id, &ended))
+        .exists(session_key(&app, user_id, &ended_id))
         .await
         .unwrap();
     assert!(!exists, "an ended session was written back");
-    problem(other.me().await, 401, "unauthenticated").await;
+    problem(ended.me().await, 401, "unauthenticated").await;
     let indexed: Vec<String> = redis.zrange(index_key(&app, user_id), 0, -1).await.unwrap();
-    assert_eq!(indexed, vec![own.as_str()], "the dead entry is pruned");
-    let ttl_ms: i64 = redis.pttl(session_key(&app, user_id, &own)).await.unwrap();
-    assert!(ttl_ms > 0, "the live session kept its TTL: {ttl_ms}");
+    assert!(!indexed.contains(&ended_id), "the dead entry is pruned");
+    assert_eq!(indexed.len(), 2);
+    let ttl_after: i64 = redis
+        .pttl(session_key(&app, user_id, &live_id))
+        .await
+        .unwrap();
+    assert!(
+        0 < ttl_after && ttl_after <= ttl_before,
+        "the live session kept its TTL: {ttl_before} ms, then {ttl_after} ms"
+    );
+    assert_eq!(json_of(live.me().await, 200).await["name"], "Renamed");
 }
 
 /// The raw session key inside a `sid=…` pair (actix-session encrypts it).
@@ -172,7 +194,7 @@ async fn renaming_needs_a_session() {
 #[tokio::test]
 async fn the_body_is_judged_before_the_session_and_the_session_before_the_fields() {
     let app = spawn_app().await;
-    let patch = |browser: &crate::helpers::Browser, content_type: &str, body: &str| {
+    let patch = |browser: &Browser, content_type: &str, body: &str| {
         browser
             .client
             .patch(browser.url("/me"))
