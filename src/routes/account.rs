@@ -82,8 +82,9 @@ pub async fn rename(
     // MySQL first: a failure here leaves sessions showing the old name, and
     // the client's retry rewrites them.
     ctx.sessions.rewrite_user(&renamed).await?;
-    // Else this session would write back at the end of the request the user
-    // it loaded (when its idle clock is due a refresh).
+    // This session writes its state back at the end of the request when its
+    // idle clock is due: it then carries the new user, not the one it loaded
+    // (the store would keep the rewritten user anyway; this does not rely on it).
     session.replace_user(&renamed)?;
     Ok(web::Json(renamed))
 }
