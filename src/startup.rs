@@ -348,7 +348,7 @@ fn cors(allowed: &AllowedOrigins) -> Cors {
         .0
         .iter()
         .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
-        .allowed_methods(["GET", "HEAD", "POST", "DELETE"])
+        .allowed_methods(["GET", "HEAD", "POST", "PATCH", "DELETE"])
         .allowed_headers([
             header::CONTENT_TYPE,
             header::ACCEPT,

@@ -4,7 +4,7 @@ use mysql_async::prelude::*;
 use time::PrimitiveDateTime;
 
 use super::{Database, DbError};
-use crate::domain::{PageRequest, Status, StatusPage, StatusText, Timestamp};
+use crate::domain::{PageRequest, Status, StatusId, StatusPage, StatusText, Timestamp};
 
 pub async fn insert(db: &Database, user_id: u64, text: &StatusText) -> Result<Status, DbError> {
     let created_at = Timestamp::now();
@@ -25,6 +25,23 @@ pub async fn insert(db: &Database, user_id: u64, text: &StatusText) -> Result<St
         text: text.as_str().to_owned(),
         created_at,
     })
+}
+
+/// Deletes one of the user's statuses; `false` when there is no such
+/// status or it is another user's (the caller cannot tell which).
+pub async fn delete(db: &Database, user_id: u64, id: StatusId) -> Result<bool, DbError> {
+    let deleted = db
+        .run(|pool| async move {
+            let mut conn = pool.get_conn().await?;
+            conn.exec_drop(
+                "DELETE FROM statuses WHERE id = ? AND user_id = ?",
+                (id.get(), user_id),
+            )
+            .await?;
+            Ok(conn.affected_rows())
+        })
+        .await?;
+    Ok(deleted == 1)
 }
 
 /// The user's statuses older than the cursor, newest first. One row more

@@ -126,3 +126,33 @@ pub async fn update_password_hash(
     })
     .await
 }
+
+/// Renames an account; the account as it now is, or `None` when it no
+/// longer exists.
+pub async fn update_name(
+    db: &Database,
+    user_id: u64,
+    name: &UserName,
+) -> Result<Option<User>, DbError> {
+    let row: Option<(u64, String, String, PrimitiveDateTime)> = db
+        .run(|pool| async move {
+            let mut conn = pool.get_conn().await?;
+            conn.exec_drop(
+                "UPDATE users SET name = ? WHERE id = ?",
+                (name.as_str(), user_id),
+            )
+            .await?;
+            conn.exec_first(
+                "SELECT id, email, name, created_at FROM users WHERE id = ?",
+                (user_id,),
+            )
+            .await
+        })
+        .await?;
+    Ok(row.map(|(id, email, name, created_at)| User {
+        id,
+        email,
+        name,
+        created_at: Timestamp::from_utc(created_at),
+    }))
+}

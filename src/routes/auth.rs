@@ -1,5 +1,4 @@
-//! Accounts and sessions: register, log in, log out, who am I, is this
-//! email taken.
+//! Accounts and sessions: register, log in, log out, is this email taken.
 
 use std::net::IpAddr;
 
@@ -59,11 +58,7 @@ impl PartialSchema for Registration {
                          common passwords (case-insensitively); not the email.",
                     ),
                 ),
-                (
-                    "name",
-                    schema::string(1, Some(UserName::MAX_CHARS), "No control characters.")
-                        .pattern(Some(schema::single_line_text_pattern())),
-                ),
+                ("name", schema::user_name(UserName::MAX_CHARS)),
             ],
             json!({"email": "alice@example.com", "password": "correct horse battery", "name": "Alice"}),
         )
@@ -366,17 +361,4 @@ pub async fn check_email(
         email: input.email.as_str().to_owned(),
         available: !taken,
     }))
-}
-
-/// The session's user, straight from the session: no SQL.
-#[utoipa::path(
-    get, path = "/me", tag = "accounts",
-    security(("session_cookie" = [])),
-    responses(
-        (status = 200, description = "The logged-in user", body = User),
-        (status = 401, description = "No live session", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn me(session: CurrentSession) -> Result<web::Json<User>, ApiError> {
-    session.authenticate().map(web::Json)
 }

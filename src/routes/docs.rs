@@ -12,7 +12,7 @@ use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use super::{auth, health, security, sessions, status};
+use super::{account, auth, health, security, sessions, status};
 use crate::domain::{
     SecurityEvent, SecurityEventKind, SecurityEventPage, Status, StatusPage, User,
 };
@@ -30,10 +30,12 @@ use crate::error::{PROBLEM_JSON, Problem};
         auth::login,
         auth::logout,
         auth::check_email,
-        auth::me,
+        account::me,
+        account::rename,
         security::security_events,
         status::add_status,
         status::fetch_status,
+        status::delete_status,
         sessions::list_sessions,
         sessions::revoke_session,
         sessions::revoke_other_sessions,

@@ -83,6 +83,12 @@ impl CurrentSession {
         had_state
     }
 
+    /// Has the session hold `user`, the account as it now is (the store has
+    /// rewritten the user's other sessions already).
+    pub fn replace_user(&self, user: &User) -> Result<(), ApiError> {
+        session::replace_user(&self.session, user).context("updating the session's user")
+    }
+
     /// The session's public id (as `GET /sessions` shows it), if it has one.
     pub fn id(&self) -> Option<String> {
         session::current_id(&self.session)

@@ -1,5 +1,6 @@
 //! HTTP handlers, grouped by capability, and the route table.
 
+mod account;
 mod auth;
 mod docs;
 mod extract;
@@ -40,8 +41,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs
     .service(web::resource("/checkemail").route(changing(web::post().to(auth::check_email))))
     .service(
         web::resource("/me")
-            .route(with_session(web::get().to(auth::me)))
-            .route(with_session(web::head().to(auth::me))),
+            .route(with_session(web::get().to(account::me)))
+            .route(with_session(web::head().to(account::me)))
+            .route(changing(with_session(web::patch().to(account::rename)))),
     )
     .service(
         web::resource("/me/security-events")
@@ -57,6 +59,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs
             .route(with_session(web::get().to(status::fetch_status)))
             .route(with_session(web::head().to(status::fetch_status))),
     )
+    .service(web::resource("/statuses/{id}").route(changing(with_session(
+        web::delete().to(status::delete_status),
+    ))))
     .service(
         web::resource("/sessions")
             .route(with_session(web::get().to(sessions::list_sessions)))

@@ -34,6 +34,12 @@ pub fn string(min_chars: usize, max_chars: Option<usize>, description: &str) -> 
         .description(Some(description))
 }
 
+/// A display name, as at registration and rename.
+pub fn user_name(max_chars: usize) -> ObjectBuilder {
+    string(1, Some(max_chars), "No control characters; stored trimmed.")
+        .pattern(Some(single_line_text_pattern()))
+}
+
 pub fn email(max_chars: usize) -> ObjectBuilder {
     let description = format!(
         "An email address; stored and compared normalised: the domain in its ASCII form \

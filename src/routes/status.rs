@@ -1,4 +1,4 @@
-//! Status posts: add one, page through your own.
+//! Status posts: add one, page through your own, delete one.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
@@ -11,7 +11,7 @@ use super::paging::page_request;
 use super::schema;
 use crate::context::ApiContext;
 use crate::db::statuses;
-use crate::domain::{Status, StatusPage, StatusText};
+use crate::domain::{Status, StatusId, StatusPage, StatusText};
 use crate::error::{ApiError, Context, Problem};
 
 pub struct NewStatus {
@@ -94,4 +94,35 @@ pub async fn fetch_status(
         .await
         .context("reading a page of statuses")?;
     Ok(web::Json(page))
+}
+
+/// Deletes one of the session user's statuses.
+#[utoipa::path(
+    delete, path = "/statuses/{id}", tag = "statuses",
+    security(("session_cookie" = [])),
+    params(("id" = i64, Path, minimum = 1, description = "A status id of the caller's. \
+        Anything else (another user's, a deleted one, no such id, not an integer from 1 to \
+        2^63 − 1) gets the same `404`")),
+    responses(
+        (status = 204, description = "Deleted: gone from `/fetchStatus`; cursors keep working"),
+        (status = 401, description = "No live session", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such status of the caller's; the same answer whether it \
+            does not exist or is another user's", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn delete_status(
+    id: web::Path<String>,
+    session: CurrentSession,
+    ctx: web::Data<ApiContext>,
+) -> Result<HttpResponse, ApiError> {
+    let user = session.authenticate()?;
+    // An id no status can have is no status of the caller's either.
+    let id = StatusId::parse(&id).map_err(|_| ApiError::NotFound)?;
+    if !statuses::delete(&ctx.db, user.id, id)
+        .await
+        .context("deleting a status")?
+    {
+        return Err(ApiError::NotFound);
+    }
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -176,6 +176,13 @@ impl SessionPolicy {
     }
 }
 
+/// Puts the account as it is now into the request's own session, so that
+/// what the session writes back at the end of the request is not the user
+/// it loaded.
+pub fn replace_user(session: &Session, user: &User) -> Result<(), SessionInsertError> {
+    session.insert(USER, user)
+}
+
 /// The id of the request's own session, when it has one.
 pub fn current_id(session: &Session) -> Option<String> {
     session.get(SESSION_ID).ok().flatten()

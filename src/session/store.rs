@@ -5,7 +5,11 @@
 //! - each user's live sessions are indexed, so they can be listed and
 //!   revoked;
 //! - a user has at most `MAX_SESSIONS_PER_USER` live sessions: a new one
-//!   beyond that ends the one least recently seen.
+//!   beyond that ends the one least recently seen;
+//! - the user a session holds is the account as it is now: a change to the
+//!   account rewrites it in every live session (`rewrite_user`), and a
+//!   request that loaded its session before such a rewrite never writes the
+//!   old user back (an existing session's write keeps the stored user).
 //!
 //! The index is a sorted set scored by when each session was last seen (its
 //! `seen_ms`), not by when its key expires: the absolute lifetime can cut a
@@ -44,16 +48,25 @@ const SECRET_LENGTH: usize = 64;
 
 /// KEYS: session, index. ARGV: state, ttl ms, id, NX or XX, last seen ms,
 /// idle-over ms (a session last seen then or earlier is over), the most
-/// sessions a user may have, session key prefix.
-/// Writes the session (NX: a new one; XX: only if it still exists) and its
-/// index entry, scored by last seen; drops entries idle past their time.
+/// sessions a user may have, session key prefix, the state's user entry.
+/// Writes the session (NX: a new one; XX: only if it still exists, keeping
+/// the stored user, which only `REWRITE_USER` changes) and its index entry,
+/// scored by last seen; drops entries idle past their time.
 /// Past the cap, drops the entries whose session is gone, then ends the
 /// least recently seen sessions (never the one written) until the cap holds.
 /// Answers {written (0 or 1), sessions ended}.
 static WRITE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-local written = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], ARGV[4])
+local body = ARGV[1]
+if ARGV[4] == 'XX' then
+  local stored = redis.call('GET', KEYS[1])
+  if not stored then return {0, 0} end
+  local state = cjson.decode(body)
+  state[ARGV[9]] = cjson.decode(stored)[ARGV[9]]
+  body = cjson.encode(state)
+end
+local written = redis.call('SET', KEYS[1], body, 'PX', ARGV[2], ARGV[4])
 if not written then return {0, 0} end
 redis.call('ZADD', KEYS[2], ARGV[5], ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[6])
@@ -95,6 +108,31 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   end
 end
 return ended
+",
+    )
+});
+
+/// KEYS: index. ARGV: session key prefix, the user entry (the User as JSON).
+/// Puts the user into every live session of the index, keeping each one's
+/// TTL; never brings back a session whose key is gone, and drops its index
+/// entry. Answers how many sessions were rewritten.
+static REWRITE_USER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local rewritten = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local key = ARGV[1] .. id
+  local stored = redis.call('GET', key)
+  if stored then
+    local state = cjson.decode(stored)
+    state[ARGV[3]] = ARGV[2]
+    redis.call('SET', key, cjson.encode(state), 'KEEPTTL')
+    rewritten = rewritten + 1
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return rewritten
 ",
     )
 });
@@ -246,6 +284,7 @@ impl RedisSessionStore {
             .arg(now.saturating_sub(ttl.idle_ms))
             .arg(self.max_sessions_per_user)
             .arg(self.session_prefix(at.user_id))
+            .arg(USER)
             .invoke_async(&mut self.redis.get().await?)
             .await?;
         if evicted > 0 {
@@ -288,6 +327,21 @@ impl RedisSessionStore {
     /// Ends one of a user's sessions; `false` if it was not theirs or not live.
     pub async fn revoke(&self, user_id: u64, id: &str) -> Result<bool, StoreError> {
         Ok(self.remove(&self.location(user_id, id.to_owned())).await?)
+    }
+
+    /// Puts the account as it is now into every live session of its user,
+    /// so that each shows it at once; answers how many were rewritten.
+    pub async fn rewrite_user(&self, user: &User) -> Result<u64, StoreError> {
+        let entry = serde_json::to_string(user).map_err(anyhow::Error::from)?;
+        let rewritten = REWRITE_USER
+            .key(self.index_key(user.id))
+            .arg(self.session_prefix(user.id))
+            .arg(entry)
+            .arg(USER)
+            .invoke_async(&mut self.redis.get().await?)
+            .await
+            .map_err(anyhow::Error::from)?;
+        Ok(rewritten)
     }
 
     /// Ends every session of a user's but `keep`.

@@ -1,5 +1,6 @@
 //! Integration tests through real HTTP against real MariaDB and Redis.
 
+mod account;
 mod accounts;
 mod active_sessions;
 mod conventions;

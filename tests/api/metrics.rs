@@ -41,7 +41,7 @@ async fn without_metrics_addr_there_is_no_metrics_endpoint() {
 async fn invented_methods_are_refused_and_counted_as_other() {
     let app = spawn_app_with_metrics(&[]).await;
     for (method, path, allow) in [
-        ("M123", "/me", "GET, HEAD"),
+        ("M123", "/fetchStatus", "GET, HEAD"),
         (
             "M456",
             "/no/such/page",
@@ -64,7 +64,7 @@ async fn invented_methods_are_refused_and_counted_as_other() {
     }
 
     let text = app.metrics().await;
-    for endpoint in ["/me", "UNMATCHED", "/login"] {
+    for endpoint in ["/fetchStatus", "UNMATCHED", "/login"] {
         let line = format!(
             r#"status_api_http_requests_total{{endpoint="{endpoint}",method="other",status="405"}} 1"#
         );

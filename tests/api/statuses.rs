@@ -1,4 +1,4 @@
-//! /addStatus and /fetchStatus.
+//! /addStatus, /fetchStatus and DELETE /statuses/{id}.
 
 use mysql_async::prelude::Queryable;
 use serde_json::{Value, json};
@@ -172,6 +172,100 @@ async fn users_see_only_their_own_statuses() {
     let alice_page = page(&app, "").await;
     assert_eq!(alice_page["items"].as_array().unwrap().len(), 1);
     assert_eq!(alice_page["items"][0]["text"], "alice's secret");
+}
+
+#[tokio::test]
+async fn a_deleted_status_vanishes_and_paging_continues_across_the_gap() {
+    let app = spawn_app().await;
+    app.signed_up().await;
+    let posted = post_many(&app, 5).await;
+    let newest_first: Vec<u64> = posted.iter().rev().copied().collect();
+    let first = page(&app, "?limit=2").await;
+    assert_eq!(ids(&first), newest_first[0..2]);
+
+    // The cursor's own status and the next one go.
+    for id in &newest_first[1..3] {
+        let response = app.delete_status(&id.to_string()).await;
+        assert_eq!(response.status(), 204);
+        assert!(response.bytes().await.unwrap().is_empty());
+    }
+    let second = page(&app, &format!("?limit=2&before={}", first["next_before"])).await;
+    assert_eq!(ids(&second), newest_first[3..5]);
+    assert_eq!(second["next_before"], Value::Null);
+    let everything = page(&app, "").await;
+    assert_eq!(
+        ids(&everything),
+        [newest_first[0], newest_first[3], newest_first[4]]
+    );
+}
+
+/// Status, body and headers of an answer, less what differs per request.
+async fn answer(response: reqwest::Response) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let status = response.status().as_u16();
+    let mut headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "x-request-id" | "date"))
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+        .collect();
+    headers.sort();
+    (status, headers, response.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn another_users_status_and_no_status_get_the_same_404() {
+    let app = spawn_app().await;
+    app.signed_up().await;
+    let alices = json_of(app.add_status("alice's").await, 201).await["id"]
+        .as_u64()
+        .unwrap();
+    let bob = app.new_browser();
+    bob.signed_up().await;
+    let bobs = json_of(bob.add_status("bob's").await, 201).await["id"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(bob.delete_status(&bobs.to_string()).await.status(), 204);
+
+    let anothers = answer(bob.delete_status(&alices.to_string()).await).await;
+    assert_eq!(anothers.0, 404);
+    let not_found = problem(
+        bob.delete_status(&alices.to_string()).await,
+        404,
+        "not-found",
+    )
+    .await;
+    assert!(!not_found.to_string().contains(&alices.to_string()));
+    for id in [
+        (alices + 1000).to_string(),
+        bobs.to_string(),
+        "0".to_owned(),
+        "-1".to_owned(),
+        "abc".to_owned(),
+        "9223372036854775808".to_owned(),
+    ] {
+        assert_eq!(answer(bob.delete_status(&id).await).await, anothers, "{id}");
+    }
+    assert_eq!(ids(&page(&app, "").await), [alices], "alice's status stays");
+}
+
+#[tokio::test]
+async fn deleting_needs_a_session_and_a_same_site_origin() {
+    let app = spawn_app().await;
+    problem(app.delete_status("1").await, 401, "unauthenticated").await;
+    problem(app.delete_status("abc").await, 401, "unauthenticated").await;
+    app.signed_up().await;
+    let id = json_of(app.add_status("mine").await, 201).await["id"]
+        .as_u64()
+        .unwrap();
+    let response = app
+        .client
+        .delete(app.url(&format!("/statuses/{id}")))
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    problem(response, 403, "forbidden-origin").await;
+    assert_eq!(ids(&page(&app, "").await), [id]);
 }
 
 /// Index entries MySQL has stepped back over, server-wide.

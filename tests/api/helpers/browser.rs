@@ -126,6 +126,17 @@ impl Browser {
         self.get("/me").await
     }
 
+    /// PATCH /me with `body` as JSON.
+    pub async fn patch_me(&self, body: &Value) -> Response {
+        self.send(self.client.patch(self.url("/me")).json(body))
+            .await
+    }
+
+    /// PATCH /me renaming the account.
+    pub async fn rename(&self, name: &str) -> Response {
+        self.patch_me(&json!({"name": name})).await
+    }
+
     /// POST /checkemail.
     pub async fn check_email(&self, email: &str) -> Response {
         self.post_json("/checkemail", &json!({"email": email}))
@@ -159,6 +170,11 @@ impl Browser {
             .iter()
             .map(|event| event["type"].as_str().expect("a type").to_owned())
             .collect()
+    }
+
+    /// DELETE /statuses/{id}, the id as written (`"7"`, `"abc"`, …).
+    pub async fn delete_status(&self, id: &str) -> Response {
+        self.delete(&format!("/statuses/{id}")).await
     }
 
     /// GET /sessions.
