@@ -35,6 +35,7 @@ pub enum ApiError {
     Validation(FieldErrors),
     Unauthenticated,
     InvalidCredentials,
+    WrongPassword,
     EmailTaken,
     RateLimited {
         retry_after_secs: u64,
@@ -151,6 +152,12 @@ impl ApiError {
                 "invalid-credentials",
                 "Invalid email or password",
                 "The email or the password is wrong.",
+            ),
+            Self::WrongPassword => Spec::new(
+                S::FORBIDDEN,
+                "wrong-password",
+                "Wrong password",
+                "The password is wrong.",
             ),
             Self::EmailTaken => Spec::new(
                 S::CONFLICT,

@@ -209,6 +209,7 @@ impl Application {
         };
         let readiness = dependencies.readiness.clone();
         let pruning_db = Database::new(&dependencies.db_opts, 1, dependencies.timeout);
+        let purging_db = Database::new(&dependencies.db_opts, 1, dependencies.timeout);
 
         let listener = TcpListener::bind(settings.listen_addr)
             .with_context(|| format!("cannot listen on LISTEN_ADDR {}", settings.listen_addr))?;
@@ -235,6 +236,7 @@ impl Application {
             None => None,
         };
         retention::spawn_pruning(pruning_db, settings.security_event_retention);
+        retention::spawn_account_purge(purging_db);
         Ok(Self {
             server,
             address,

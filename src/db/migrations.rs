@@ -52,6 +52,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "create_security_events",
         change: Change::Sql(include_str!("../../sql/0004_create_security_events.sql")),
     },
+    Migration {
+        version: 5,
+        name: "mark_deleted_users",
+        change: Change::Sql(include_str!("../../sql/0005_mark_deleted_users.sql")),
+    },
 ];
 
 /// How long an instance waits for another one that is migrating the same

@@ -1,6 +1,7 @@
 //! Data access: one module per table, every wait bounded by
 //! `DEPENDENCY_TIMEOUT_MS` (mysql_async has no acquire or connect timeout).
 
+pub mod account_purge;
 pub mod migrations;
 pub mod security_events;
 pub mod statuses;

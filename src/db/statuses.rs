@@ -6,25 +6,38 @@ use time::PrimitiveDateTime;
 use super::{Database, DbError};
 use crate::domain::{PageRequest, Status, StatusId, StatusPage, StatusText, Timestamp};
 
-pub async fn insert(db: &Database, user_id: u64, text: &StatusText) -> Result<Status, DbError> {
+/// Stores a status of a live account; `None` when the account is deleted
+/// (a request that authenticated just before the deletion). The account
+/// row is read in the same statement, under a shared lock, so either the
+/// status is written before the deletion (and purged with the account) or
+/// it is not written at all.
+pub async fn insert(
+    db: &Database,
+    user_id: u64,
+    text: &StatusText,
+) -> Result<Option<Status>, DbError> {
     let created_at = Timestamp::now();
     let id = db
         .run(|pool| async move {
             let mut conn = pool.get_conn().await?;
             conn.exec_drop(
-                "INSERT INTO statuses (user_id, text, created_at) VALUES (?, ?, ?)",
-                (user_id, text.as_str(), created_at.as_utc()),
+                "INSERT INTO statuses (user_id, text, created_at) \
+                 SELECT id, ?, ? FROM users WHERE id = ? AND deleted_at IS NULL",
+                (text.as_str(), created_at.as_utc(), user_id),
             )
             .await?;
-            Ok(conn.last_insert_id())
+            Ok((conn.affected_rows() == 1).then(|| conn.last_insert_id()))
         })
         .await?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
     let id = id.ok_or_else(|| DbError::Unavailable("INSERT returned no id".to_owned()))?;
-    Ok(Status {
+    Ok(Some(Status {
         id,
         text: text.as_str().to_owned(),
         created_at,
-    })
+    }))
 }
 
 /// Deletes one of the user's statuses; `false` when there is no such

@@ -64,7 +64,7 @@ pub async fn insert(
     })
 }
 
-/// The account to log in to. An account stored under exactly the legacy
+/// The account to log in to (a deleted one is never found). An account stored under exactly the legacy
 /// form comes first: one that normalising would have merged into another
 /// kept the address it registered with, and is found by that address.
 pub async fn find_credentials(
@@ -77,33 +77,41 @@ pub async fn find_credentials(
                 .await?
                 .exec_first(
                     "SELECT id, email, name, created_at, password_hash FROM users \
-                     WHERE email IN (?, ?) ORDER BY email = ? DESC LIMIT 1",
+                     WHERE email IN (?, ?) AND deleted_at IS NULL \
+                     ORDER BY email = ? DESC LIMIT 1",
                     (email.legacy_form(), email.as_str(), email.legacy_form()),
                 )
                 .await
         })
         .await?;
-    Ok(
-        row.map(|(id, email, name, created_at, password_hash)| Credentials {
-            user: User {
-                id,
-                email,
-                name,
-                created_at: Timestamp::from_utc(created_at),
-            },
-            password_hash,
-        }),
-    )
+    Ok(credentials_of(row))
 }
 
-/// Whether an account has the normalised form (kept legacy addresses all
+fn credentials_of(
+    row: Option<(u64, String, String, PrimitiveDateTime, String)>,
+) -> Option<Credentials> {
+    row.map(|(id, email, name, created_at, password_hash)| Credentials {
+        user: User {
+            id,
+            email,
+            name,
+            created_at: Timestamp::from_utc(created_at),
+        },
+        password_hash,
+    })
+}
+
+/// Whether a live account has the normalised form (kept legacy addresses all
 /// normalise to a form another account has).
 pub async fn email_exists(db: &Database, email: &Email) -> Result<bool, DbError> {
     let found: Option<u8> = db
         .run(|pool| async move {
             pool.get_conn()
                 .await?
-                .exec_first("SELECT 1 FROM users WHERE email = ?", (email.as_str(),))
+                .exec_first(
+                    "SELECT 1 FROM users WHERE email = ? AND deleted_at IS NULL",
+                    (email.as_str(),),
+                )
                 .await
         })
         .await?;
@@ -128,7 +136,7 @@ pub async fn update_password_hash(
 }
 
 /// Renames an account; the account as it now is, or `None` when it no
-/// longer exists.
+/// longer exists (or is deleted).
 pub async fn update_name(
     db: &Database,
     user_id: u64,
@@ -138,12 +146,12 @@ pub async fn update_name(
         .run(|pool| async move {
             let mut conn = pool.get_conn().await?;
             conn.exec_drop(
-                "UPDATE users SET name = ? WHERE id = ?",
+                "UPDATE users SET name = ? WHERE id = ? AND deleted_at IS NULL",
                 (name.as_str(), user_id),
             )
             .await?;
             conn.exec_first(
-                "SELECT id, email, name, created_at FROM users WHERE id = ?",
+                "SELECT id, email, name, created_at FROM users WHERE id = ? AND deleted_at IS NULL",
                 (user_id,),
             )
             .await
@@ -155,4 +163,46 @@ pub async fn update_name(
         name,
         created_at: Timestamp::from_utc(created_at),
     }))
+}
+
+/// The live account with this id, with its hash, for checking its
+/// password; `None` once it is deleted.
+pub async fn find_credentials_by_id(
+    db: &Database,
+    user_id: u64,
+) -> Result<Option<Credentials>, DbError> {
+    let row: Option<(u64, String, String, PrimitiveDateTime, String)> = db
+        .run(|pool| async move {
+            pool.get_conn()
+                .await?
+                .exec_first(
+                    "SELECT id, email, name, created_at, password_hash FROM users \
+                     WHERE id = ? AND deleted_at IS NULL",
+                    (user_id,),
+                )
+                .await
+        })
+        .await?;
+    Ok(credentials_of(row))
+}
+
+/// Deletes an account at once, in one short statement: it becomes a
+/// tombstone that nothing finds, its email `deleted:<id>` so that the
+/// address is free, and the background purge (`account_purge`) removes
+/// its rows and then the row itself. `false` when it was deleted already.
+pub async fn mark_deleted(db: &Database, user_id: u64) -> Result<bool, DbError> {
+    let deleted_at = Timestamp::now();
+    let marked = db
+        .run(|pool| async move {
+            let mut conn = pool.get_conn().await?;
+            conn.exec_drop(
+                "UPDATE users SET email = CONCAT('deleted:', id), deleted_at = ? \
+                 WHERE id = ? AND deleted_at IS NULL",
+                (deleted_at.as_utc(), user_id),
+            )
+            .await?;
+            Ok(conn.affected_rows())
+        })
+        .await?;
+    Ok(marked == 1)
 }

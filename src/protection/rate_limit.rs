@@ -64,6 +64,9 @@ return 0
     )
 });
 
+/// Keys one `SCAN` step looks at when forgetting an account.
+const SCAN_COUNT: u64 = 1000;
+
 /// The longest lockout, however many came before.
 const MAX_LOCKOUT_MS: u64 = 3_600_000;
 
@@ -202,6 +205,50 @@ impl RateLimiter {
         Ok(())
     }
 
+    /// Forgets every failure count and lockout of an account (it is being
+    /// deleted): the keys of each pair of it and a client. They are named
+    /// by client as well, so they are found by scanning for the account's
+    /// part of the name; the per-IP counters are the clients', not the
+    /// account's, and stay.
+    pub async fn forget_account(&self, email: &Email) -> Result<(), LimitError> {
+        let pattern = format!(
+            "{}{{login:{}:*",
+            glob_escaped(&self.key_prefix),
+            self.account_tag(email)
+        );
+        let mut cursor = 0_u64;
+        loop {
+            let pattern = pattern.clone();
+            let (next, keys): (u64, Vec<String>) = self
+                .redis
+                .run(|mut conn| async move {
+                    redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(pattern)
+                        .arg("COUNT")
+                        .arg(SCAN_COUNT)
+                        .query_async(&mut conn)
+                        .await
+                })
+                .await?;
+            if !keys.is_empty() {
+                self.redis
+                    .run(|mut conn| async move {
+                        redis::cmd("DEL")
+                            .arg(keys)
+                            .query_async::<u64>(&mut conn)
+                            .await
+                    })
+                    .await?;
+            }
+            if next == 0 {
+                return Ok(());
+            }
+            cursor = next;
+        }
+    }
+
     async fn hit(&self, limit: Option<Limit>, tag: &str, record: bool) -> Result<(), LimitError> {
         let Some(limit) = limit else {
             return Ok(());
@@ -245,15 +292,19 @@ impl RateLimiter {
 
     /// One Redis Cluster slot per account and client: the hash tag.
     fn pair_tag(&self, email: &Email, ip: IpAddr) -> String {
+        format!("{{login:{}:{}}}", self.account_tag(email), self.client(ip))
+    }
+
+    /// How keys name an account: a keyed hash of its email.
+    fn account_tag(&self, email: &Email) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.email_key)
             .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
         mac.update(email.as_str().as_bytes());
         let digest = mac.finalize().into_bytes();
-        let account: String = digest[..16]
+        digest[..16]
             .iter()
             .map(|byte| format!("{byte:02x}"))
-            .collect();
-        format!("{{login:{account}:{}}}", self.client(ip))
+            .collect()
     }
 }
 
@@ -263,7 +314,28 @@ fn limited(wait_ms: u64) -> LimitError {
     }
 }
 
+/// `text` matched literally in a `SCAN MATCH` pattern.
+fn glob_escaped(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c {
+            '*' | '?' | '[' | ']' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect()
+}
+
 /// Events in one window need distinct members even in the same millisecond.
 fn member() -> String {
     format!("{:016x}", rand::rng().random::<u64>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_escaped;
+
+    #[test]
+    fn a_prefix_is_matched_literally() {
+        assert_eq!(glob_escaped("status-api:"), "status-api:");
+        assert_eq!(glob_escaped("a*b?[c]\\"), "a\\*b\\?\\[c\\]\\\\");
+    }
 }

@@ -362,3 +362,39 @@ pub async fn check_email(
         available: !taken,
     }))
 }
+
+/// Checks the password of the session's own account exactly as a login
+/// would (the pair's lockout and the IP's failures first, a failure counted
+/// in both limits and recorded as `login-failed`, a success clearing the
+/// pair's failures), so that a stolen session cannot guess it for free:
+/// `403 wrong-password` when it is wrong.
+pub(super) async fn check_own_password(
+    ctx: &ApiContext,
+    caller: &Caller,
+    account: users::Credentials,
+    password: String,
+) -> Result<(), ApiError> {
+    let email = Email::parse_for_login(&account.user.email)
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("a stored email: {error}")))?;
+    ctx.limiter.before_login(&email, caller.ip).await?;
+    let place = ctx.hasher.admit()?;
+    let slot = ctx.hasher.slot(&place).await?;
+    let attempt = LoginAttempt {
+        hasher: ctx.hasher.clone(),
+        limiter: ctx.limiter.clone(),
+        db: ctx.db.clone(),
+        email,
+        ip: caller.ip,
+        origin: caller.origin(),
+        password,
+    };
+    // Counted whether or not this request is still awaited, as a login is.
+    match tokio::spawn(attempt.check(slot, Some(account)))
+        .await
+        .map_err(|error| ApiError::Internal(error.into()))?
+    {
+        Ok(_) => Ok(()),
+        Err(ApiError::InvalidCredentials) => Err(ApiError::WrongPassword),
+        Err(other) => Err(other),
+    }
+}

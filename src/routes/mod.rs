@@ -43,7 +43,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs
         web::resource("/me")
             .route(with_session(web::get().to(account::me)))
             .route(with_session(web::head().to(account::me)))
-            .route(changing(with_session(web::patch().to(account::rename)))),
+            .route(changing(with_session(web::patch().to(account::rename))))
+            .route(changing(with_session(
+                web::delete().to(account::delete_account),
+            ))),
     )
     .service(
         web::resource("/me/security-events")

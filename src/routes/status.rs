@@ -63,9 +63,14 @@ pub async fn add_status(
 ) -> Result<HttpResponse, ApiError> {
     let user = session.authenticate()?;
     let input = NewStatus::from_json(body)?;
-    let status = statuses::insert(&ctx.db, user.id, &input.text)
+    let Some(status) = statuses::insert(&ctx.db, user.id, &input.text)
         .await
-        .context("storing a status")?;
+        .context("storing a status")?
+    else {
+        // The account was deleted while this request was on its way.
+        session.end();
+        return Err(ApiError::Unauthenticated);
+    };
     Ok(HttpResponse::Created().json(status))
 }
 

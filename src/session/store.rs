@@ -112,6 +112,22 @@ return ended
     )
 });
 
+/// KEYS: index. ARGV: session key prefix.
+/// Ends every session in the index, then drops the index itself; answers
+/// how many sessions were live.
+static END_ALL: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local ended = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  ended = ended + redis.call('DEL', ARGV[1] .. id)
+end
+redis.call('DEL', KEYS[1])
+return ended
+",
+    )
+});
+
 /// KEYS: index. ARGV: session key prefix, the user entry (the User as JSON).
 /// Puts the user into every live session of the index, keeping each one's
 /// TTL; never brings back a session whose key is gone, and drops its index
@@ -350,6 +366,18 @@ impl RedisSessionStore {
             .key(self.index_key(user_id))
             .arg(self.session_prefix(user_id))
             .arg(keep)
+            .invoke_async(&mut self.redis.get().await?)
+            .await
+            .map_err(anyhow::Error::from)?;
+        Ok(ended)
+    }
+
+    /// Ends every session of a user and drops the user's index (an account
+    /// being deleted); answers how many sessions were live.
+    pub async fn end_all(&self, user_id: u64) -> Result<u64, StoreError> {
+        let ended = END_ALL
+            .key(self.index_key(user_id))
+            .arg(self.session_prefix(user_id))
             .invoke_async(&mut self.redis.get().await?)
             .await
             .map_err(anyhow::Error::from)?;

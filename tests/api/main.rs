@@ -1,6 +1,7 @@
 //! Integration tests through real HTTP against real MariaDB and Redis.
 
 mod account;
+mod account_deletion;
 mod accounts;
 mod active_sessions;
 mod conventions;

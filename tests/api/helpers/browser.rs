@@ -137,6 +137,16 @@ impl Browser {
         self.patch_me(&json!({"name": name})).await
     }
 
+    /// DELETE /me with the account's password.
+    pub async fn delete_account(&self, password: &str) -> Response {
+        self.send(
+            self.client
+                .delete(self.url("/me"))
+                .json(&json!({"password": password})),
+        )
+        .await
+    }
+
     /// POST /checkemail.
     pub async fn check_email(&self, email: &str) -> Response {
         self.post_json("/checkemail", &json!({"email": email}))
