@@ -142,7 +142,8 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
                 </ul>
               </>
             ) : null}
-            {loaded && statuses.length === 0 ? (
+            {/* All shown ones deleted, older ones still to load: not "no statuses". */}
+            {loaded && statuses.length === 0 && !feed.hasNextPage ? (
               <div className="empty">
                 <p className="empty-title">No statuses yet</p>
                 <p>Write your first one above: it will show up here.</p>
