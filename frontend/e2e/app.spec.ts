@@ -172,10 +172,13 @@ test('screenshots of the login and home pages, and phone width', async ({ page, 
   await page.getByLabel('New status').blur();
   await page.screenshot({ path: screenshotPath('home.png') });
 
-  // Phone width: nothing overflows sideways, on either page.
+  // Phone width: nothing overflows sideways, on any page.
   const overflow = () =>
     page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   await page.setViewportSize({ width: 360, height: 740 });
+  expect(await overflow()).toBeLessThanOrEqual(0);
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await expect(page.getByRole('form', { name: 'Change name' })).toBeVisible();
   expect(await overflow()).toBeLessThanOrEqual(0);
   await page.getByRole('button', { name: 'Log out', exact: true }).click();
   await expect(page.getByRole('form', { name: 'Log in' })).toBeVisible();
