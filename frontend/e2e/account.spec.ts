@@ -38,7 +38,7 @@ test('renaming on the settings page shows the new name on every page', async ({ 
   await page.getByRole('link', { name: 'Home' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Ada Lovelace' })).toBeVisible();
 
-  // The server has it too: another browser sees it after logging in.
+  // The server has it too: a reload asks GET /me afresh.
   await page.reload();
   await expect(page.getByRole('heading', { level: 1, name: 'Ada Lovelace' })).toBeVisible();
 });
