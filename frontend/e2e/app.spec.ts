@@ -50,7 +50,7 @@ test('register, post, reload, load more, log out', async ({ page }) => {
   await expect(statusItems(page)).toHaveCount(2);
   await expect(statusItems(page).first().locator('p')).toHaveText(markup);
   await expect(statusItems(page).nth(1)).toContainText(hello);
-  await expect(page.getByRole('button', { name: 'Load more' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Load more', exact: true })).toHaveCount(0);
 
   // More than a page: 23 more through the API with the same cookie.
   for (let i = 1; i <= 23; i++) {
@@ -60,7 +60,7 @@ test('register, post, reload, load more, log out', async ({ page }) => {
   await page.reload();
   await expect(statusItems(page)).toHaveCount(20);
   await expect(statusItems(page).first()).toContainText('Bulk status 23');
-  const loadMore = page.getByRole('button', { name: 'Load more' });
+  const loadMore = page.getByRole('button', { name: 'Load more', exact: true });
   await expect(loadMore).toBeVisible();
   await loadMore.click();
   await expect(statusItems(page)).toHaveCount(25);
@@ -172,10 +172,13 @@ test('screenshots of the login and home pages, and phone width', async ({ page, 
   await page.getByLabel('New status').blur();
   await page.screenshot({ path: screenshotPath('home.png') });
 
-  // Phone width: nothing overflows sideways, on either page.
+  // Phone width: nothing overflows sideways, on any page.
   const overflow = () =>
     page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   await page.setViewportSize({ width: 360, height: 740 });
+  expect(await overflow()).toBeLessThanOrEqual(0);
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await expect(page.getByRole('form', { name: 'Change name' })).toBeVisible();
   expect(await overflow()).toBeLessThanOrEqual(0);
   await page.getByRole('button', { name: 'Log out', exact: true }).click();
   await expect(page.getByRole('form', { name: 'Log in' })).toBeVisible();

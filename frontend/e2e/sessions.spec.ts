@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type BrowserContextOptions, type Page } from '@playwright/test';
-import { USER_AGENTS, loginViaUi, newUser, registerViaApi, registerViaUi, sessionsPanel, type TestUser } from './support';
+import { USER_AGENTS, activityPanel, loginViaUi, newUser, registerViaApi, registerViaUi, sessionsPanel, type TestUser } from './support';
 
 /** A user registered through the API, whose registration session is then ended. */
 async function accountWithoutSessions(browser: Browser): Promise<TestUser> {
@@ -48,6 +48,8 @@ test('"Log out other sessions" ends the session of the other browser', async ({ 
   await expect(panel.getByText('This device', { exact: true })).toHaveCount(1);
   await expect(panel.getByRole('button', { name: 'Log out other sessions', exact: true })).toHaveCount(0);
   await expect(panel.getByText('This is your only session.')).toBeVisible();
+  // Ending a session is a security event: the activity panel asks again and shows it.
+  await expect(activityPanel(a).getByRole('listitem').first()).toContainText('Session revoked');
 
   // B's next navigation finds its session dead.
   await expectLoggedOut(b);

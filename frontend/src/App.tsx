@@ -6,6 +6,7 @@ import { problemMessage } from './api/problem';
 import { Spinner } from './components/Spinner';
 import { HomePage } from './pages/HomePage';
 import { LoginPage } from './pages/LoginPage';
+import { SettingsPage } from './pages/SettingsPage';
 import { meQuery, useSessionChanges, type LoginLocationState } from './queries/session';
 
 /** No retries and no refetch on focus unless a query asks: errors show at once, as the pages expect. */
@@ -31,6 +32,7 @@ export function App() {
           <Route element={<SessionGate />}>
             <Route index element={<LoginRoute />} />
             <Route path="home" element={<HomeRoute />} />
+            <Route path="settings" element={<SettingsRoute />} />
             <Route path="*" element={<Navigate to="/" replace />} />
           </Route>
         </Routes>
@@ -57,6 +59,14 @@ function HomeRoute() {
   const { loggedOut, sessionEnded } = useSessionChanges();
   if (!user) return <Navigate to="/" replace />;
   return <HomePage key={user.id} user={user} onSessionEnded={sessionEnded} onLoggedOut={loggedOut} />;
+}
+
+/** "/settings" needs a session. */
+function SettingsRoute() {
+  const user = useUser();
+  const { loggedOut, sessionEnded } = useSessionChanges();
+  if (!user) return <Navigate to="/" replace />;
+  return <SettingsPage key={user.id} user={user} onSessionEnded={sessionEnded} onLoggedOut={loggedOut} />;
 }
 
 /** Asks who is logged in (GET /me) once, before any page is shown. */
@@ -101,7 +111,8 @@ function Unavailable({ error, onRetry }: { error: unknown; onRetry: () => void }
  */
 function useFocusHeadingOnPageChange(user: User | null | undefined) {
   const { pathname } = useLocation();
-  const shown = user && pathname === '/home' ? 'home' : user === null && pathname === '/' ? 'login' : null;
+  const signedInPage = pathname === '/home' || pathname === '/settings' ? pathname : null;
+  const shown = user && signedInPage ? signedInPage : user === null && pathname === '/' ? 'login' : null;
   const lastShown = useRef<string | null>(null);
   useEffect(() => {
     if (!shown) return;

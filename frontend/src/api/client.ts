@@ -9,6 +9,9 @@ export type StatusPage = components['schemas']['StatusPage'];
 export type EmailAvailability = components['schemas']['EmailAvailability'];
 export type SessionInfo = components['schemas']['SessionInfo'];
 export type SessionList = components['schemas']['SessionList'];
+export type SecurityEvent = components['schemas']['SecurityEvent'];
+export type SecurityEventKind = components['schemas']['SecurityEventKind'];
+export type SecurityEventPage = components['schemas']['SecurityEventPage'];
 
 export function isAbortError(error: unknown): boolean {
   return error instanceof DOMException

@@ -120,6 +120,27 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
+        /**
+         * Renames the account. Every live session of the user shows the new name
+         *     from the moment this answers.
+         */
+        patch: operations["rename"];
+        trace?: never;
+    };
+    "/me/security-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The session user's security events, newest first, a page at a time. */
+        get: operations["security_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -195,6 +216,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/statuses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes one of the session user's statuses. */
+        delete: operations["delete_status"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -208,7 +246,7 @@ export interface components {
         Credentials: {
             /**
              * Format: email
-             * @description An email address; stored and compared lowercased.
+             * @description An email address; stored and compared normalised: the domain in its ASCII form (IDNA, UTS #46 non-transitional, as browsers do) and the whole address lowercased. The normalised form must be valid too (at most 254 characters, domain labels at most 63).
              */
             email: string;
             /** @description The account's password. */
@@ -216,7 +254,7 @@ export interface components {
         };
         EmailAvailability: {
             available: boolean;
-            /** @description The lowercased form. */
+            /** @description The normalised form: the domain in ASCII (IDNA), all lowercased. */
             email: string;
         };
         /**
@@ -227,13 +265,22 @@ export interface components {
         EmailCheck: {
             /**
              * Format: email
-             * @description An email address; stored and compared lowercased.
+             * @description An email address; stored and compared normalised: the domain in its ASCII form (IDNA, UTS #46 non-transitional, as browsers do) and the whole address lowercased. The normalised form must be valid too (at most 254 characters, domain labels at most 63).
              */
             email: string;
         };
         Health: {
             /** @example ok */
             status: string;
+        };
+        /**
+         * @example {
+         *       "name": "Alice Liddell"
+         *     }
+         */
+        NameChange: {
+            /** @description No control characters; stored trimmed. */
+            name: string;
         };
         /**
          * @example {
@@ -291,13 +338,49 @@ export interface components {
         Registration: {
             /**
              * Format: email
-             * @description An email address; stored and compared lowercased.
+             * @description An email address; stored and compared normalised: the domain in its ASCII form (IDNA, UTS #46 non-transitional, as browsers do) and the whole address lowercased. The normalised form must be valid too (at most 254 characters, domain labels at most 63).
              */
             email: string;
-            /** @description No control characters. */
+            /** @description No control characters; stored trimmed. */
             name: string;
             /** @description 8 to 72 bytes in UTF-8, never trimmed; not one of the 10,000 most common passwords (case-insensitively); not the email. */
             password: string;
+        };
+        /**
+         * @description One stored event as its owner sees it.
+         * @example {
+         *       "at": "2026-11-26T11:05:37Z",
+         *       "id": 7,
+         *       "ip": "203.0.113.9",
+         *       "type": "login",
+         *       "user_agent": "Mozilla/5.0"
+         *     }
+         */
+        SecurityEvent: {
+            /** Format: date-time */
+            at: string;
+            /** Format: int64 */
+            id: number;
+            /** @description The client IP of the request that caused it. */
+            ip: string;
+            type: components["schemas"]["SecurityEventKind"];
+            /** @description That request's user agent, cut to 256 characters. */
+            user_agent: string;
+        };
+        /**
+         * @description What happened. Every kind the contract names is here, also those that
+         *     later features will write, so that the schema clients see is complete.
+         * @enum {string}
+         */
+        SecurityEventKind: "registered" | "login" | "login-failed" | "locked-out" | "logout" | "session-revoked" | "password-changed" | "password-reset" | "email-verified" | "email-changed" | "verification-sent" | "reset-requested";
+        /** @description One page of a user's security events, newest first. */
+        SecurityEventPage: {
+            items: components["schemas"]["SecurityEvent"][];
+            /**
+             * Format: int64
+             * @description The `before` for the next page; `null` exactly when no older event exists.
+             */
+            next_before: number | null;
         };
         /** @description One live session as its owner sees it. */
         SessionInfo: {
@@ -438,6 +521,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is over `BODY_LIMIT_BYTES` */
             413: {
                 headers: {
@@ -499,7 +593,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The lowercased email and whether it is free */
+            /** @description The normalised email and whether it is free */
             200: {
                 headers: {
                     /** @description The request's id: the client's own if it was safe, else a new one */
@@ -537,6 +631,17 @@ export interface operations {
                 headers: {
                     /** @description The methods this path accepts */
                     Allow?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -655,6 +760,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid query parameters */
             422: {
                 headers: {
@@ -706,6 +822,17 @@ export interface operations {
                 headers: {
                     /** @description The methods this path accepts */
                     Allow?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -780,6 +907,17 @@ export interface operations {
                 headers: {
                     /** @description The methods this path accepts */
                     Allow?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -893,6 +1031,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description MySQL or Redis unreachable, or the hashing queue full */
             503: {
                 headers: {
@@ -952,6 +1101,233 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description MySQL or Redis unreachable, or the hashing queue full */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rename: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NameChange"];
+                "application/merge-patch+json": components["schemas"]["NameChange"];
+            };
+        };
+        responses: {
+            /** @description The account, renamed */
+            200: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description The body is not a JSON object */
+            400: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No live session */
+            401: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `Origin` (or `Referer`) names another site */
+            403: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong method for this path; `Allow` lists the right ones */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over `BODY_LIMIT_BYTES` */
+            413: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description MySQL or Redis unreachable, or the hashing queue full */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    security_events: {
+        parameters: {
+            query?: {
+                /** @description Page size, default 20 */
+                limit?: number;
+                /** @description Only events with a smaller id: the previous page's `next_before` */
+                before?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the caller's own events */
+            200: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityEventPage"];
+                };
+            };
+            /** @description No live session */
+            401: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong method for this path; `Allow` lists the right ones */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid query parameters */
+            422: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description MySQL or Redis unreachable, or the hashing queue full */
             503: {
                 headers: {
@@ -992,6 +1368,17 @@ export interface operations {
                 headers: {
                     /** @description The methods this path accepts */
                     Allow?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -1066,6 +1453,17 @@ export interface operations {
                 headers: {
                     /** @description The methods this path accepts */
                     Allow?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -1190,6 +1588,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description MySQL or Redis unreachable, or the hashing queue full */
             503: {
                 headers: {
@@ -1250,6 +1659,17 @@ export interface operations {
                 headers: {
                     /** @description The methods this path accepts */
                     Allow?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -1334,6 +1754,110 @@ export interface operations {
                 headers: {
                     /** @description The methods this path accepts */
                     Allow?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description MySQL or Redis unreachable, or the hashing queue full */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A status id of the caller's. Anything else (another user's, a deleted one, no such id, not an integer from 1 to 2^63 − 1) gets the same `404` */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted: gone from `/fetchStatus`; cursors keep working */
+            204: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No live session */
+            401: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `Origin` (or `Referer`) names another site */
+            403: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such status of the caller's; the same answer whether it does not exist or is another user's */
+            404: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong method for this path; `Allow` lists the right ones */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;

@@ -1,12 +1,16 @@
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { $api, isUnauthorized, toApiProblem, type Status, type User } from '../api/client';
+import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { isUnauthorized, toApiProblem, type Status, type User } from '../api/client';
 import { fieldError, otherFieldErrors, problemMessage, type ApiProblem } from '../api/problem';
+import { SecurityActivityPanel } from '../components/SecurityActivityPanel';
 import { SessionsPanel } from '../components/SessionsPanel';
 import { Spinner } from '../components/Spinner';
+import { StatusItem } from '../components/StatusItem';
+import { TopBar } from '../components/TopBar';
 import { useNow, useTitle } from '../lib/hooks';
+import { deleteLabels } from '../lib/statusText';
 import { STATUS_MAX, codePointLength } from '../lib/text';
-import { formatDate, formatDateTime, formatRelative } from '../lib/time';
-import { usePostStatus, useStatuses } from '../queries/statuses';
+import { formatDate, formatDateTime } from '../lib/time';
+import { ALREADY_DELETED, deleteFailure, useDeleteStatus, usePendingDeletes, usePostStatus, useStatuses } from '../queries/statuses';
 
 interface HomeProps {
   user: User;
@@ -20,12 +24,19 @@ const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigat
 export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
   useTitle(`${user.name} · Status`);
   const feed = useStatuses();
-  const logout = $api.useMutation('post', '/logout');
-  const [logoutError, setLogoutError] = useState<string | null>(null);
   const [fresh, setFresh] = useState<number | null>(null);
   const listRef = useRef<HTMLOListElement>(null);
+  const feedHeadingRef = useRef<HTMLHeadingElement>(null);
   const now = useNow();
-  const statuses = feed.data?.pages.flatMap((page) => page.items) ?? [];
+  const statuses = useMemo(() => feed.data?.pages.flatMap((page) => page.items) ?? [], [feed.data]);
+  const labels = useMemo(() => deleteLabels(statuses, formatDateTime), [statuses]);
+  const deleteStatus = useDeleteStatus();
+  const pendingDeletes = usePendingDeletes();
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+  const [deleteNotice, setDeleteNotice] = useState<string | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+  /** The status just deleted and its place: focus goes to what took that place. */
+  const [focusAfterDelete, setFocusAfterDelete] = useState<{ id: number; index: number } | null>(null);
   const loaded = feed.data !== undefined;
   const feedError = feed.error && !isUnauthorized(feed.error) ? problemMessage(toApiProblem(feed.error)) : null;
 
@@ -53,16 +64,36 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
     if (result.isError) focusAfterRender.current = null;
   }
 
-  function logOut() {
-    if (logout.isPending) return;
-    setLogoutError(null);
-    logout.mutate(
-      {},
+  // The button that had focus left with its status: keep keyboard users in
+  // the list, at the status that now has its place (or the heading).
+  useEffect(() => {
+    if (!focusAfterDelete || statuses.some((s) => s.id === focusAfterDelete.id)) return;
+    const items = listRef.current?.children;
+    const next = items?.[Math.min(focusAfterDelete.index, items.length - 1)];
+    (next instanceof HTMLElement ? next : feedHeadingRef.current)?.focus();
+    setFocusAfterDelete(null);
+  }, [focusAfterDelete, statuses]);
+
+  function remove(status: Status) {
+    if (pendingDeletes.includes(status.id)) return;
+    setDeleteError(null);
+    setDeleteNotice(null);
+    setAnnouncement('');
+    const gone = () => setFocusAfterDelete({ id: status.id, index: statuses.findIndex((s) => s.id === status.id) });
+    deleteStatus.mutate(
+      { params: { path: { id: status.id } } },
       {
-        onSuccess: onLoggedOut,
+        onSuccess: () => {
+          gone();
+          setAnnouncement('Status deleted.');
+        },
         onError: (error) => {
-          if (isUnauthorized(error)) onLoggedOut();
-          else setLogoutError(`Could not log out. ${problemMessage(toApiProblem(error))}`);
+          const failure = deleteFailure(error);
+          if (failure.kind === 'session-ended') onSessionEnded();
+          else if (failure.kind === 'already-deleted') {
+            gone();
+            setDeleteNotice(ALREADY_DELETED);
+          } else setDeleteError(failure.message);
         },
       },
     );
@@ -72,24 +103,9 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
 
   return (
     <div className="app">
-      <header className="topbar">
-        <div className="topbar-inner">
-          <span className="brand">
-            <span className="logo" aria-hidden="true" />
-            Status
-          </span>
-          <button type="button" className="button button--ghost" onClick={logOut} aria-disabled={logout.isPending}>
-            Log out
-          </button>
-        </div>
-      </header>
+      <TopBar user={user} onLoggedOut={onLoggedOut} />
       <main id="main" className="home">
         <div className="home-main">
-          {logoutError ? (
-            <p className="form-error" role="alert">
-              {logoutError}
-            </p>
-          ) : null}
           <section className="card profile" aria-labelledby="profile-name">
             <div className="avatar" aria-hidden="true">
               {initial}
@@ -108,7 +124,9 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
           <Composer onPosted={(status) => setFresh(status.id)} onSessionEnded={onSessionEnded} />
 
           <section className="feed" aria-labelledby="feed-heading">
-            <h2 id="feed-heading">Your statuses</h2>
+            <h2 id="feed-heading" ref={feedHeadingRef} tabIndex={-1}>
+              Your statuses
+            </h2>
             {feed.isPending ? (
               <>
                 <p className="sr-only" role="status">
@@ -124,7 +142,8 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
                 </ul>
               </>
             ) : null}
-            {loaded && statuses.length === 0 ? (
+            {/* All shown ones deleted, older ones still to load: not "no statuses". */}
+            {loaded && statuses.length === 0 && !feed.hasNextPage ? (
               <div className="empty">
                 <p className="empty-title">No statuses yet</p>
                 <p>Write your first one above: it will show up here.</p>
@@ -132,14 +151,25 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
             ) : null}
             <ol className="statuses" ref={listRef} hidden={statuses.length === 0}>
               {statuses.map((status) => (
-                <li key={status.id} className={`status${status.id === fresh ? ' status--fresh' : ''}`} tabIndex={-1}>
-                  <p className="status-text">{status.text}</p>
-                  <time className="status-time" dateTime={status.created_at} title={formatDateTime(status.created_at)}>
-                    {formatRelative(status.created_at, now)}
-                  </time>
-                </li>
+                <StatusItem
+                  key={status.id}
+                  status={status}
+                  fresh={status.id === fresh}
+                  now={now}
+                  deleteLabel={labels.get(status.id) ?? 'Delete status'}
+                  deleting={pendingDeletes.includes(status.id)}
+                  onDelete={remove}
+                />
               ))}
             </ol>
+            {deleteError ? (
+              <p className="form-error" role="alert">
+                {deleteError}
+              </p>
+            ) : null}
+            <p className={deleteNotice ? 'form-note' : 'sr-only'} role="status">
+              {deleteNotice ?? announcement}
+            </p>
             {feedError ? (
               <div className="form-error" role="alert">
                 <p>Could not load your statuses. {feedError}</p>
@@ -161,7 +191,10 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
           </section>
         </div>
 
-        <SessionsPanel now={now} onSessionEnded={onSessionEnded} onLoggedOut={onLoggedOut} />
+        <div className="home-side">
+          <SessionsPanel now={now} onSessionEnded={onSessionEnded} onLoggedOut={onLoggedOut} />
+          <SecurityActivityPanel now={now} onSessionEnded={onSessionEnded} />
+        </div>
       </main>
     </div>
   );

@@ -1,6 +1,7 @@
 import { useMutationState, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { $api, isUnauthorized, toApiProblem, type SessionInfo, type SessionList } from '../api/client';
 import { problemMessage } from '../api/problem';
+import { securityEventsQueryKey } from './securityEvents';
 
 // The home page's "Active sessions" panel: GET /sessions, DELETE
 // /sessions/{id} and DELETE /sessions (see "Active sessions" in API.md).
@@ -48,11 +49,23 @@ export function sessionsFailure(error: unknown, action: keyof typeof FAILED_TO):
   return { kind: 'message', message: `${FAILED_TO[action]} ${problemMessage(problem)}` };
 }
 
+/** A revoke is a security event: the activity panel asks again for its list. */
+const refreshSecurityEvents = (queryClient: QueryClient) => queryClient.invalidateQueries({ queryKey: securityEventsQueryKey });
+
+function isCurrentSession(queryClient: QueryClient, id: string): boolean {
+  return !!queryClient.getQueryData<SessionList>(sessionsQueryKey)?.items.some((s) => s.id === id && s.current);
+}
+
 /** Ends one session; its row goes once the server agrees (or says it was already gone). */
 export function useRevokeSession() {
   const queryClient = useQueryClient();
   return $api.useMutation('delete', '/sessions/{id}', {
-    onSuccess: (_, { params }) => forgetSessions(queryClient, (s) => s.id === params.path.id),
+    onSuccess: async (_, { params }) => {
+      const own = isCurrentSession(queryClient, params.path.id);
+      await forgetSessions(queryClient, (s) => s.id === params.path.id);
+      // Revoking this very session is a logout: nothing is left to refresh.
+      if (!own) void refreshSecurityEvents(queryClient);
+    },
     onError: (error, { params }) =>
       sessionsFailure(error, 'revoke').kind === 'already-ended'
         ? forgetSessions(queryClient, (s) => s.id === params.path.id)
@@ -72,6 +85,9 @@ export function usePendingRevokes(): string[] {
 export function useRevokeOtherSessions() {
   const queryClient = useQueryClient();
   return $api.useMutation('delete', '/sessions', {
-    onSuccess: () => forgetSessions(queryClient, (s) => !s.current),
+    onSuccess: async () => {
+      await forgetSessions(queryClient, (s) => !s.current);
+      void refreshSecurityEvents(queryClient);
+    },
   });
 }

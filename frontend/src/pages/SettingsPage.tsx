@@ -1,0 +1,31 @@
+import type { User } from '../api/client';
+import { NameSection } from '../components/settings/NameSection';
+import { TopBar } from '../components/TopBar';
+import { useTitle } from '../lib/hooks';
+
+interface SettingsProps {
+  user: User;
+  /** A request answered 401: the session is gone. */
+  onSessionEnded: () => void;
+  onLoggedOut: () => void;
+}
+
+/**
+ * Your account, one SettingsSection per thing you can change. Each section
+ * owns its form, its request and its messages, so a new one (password,
+ * export, deleting the account) is one more component in the list below.
+ */
+export function SettingsPage({ user, onSessionEnded, onLoggedOut }: SettingsProps) {
+  useTitle(`Settings · Status`);
+  return (
+    <div className="app">
+      <TopBar user={user} onLoggedOut={onLoggedOut} />
+      <main id="main" className="settings">
+        <h1 tabIndex={-1} data-autofocus>
+          Settings
+        </h1>
+        <NameSection user={user} onSessionEnded={onSessionEnded} />
+      </main>
+    </div>
+  );
+}
