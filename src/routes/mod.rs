@@ -7,6 +7,7 @@ mod extract;
 mod health;
 mod input;
 mod paging;
+mod password_check;
 mod schema;
 mod security;
 mod sessions;
