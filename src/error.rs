@@ -35,6 +35,8 @@ pub enum ApiError {
     Validation(FieldErrors),
     Unauthenticated,
     InvalidCredentials,
+    /// The account's own password, asked for again, was wrong.
+    WrongPassword,
     EmailTaken,
     RateLimited {
         retry_after_secs: u64,
@@ -151,6 +153,12 @@ impl ApiError {
                 "invalid-credentials",
                 "Invalid email or password",
                 "The email or the password is wrong.",
+            ),
+            Self::WrongPassword => Spec::new(
+                S::FORBIDDEN,
+                "wrong-password",
+                "Wrong password",
+                "The account's current password is not the one given.",
             ),
             Self::EmailTaken => Spec::new(
                 S::CONFLICT,

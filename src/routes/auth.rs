@@ -48,11 +48,9 @@ impl PartialSchema for Registration {
                 ("email", schema::email(Email::MAX_CHARS)),
                 (
                     "password",
-                    // Bytes, not characters: 8 bytes can be 2 characters and
-                    // 72 characters can only be 72 one-byte ones.
-                    schema::string(
-                        Password::MIN_BYTES.div_ceil(4),
-                        Some(Password::MAX_BYTES),
+                    schema::new_password(
+                        Password::MIN_BYTES,
+                        Password::MAX_BYTES,
                         "8 to 72 bytes in UTF-8, never trimmed; not one of the 10,000 most \
                          common passwords (case-insensitively); not the email.",
                     ),
