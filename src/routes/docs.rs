@@ -32,6 +32,7 @@ use crate::error::{PROBLEM_JSON, Problem};
         auth::check_email,
         account::me,
         account::rename,
+        account::change_password,
         security::security_events,
         status::add_status,
         status::fetch_status,

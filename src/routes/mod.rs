@@ -46,6 +46,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs
             .route(with_session(web::head().to(account::me)))
             .route(changing(with_session(web::patch().to(account::rename)))),
     )
+    .service(web::resource("/me/password").route(changing(with_session(
+        web::post().to(account::change_password),
+    ))))
     .service(
         web::resource("/me/security-events")
             .route(with_session(web::get().to(security::security_events)))

@@ -25,6 +25,7 @@ const EVERY_OPERATION: &[(&str, &str)] = &[
     ("/me", "get"),
     ("/me/security-events", "get"),
     ("/me", "patch"),
+    ("/me/password", "post"),
     ("/addStatus", "post"),
     ("/fetchStatus", "get"),
     ("/statuses/{id}", "delete"),

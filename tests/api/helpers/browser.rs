@@ -137,6 +137,15 @@ impl Browser {
         self.patch_me(&json!({"name": name})).await
     }
 
+    /// POST /me/password.
+    pub async fn change_password(&self, current_password: &str, new_password: &str) -> Response {
+        self.post_json(
+            "/me/password",
+            &json!({"current_password": current_password, "new_password": new_password}),
+        )
+        .await
+    }
+
     /// POST /checkemail.
     pub async fn check_email(&self, email: &str) -> Response {
         self.post_json("/checkemail", &json!({"email": email}))
