@@ -87,7 +87,7 @@ impl PartialSchema for PasswordChange {
                     ),
                 ),
             ],
-            json!({"current_password": "correct horse battery", "new_password": "staple battery horse"}),
+            json!({"current_password": "my current passphrase", "new_password": "staple battery horse"}),
         )
     }
 }
