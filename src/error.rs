@@ -35,6 +35,7 @@ pub enum ApiError {
     Validation(FieldErrors),
     Unauthenticated,
     InvalidCredentials,
+    /// The account's own password, asked for again, was wrong.
     WrongPassword,
     EmailTaken,
     RateLimited {

@@ -15,12 +15,13 @@ use crate::redis_pool::RedisPool;
 
 const NAMESPACE: &str = "status_api";
 
-/// Sessions begun, by how: `login` or `register`.
+/// Sessions begun, by how: `login`, `register`, or `password-changed` (the
+/// new session of the browser that changed the password).
 pub static SESSIONS_BEGUN: LazyLock<IntCounterVec> = LazyLock::new(|| {
     IntCounterVec::new(
         Opts::new(
             "sessions_begun_total",
-            "Sessions begun, by login or registration",
+            "Sessions begun, by login, registration or password change",
         )
         .namespace(NAMESPACE),
         &["how"],
@@ -28,13 +29,14 @@ pub static SESSIONS_BEGUN: LazyLock<IntCounterVec> = LazyLock::new(|| {
     .unwrap_or_else(|error| unreachable!("a valid metric: {error}"))
 });
 
-/// Sessions ended, by how: `logout` or `revoked` by their owner, or
-/// `evicted` past `MAX_SESSIONS_PER_USER`.
+/// Sessions ended, by how: `logout` or `revoked` by their owner,
+/// `evicted` past `MAX_SESSIONS_PER_USER`, or `password-changed` (every
+/// session of an account whose password changed).
 pub static SESSIONS_ENDED: LazyLock<IntCounterVec> = LazyLock::new(|| {
     IntCounterVec::new(
         Opts::new(
             "sessions_ended_total",
-            "Sessions ended by logout, revocation or eviction",
+            "Sessions ended by logout, revocation, eviction or password change",
         )
         .namespace(NAMESPACE),
         &["how"],

@@ -118,6 +118,50 @@ pub async fn email_exists(db: &Database, email: &Email) -> Result<bool, DbError>
     Ok(found.is_some())
 }
 
+/// The stored hash of an account's password; `None` when the account no
+/// longer exists.
+pub async fn password_hash(db: &Database, user_id: u64) -> Result<Option<String>, DbError> {
+    db.run(|pool| async move {
+        pool.get_conn()
+            .await?
+            .exec_first("SELECT password_hash FROM users WHERE id = ?", (user_id,))
+            .await
+    })
+    .await
+}
+
+/// Stores a new password hash, and its `password-changed` event in the same
+/// transaction: the event is there exactly when the change is.
+pub async fn change_password(
+    db: &Database,
+    user_id: u64,
+    password_hash: &str,
+    origin: &EventOrigin,
+) -> Result<(), DbError> {
+    db.run(|pool| async move {
+        let mut conn = pool.get_conn().await?;
+        let mut transaction = conn.start_transaction(TxOpts::default()).await?;
+        transaction
+            .exec_drop(
+                "UPDATE users SET password_hash = ? WHERE id = ?",
+                (password_hash, user_id),
+            )
+            .await?;
+        security_events::record_in(
+            &mut transaction,
+            user_id,
+            SecurityEventKind::PasswordChanged,
+            origin,
+        )
+        .await?;
+        // The "your password was changed" notice joins this transaction
+        // (an outbox row) once the service sends mail: see docs/API.md, Email.
+        transaction.commit().await
+    })
+    .await
+}
+
+/// Brings a hash up to the configured cost; the password is the same.
 pub async fn update_password_hash(
     db: &Database,
     user_id: u64,

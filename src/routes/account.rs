@@ -1,19 +1,20 @@
-//! Your account: who am I, changing what the account shows, and deleting it.
+//! Your account: who am I, changing what the account shows, changing its
+//! password, and deleting it.
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
-use super::auth::check_own_password;
 use super::extract::{Caller, CurrentSession};
 use super::input::{Fields, JsonObject};
+use super::password_check::{PasswordCheck, StoredPassword, check_own_password};
 use super::schema;
 use crate::context::ApiContext;
 use crate::db::users;
-use crate::domain::{Email, User, UserName};
+use crate::domain::{Email, Password, User, UserName};
 use crate::error::{ApiError, Context, Problem};
-use crate::metrics::SESSIONS_ENDED;
+use crate::metrics::{SESSIONS_BEGUN, SESSIONS_ENDED};
 
 pub struct NameChange {
     name: UserName,
@@ -37,6 +38,61 @@ impl PartialSchema for NameChange {
 }
 
 impl ToSchema for NameChange {}
+
+pub struct PasswordChange {
+    current_password: String,
+    new_password: Password,
+}
+
+impl PasswordChange {
+    /// The new password follows the rules of registration for the account's
+    /// `email`, and differs from the current one as sent: comparing with the
+    /// stored hash instead would tell a session's holder whether a guess is
+    /// the password, past every login limit.
+    fn from_json(body: JsonObject, email: &Email) -> Result<Self, ApiError> {
+        let mut fields = Fields::new(body, &["current_password", "new_password"]);
+        let current_password = fields.string("current_password");
+        let new_password = fields.parse("new_password", |raw| {
+            let password = Password::parse(raw, Some(email))?;
+            if current_password.as_deref() == Some(raw) {
+                return Err("must differ from current_password".to_owned());
+            }
+            Ok(password)
+        });
+        fields
+            .finish(current_password.zip(new_password))
+            .map(|(current_password, new_password)| Self {
+                current_password,
+                new_password,
+            })
+    }
+}
+
+impl PartialSchema for PasswordChange {
+    fn schema() -> RefOr<Schema> {
+        schema::closed_object(
+            vec![
+                (
+                    "current_password",
+                    schema::string(0, None, "The account's password as it is now."),
+                ),
+                (
+                    "new_password",
+                    schema::new_password(
+                        Password::MIN_BYTES,
+                        Password::MAX_BYTES,
+                        "8 to 72 bytes in UTF-8, never trimmed; not one of the 10,000 most \
+                         common passwords (case-insensitively); not the email; not \
+                         `current_password` as sent.",
+                    ),
+                ),
+            ],
+            json!({"current_password": "my current passphrase", "new_password": "staple battery horse"}),
+        )
+    }
+}
+
+impl ToSchema for PasswordChange {}
 
 pub struct AccountDeletion {
     password: String,
@@ -173,4 +229,81 @@ pub async fn delete_account(
         user.id
     );
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Changes the password. Every session of the account ends, this one
+/// included, and this browser gets a new one (a new key with its own
+/// lifetime, as at login).
+#[utoipa::path(
+    post, path = "/me/password", tag = "accounts",
+    security(("session_cookie" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed; every other session has ended",
+            headers(("Set-Cookie" = String, description = "A new session key for this browser; the old one is dead"))),
+        (status = 401, description = "No live session", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`current_password` is wrong (counted as a failed login)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Locked out after failed logins or password checks for this account from this IP, or too many failures from this IP", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Whole seconds until a request would be served"))),
+    )
+)]
+pub async fn change_password(
+    body: JsonObject,
+    session: CurrentSession,
+    caller: Caller,
+    ctx: web::Data<ApiContext>,
+) -> Result<HttpResponse, ApiError> {
+    let user = session.authenticate()?;
+    // The login limits count per email: the session's account is counted
+    // under the email its login form would use.
+    let email = Email::parse_for_login(&user.email)
+        .map_err(|reason| ApiError::Internal(anyhow::anyhow!("a stored email: {reason}")))?;
+    let input = PasswordChange::from_json(body, &email)?;
+    ctx.limiter.before_login(&email, caller.ip).await?;
+    // One place in the hashing queue for both bcrypt runs, each in a slot
+    // of its own: once the check has passed, the change is not turned away
+    // by a full queue, and no more than HASH_CONCURRENCY hashes run at once.
+    let place = ctx.hasher.admit()?;
+    let Some(stored_hash) = users::password_hash(&ctx.db, user.id)
+        .await
+        .context("reading a password hash")?
+    else {
+        // The account is gone: its session is over.
+        session.end();
+        return Err(ApiError::Unauthenticated);
+    };
+    let slot = ctx.hasher.slot(&place).await?;
+    let account = StoredPassword {
+        user_id: user.id,
+        hash: stored_hash,
+    };
+    let check = PasswordCheck::new(&ctx, email, &caller, input.current_password);
+    if !check.run(slot, Some(account)).await? {
+        return Err(ApiError::WrongPassword);
+    }
+    let new_hash = ctx.hasher.hash(&place, input.new_password.expose()).await?;
+    end_every_session(&ctx, user.id).await?;
+    if let Err(error) = users::change_password(&ctx.db, user.id, &new_hash, &caller.origin()).await
+    {
+        // The sessions ended first, this one too: the user is logged out
+        // with the old password, never left with old sessions and a new one.
+        session.end();
+        return Err(error).context("storing a changed password");
+    }
+    session.begin(&user, &caller)?;
+    SESSIONS_BEGUN
+        .with_label_values(&["password-changed"])
+        .inc();
+    log::info!("user {} changed their password", user.id);
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Ends every session of the user in Redis, the request's own included.
+async fn end_every_session(ctx: &ApiContext, user_id: u64) -> Result<(), ApiError> {
+    let ended = ctx.sessions.revoke_all(user_id).await?;
+    SESSIONS_ENDED
+        .with_label_values(&["password-changed"])
+        .inc_by(ended);
+    Ok(())
 }

@@ -1,7 +1,5 @@
 //! Accounts and sessions: register, log in, log out, is this email taken.
 
-use std::net::IpAddr;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde_json::json;
@@ -10,15 +8,16 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::extract::{Caller, CurrentSession};
 use super::input::{Fields, JsonObject};
+use super::password_check::{PasswordCheck, StoredPassword};
 use super::schema;
 use super::security;
 use crate::context::ApiContext;
 use crate::db::{Database, users};
-use crate::domain::{Email, EventOrigin, Password, SecurityEventKind, User, UserName};
+use crate::domain::{Email, Password, SecurityEventKind, User, UserName};
 use crate::error::{ApiError, Context, Problem};
-use crate::hashing::{Admission, PasswordHasher, Slot};
+use crate::hashing::{Admission, PasswordHasher};
 use crate::metrics;
-use crate::protection::{Client, RateLimiter};
+use crate::protection::Client;
 use crate::session::SESSION_COOKIE;
 
 pub struct Registration {
@@ -49,11 +48,9 @@ impl PartialSchema for Registration {
                 ("email", schema::email(Email::MAX_CHARS)),
                 (
                     "password",
-                    // Bytes, not characters: 8 bytes can be 2 characters and
-                    // 72 characters can only be 72 one-byte ones.
-                    schema::string(
-                        Password::MIN_BYTES.div_ceil(4),
-                        Some(Password::MAX_BYTES),
+                    schema::new_password(
+                        Password::MIN_BYTES,
+                        Password::MAX_BYTES,
                         "8 to 72 bytes in UTF-8, never trimmed; not one of the 10,000 most \
                          common passwords (case-insensitively); not the email.",
                     ),
@@ -199,20 +196,15 @@ pub async fn login(
         .await
         .context("looking up an account to log in")?;
     let slot = ctx.hasher.slot(&place).await?;
-    let attempt = LoginAttempt {
-        hasher: ctx.hasher.clone(),
-        limiter: ctx.limiter.clone(),
-        db: ctx.db.clone(),
-        email: input.email.clone(),
-        ip: caller.ip,
-        origin: caller.origin(),
-        password: input.password.clone(),
-    };
-    // A task of its own: once bcrypt has begun, the attempt is counted
-    // whether or not this request is still awaited.
-    let found = tokio::spawn(attempt.check(slot, found))
-        .await
-        .map_err(|error| ApiError::Internal(error.into()))??;
+    let account = found.as_ref().map(|found| StoredPassword {
+        user_id: found.user.id,
+        hash: found.password_hash.clone(),
+    });
+    let check = PasswordCheck::new(&ctx, input.email.clone(), &caller, input.password.clone());
+    let matched = check.run(slot, account).await?;
+    let found = found
+        .filter(|_| matched)
+        .ok_or(ApiError::InvalidCredentials)?;
     if ctx.hasher.needs_rehash(&found.password_hash) {
         rehash(&ctx.db, &ctx.hasher, &place, found.user.id, &input.password).await;
     }
@@ -226,56 +218,6 @@ pub async fn login(
     )
     .await;
     Ok(HttpResponse::Ok().json(found.user))
-}
-
-/// A password check and its record with the rate limits (and, for an
-/// existing account, in its security events), which belong together: a
-/// client that resets its connection must not guess for free, or unseen.
-struct LoginAttempt {
-    hasher: PasswordHasher,
-    limiter: RateLimiter,
-    db: Database,
-    email: Email,
-    ip: IpAddr,
-    origin: EventOrigin,
-    password: String,
-}
-
-impl LoginAttempt {
-    /// The account, when the password is its own; the failure or success
-    /// recorded either way.
-    async fn check(
-        self,
-        slot: Slot,
-        found: Option<users::Credentials>,
-    ) -> Result<users::Credentials, ApiError> {
-        let stored_hash = found.as_ref().map(|found| found.password_hash.as_str());
-        let matched = self
-            .hasher
-            .verify_in(slot, &self.password, stored_hash)
-            .await?;
-        let account = found.as_ref().map(|found| found.user.id);
-        let Some(found) = found.filter(|_| matched) else {
-            let counted = self.limiter.login_failed(&self.email, self.ip).await;
-            if let Some(user_id) = account {
-                self.record_failure(user_id, matches!(counted, Ok(true)))
-                    .await;
-            }
-            counted?;
-            return Err(ApiError::InvalidCredentials);
-        };
-        self.limiter.login_succeeded(&self.email, self.ip).await?;
-        Ok(found)
-    }
-
-    /// A wrong password for an existing account, and the lockout it began.
-    async fn record_failure(&self, user_id: u64, lockout_began: bool) {
-        let record = |kind| security::record(&self.db, user_id, kind, &self.origin);
-        record(SecurityEventKind::LoginFailed).await;
-        if lockout_began {
-            record(SecurityEventKind::LockedOut).await;
-        }
-    }
 }
 
 /// Brings a hash made at another cost up to `BCRYPT_COST`. The login has
@@ -361,40 +303,4 @@ pub async fn check_email(
         email: input.email.as_str().to_owned(),
         available: !taken,
     }))
-}
-
-/// Checks the password of the session's own account exactly as a login
-/// would (the pair's lockout and the IP's failures first, a failure counted
-/// in both limits and recorded as `login-failed`, a success clearing the
-/// pair's failures), so that a stolen session cannot guess it for free:
-/// `403 wrong-password` when it is wrong.
-pub(super) async fn check_own_password(
-    ctx: &ApiContext,
-    caller: &Caller,
-    account: users::Credentials,
-    password: String,
-) -> Result<(), ApiError> {
-    let email = Email::parse_for_login(&account.user.email)
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("a stored email: {error}")))?;
-    ctx.limiter.before_login(&email, caller.ip).await?;
-    let place = ctx.hasher.admit()?;
-    let slot = ctx.hasher.slot(&place).await?;
-    let attempt = LoginAttempt {
-        hasher: ctx.hasher.clone(),
-        limiter: ctx.limiter.clone(),
-        db: ctx.db.clone(),
-        email,
-        ip: caller.ip,
-        origin: caller.origin(),
-        password,
-    };
-    // Counted whether or not this request is still awaited, as a login is.
-    match tokio::spawn(attempt.check(slot, Some(account)))
-        .await
-        .map_err(|error| ApiError::Internal(error.into()))?
-    {
-        Ok(_) => Ok(()),
-        Err(ApiError::InvalidCredentials) => Err(ApiError::WrongPassword),
-        Err(other) => Err(other),
-    }
 }

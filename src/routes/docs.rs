@@ -33,6 +33,7 @@ use crate::error::{PROBLEM_JSON, Problem};
         account::me,
         account::rename,
         account::delete_account,
+        account::change_password,
         security::security_events,
         status::add_status,
         status::fetch_status,

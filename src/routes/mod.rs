@@ -7,6 +7,7 @@ mod extract;
 mod health;
 mod input;
 mod paging;
+mod password_check;
 mod schema;
 mod security;
 mod sessions;
@@ -48,6 +49,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs
                 web::delete().to(account::delete_account),
             ))),
     )
+    .service(web::resource("/me/password").route(changing(with_session(
+        web::post().to(account::change_password),
+    ))))
     .service(
         web::resource("/me/security-events")
             .route(with_session(web::get().to(security::security_events)))

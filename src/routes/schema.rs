@@ -40,6 +40,13 @@ pub fn user_name(max_chars: usize) -> ObjectBuilder {
         .pattern(Some(single_line_text_pattern()))
 }
 
+/// A new password, as at registration and password change. The bounds are
+/// bytes, and the schema counts characters: 8 bytes can be 2 characters, and
+/// 72 characters can only be 72 one-byte ones.
+pub fn new_password(min_bytes: usize, max_bytes: usize, description: &str) -> ObjectBuilder {
+    string(min_bytes.div_ceil(4), Some(max_bytes), description)
+}
+
 pub fn email(max_chars: usize) -> ObjectBuilder {
     let description = format!(
         "An email address; stored and compared normalised: the domain in its ASCII form \

@@ -360,6 +360,11 @@ impl RedisSessionStore {
         Ok(rewritten)
     }
 
+    /// Ends every session of a user's, the request's own included.
+    pub async fn revoke_all(&self, user_id: u64) -> Result<u64, StoreError> {
+        self.revoke_all_but(user_id, "").await
+    }
+
     /// Ends every session of a user's but `keep`.
     pub async fn revoke_all_but(&self, user_id: u64, keep: &str) -> Result<u64, StoreError> {
         let ended = REVOKE_ALL_BUT

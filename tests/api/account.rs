@@ -1,17 +1,20 @@
 //! PATCH /me: renaming the account, and every live session seeing it.
+//! POST /me/password: changing the password, which ends every session of
+//! the account and counts a wrong current password as a failed login.
 
 use std::time::Duration;
 
 use actix_session::storage::{SessionKey, SessionStore};
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, CookieJar, Key};
+use mysql_async::prelude::*;
 use redis::AsyncCommands;
 use serde_json::{Value, json};
 use status_api::session::{RedisSessionStore, SessionConnection};
 
 use crate::helpers::{
-    Browser, PASSWORD, TestApp, client, json_of, problem, redis_url, session_pair, spawn_app,
-    spawn_app_with, unique_email,
+    Browser, PASSWORD, TestApp, client, json_of, problem, redis_url, session_cookie, session_pair,
+    spawn_app, spawn_app_with, spawn_app_with_metrics, unique_email,
 };
 
 /// Registers an account on the app's own browser; the user it returns.
@@ -258,4 +261,275 @@ async fn other_sites_cannot_rename_but_allowed_origins_may_preflight_patch() {
         .unwrap()
         .to_owned();
     assert!(allowed.contains("PATCH"), "{allowed}");
+}
+
+/// A password no rule refuses, for the accounts of these tests.
+const NEW_PASSWORD: &str = "staple battery horse";
+
+/// Registers an account on the app's own browser; its email and the
+/// `sid=…` pair of its session.
+async fn signed_up_with_cookie(app: &TestApp) -> (String, String) {
+    let email = unique_email();
+    let response = app.register(&email).await;
+    let pair = session_pair(response.headers()).expect("a session cookie");
+    json_of(response, 201).await;
+    (email, pair)
+}
+
+#[tokio::test]
+async fn a_password_change_renews_this_session_and_ends_every_other_at_once() {
+    const ENDED: &str = r#"status_api_sessions_ended_total{how="password-changed"}"#;
+    let app = spawn_app_with_metrics(&[]).await;
+    let (email, old_pair) = signed_up_with_cookie(&app).await;
+    let other = app.new_browser();
+    assert_eq!(other.login(&email, PASSWORD).await.status(), 200);
+    // The counter is the process's, shared with tests running beside this
+    // one: only its growth is this test's.
+    let ended_before = app.metric(ENDED).await.unwrap_or(0);
+
+    let response = app.change_password(PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(response.status(), 204);
+    let new_pair = session_pair(response.headers()).expect("a new session cookie");
+    assert_ne!(new_pair, old_pair, "a new key");
+
+    assert_eq!(app.me().await.status(), 200, "this browser stays logged in");
+    let copied = app.browser_with_cookie(&old_pair);
+    problem(copied.me().await, 401, "unauthenticated").await;
+    problem(other.me().await, 401, "unauthenticated").await;
+    let left = app.listed_sessions().await;
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0]["current"], true);
+    let ended_after = app.metric(ENDED).await.unwrap_or(0);
+    assert!(
+        ended_after - ended_before >= 2,
+        "{ended_before} -> {ended_after}"
+    );
+}
+
+#[tokio::test]
+async fn the_new_password_logs_in_the_old_one_does_not_and_the_change_is_recorded() {
+    let app = spawn_app().await;
+    let (email, _) = signed_up_with_cookie(&app).await;
+    assert_eq!(
+        app.change_password(PASSWORD, NEW_PASSWORD).await.status(),
+        204
+    );
+    let types = app.security_event_types().await;
+    assert_eq!(types.first().map(String::as_str), Some("password-changed"));
+
+    let fresh = app.new_browser();
+    problem(
+        fresh.login(&email, PASSWORD).await,
+        401,
+        "invalid-credentials",
+    )
+    .await;
+    assert_eq!(fresh.login(&email, NEW_PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_wrong_current_password_is_403_and_counts_as_a_failed_login() {
+    let app = spawn_app().await;
+    let (email, _) = signed_up_with_cookie(&app).await;
+    problem(
+        app.change_password("not the password", NEW_PASSWORD).await,
+        403,
+        "wrong-password",
+    )
+    .await;
+    let types = app.security_event_types().await;
+    assert_eq!(types.first().map(String::as_str), Some("login-failed"));
+    assert!(!types.iter().any(|kind| kind == "password-changed"));
+    // Nothing else changed: this session lives, the password is the old one.
+    assert_eq!(app.me().await.status(), 200);
+    assert_eq!(
+        app.new_browser().login(&email, PASSWORD).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_lock_out_the_change_and_the_login_alike() {
+    let app = spawn_app().await;
+    let (email, _) = signed_up_with_cookie(&app).await;
+    for _ in 0..5 {
+        problem(
+            app.change_password("not the password", NEW_PASSWORD).await,
+            403,
+            "wrong-password",
+        )
+        .await;
+    }
+    let body = problem(
+        app.change_password(PASSWORD, NEW_PASSWORD).await,
+        429,
+        "rate-limited",
+    )
+    .await;
+    assert!(body["detail"].is_string());
+    problem(
+        app.new_browser().login(&email, PASSWORD).await,
+        429,
+        "rate-limited",
+    )
+    .await;
+    // The fields are judged before the lockout.
+    problem(
+        app.change_password(PASSWORD, "short").await,
+        422,
+        "validation",
+    )
+    .await;
+    assert!(
+        app.security_event_types()
+            .await
+            .contains(&"locked-out".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn the_right_current_password_clears_the_failures_as_a_login_does() {
+    let app = spawn_app().await;
+    signed_up_with_cookie(&app).await;
+    // Four failures each time: past five, the pair would be locked out.
+    for (current, new) in [(PASSWORD, NEW_PASSWORD), (NEW_PASSWORD, PASSWORD)] {
+        for _ in 0..4 {
+            problem(
+                app.change_password("not the password", new).await,
+                403,
+                "wrong-password",
+            )
+            .await;
+        }
+        assert_eq!(app.change_password(current, new).await.status(), 204);
+    }
+}
+
+#[tokio::test]
+async fn the_new_password_differs_from_the_current_one_as_sent_never_as_stored() {
+    let app = spawn_app().await;
+    signed_up_with_cookie(&app).await;
+    let body = problem(
+        app.change_password(PASSWORD, PASSWORD).await,
+        422,
+        "validation",
+    )
+    .await;
+    assert_eq!(
+        body["errors"],
+        json!({"new_password": ["must differ from current_password"]})
+    );
+    // The new password is the stored one, the current one is a wrong guess:
+    // only the check against the hash, counted, may say so.
+    problem(
+        app.change_password("a wrong guess", PASSWORD).await,
+        403,
+        "wrong-password",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_new_password_follows_the_registration_rules() {
+    let app = spawn_app().await;
+    let (email, _) = signed_up_with_cookie(&app).await;
+    let too_long = "x9".repeat(36) + "y";
+    let shouting = email.to_uppercase();
+    for new in ["seven77", "Password123", &too_long, &shouting] {
+        let body = problem(app.change_password(PASSWORD, new).await, 422, "validation").await;
+        let errors = body["errors"].as_object().unwrap();
+        assert_eq!(
+            errors.keys().collect::<Vec<_>>(),
+            ["new_password"],
+            "{new:?}"
+        );
+    }
+    let body = problem(
+        app.post_json(
+            "/me/password",
+            &json!({"current_password": 5, "password": NEW_PASSWORD}),
+        )
+        .await,
+        422,
+        "validation",
+    )
+    .await;
+    assert_eq!(
+        body["errors"],
+        json!({
+            "current_password": ["must be a string"],
+            "new_password": ["is required"],
+            "password": ["is not a known field"],
+        })
+    );
+    assert_eq!(
+        app.new_browser().login(&email, PASSWORD).await.status(),
+        200,
+        "nothing changed"
+    );
+}
+
+#[tokio::test]
+async fn changing_the_password_needs_a_session_and_judges_the_body_first() {
+    let app = spawn_app().await;
+    let post = |browser: &Browser, content_type: &str, body: &str| {
+        browser
+            .client
+            .post(browser.url("/me/password"))
+            .header("content-type", content_type)
+            .body(body.to_owned())
+            .send()
+    };
+    let valid = json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD}).to_string();
+    let stranger = app.new_browser();
+    let response = post(&stranger, "text/plain", &valid).await.unwrap();
+    problem(response, 415, "unsupported-media-type").await;
+    let response = post(&stranger, "application/json", "[]").await.unwrap();
+    problem(response, 400, "bad-request").await;
+    let response = post(&stranger, "application/json", r#"{"new_password": ""}"#)
+        .await
+        .unwrap();
+    problem(response, 401, "unauthenticated").await;
+    problem(
+        stranger.change_password(PASSWORD, NEW_PASSWORD).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+
+    signed_up_with_cookie(&app).await;
+    let response = post(&app, "application/json", r#"{"new_password": ""}"#)
+        .await
+        .unwrap();
+    problem(response, 422, "validation").await;
+}
+
+#[tokio::test]
+async fn a_change_that_cannot_be_stored_leaves_the_user_logged_out_with_the_old_password() {
+    let app = spawn_app().await;
+    let (email, _) = signed_up_with_cookie(&app).await;
+    let other = app.new_browser();
+    assert_eq!(other.login(&email, PASSWORD).await.status(), 200);
+    // The password-changed event cannot be written, so neither can the hash.
+    app.db()
+        .await
+        .query_drop("RENAME TABLE security_events TO security_events_away")
+        .await
+        .unwrap();
+
+    let response = app.change_password(PASSWORD, NEW_PASSWORD).await;
+    let cookie = session_cookie(response.headers()).expect("the cookie is expired");
+    assert!(cookie.contains("Max-Age=0"), "{cookie}");
+    problem(response, 500, "internal").await;
+    problem(app.me().await, 401, "unauthenticated").await;
+    problem(other.me().await, 401, "unauthenticated").await;
+    app.db()
+        .await
+        .query_drop("RENAME TABLE security_events_away TO security_events")
+        .await
+        .unwrap();
+    assert_eq!(
+        app.new_browser().login(&email, PASSWORD).await.status(),
+        200
+    );
 }

@@ -23,7 +23,7 @@ async fn a_wrong_method_is_405_with_allow() {
     let cases = [
         (reqwest::Method::GET, "/register", "POST"),
         (reqwest::Method::PUT, "/login", "POST"),
-        (reqwest::Method::PUT, "/me", "GET, HEAD, PATCH"),
+        (reqwest::Method::PUT, "/me", "GET, HEAD, PATCH, DELETE"),
         (reqwest::Method::GET, "/statuses/1", "DELETE"),
         (reqwest::Method::POST, "/fetchStatus", "GET, HEAD"),
         (reqwest::Method::POST, "/healthz", "GET, HEAD"),

@@ -26,6 +26,7 @@ const EVERY_OPERATION: &[(&str, &str)] = &[
     ("/me/security-events", "get"),
     ("/me", "patch"),
     ("/me", "delete"),
+    ("/me/password", "post"),
     ("/addStatus", "post"),
     ("/fetchStatus", "get"),
     ("/statuses/{id}", "delete"),

@@ -147,6 +147,15 @@ impl Browser {
         .await
     }
 
+    /// POST /me/password.
+    pub async fn change_password(&self, current_password: &str, new_password: &str) -> Response {
+        self.post_json(
+            "/me/password",
+            &json!({"current_password": current_password, "new_password": new_password}),
+        )
+        .await
+    }
+
     /// POST /checkemail.
     pub async fn check_email(&self, email: &str) -> Response {
         self.post_json("/checkemail", &json!({"email": email}))
