@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { activityPanel, loginViaUi, newUser, registerViaApi, registerViaUi, screenshotPath, statusItems } from './support';
+import { activityPanel, loginViaUi, newUser, registerViaApi, registerViaUi, screenshotPath, sessionsPanel, statusItems } from './support';
 
 test('renaming on the settings page shows the new name on every page', async ({ page }) => {
   const user = newUser('Ada');
@@ -135,4 +135,113 @@ test('the security activity lists registration and logins, newest first, a page 
   await expect(events.nth(10)).toBeFocused();
   await expect(events.last()).toContainText('Account created');
   await expect(panel.getByRole('button', { name: 'Load more activity' })).toHaveCount(0);
+});
+
+test('changing the password logs out every other session; the new one logs in', async ({ browser, page }) => {
+  const user = newUser();
+  await registerViaUi(page, user);
+  // Another browser logged into the same account.
+  const other = await browser.newContext();
+  expect((await other.request.post('/login', { data: { email: user.email, password: user.password } })).status()).toBe(200);
+  expect((await other.request.get('/me')).status()).toBe(200);
+
+  await page.goto('/settings');
+  const form = page.getByRole('form', { name: 'Change password' });
+  const newPassword = `${user.password}-new`;
+  await form.getByLabel('Current password', { exact: true }).fill(user.password);
+  await form.getByLabel('New password', { exact: true }).fill(user.password);
+  // The rules are shown as typed, the one of this form included.
+  await expect(form.getByRole('listitem').filter({ hasText: 'Differs from the current password' })).toHaveClass(/rule--unmet/);
+  await form.getByLabel('New password', { exact: true }).fill(newPassword);
+  await expect(form.getByRole('listitem').filter({ hasText: 'Differs from the current password' })).toHaveClass(/rule--met/);
+  await expect(form.getByRole('listitem').filter({ hasText: '8 to 72 bytes' })).toHaveClass(/rule--met/);
+
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await expect(form.getByText('Password changed. Other sessions were logged out.')).toBeVisible();
+  await expect(form.getByLabel('Current password', { exact: true })).toHaveValue('');
+
+  // The other browser's session is over; this one goes on, with one session left.
+  expect((await other.request.get('/me')).status()).toBe(401);
+  await other.close();
+  await page.getByRole('link', { name: 'Home' }).click();
+  await expect(sessionsPanel(page).getByRole('listitem')).toHaveCount(1);
+  await expect(activityPanel(page).getByRole('listitem').first()).toContainText('Password changed');
+
+  // A fresh browser: the old password no longer works, the new one does.
+  const fresh = await browser.newContext();
+  const freshPage = await fresh.newPage();
+  expect((await fresh.request.post('/login', { data: { email: user.email, password: user.password } })).status()).toBe(401);
+  await loginViaUi(freshPage, { ...user, password: newPassword });
+  await fresh.close();
+});
+
+test('a wrong current password is said on its field', async ({ page }) => {
+  const user = newUser();
+  await registerViaUi(page, user);
+  await page.goto('/settings');
+  const form = page.getByRole('form', { name: 'Change password' });
+  const current = form.getByLabel('Current password', { exact: true });
+  await current.fill(`${user.password}-not`);
+  await form.getByLabel('New password', { exact: true }).fill(`${user.password}-new`);
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await expect(form.getByText('The current password is wrong.')).toBeVisible();
+  await expect(current).toHaveAttribute('aria-invalid', 'true');
+  await expect(current).toBeFocused();
+  await expect(current).toHaveValue('');
+  // Nothing changed: the password still logs in.
+  expect((await page.request.post('/login', { data: { email: user.email, password: user.password } })).status()).toBe(200);
+});
+
+test('a 429 on the password change says how long to wait', async ({ page }) => {
+  await registerViaUi(page, newUser());
+  await page.goto('/settings');
+  await page.route('**/me/password', (route) =>
+    route.fulfill({
+      status: 429,
+      headers: { 'Retry-After': '42' },
+      contentType: 'application/problem+json',
+      body: JSON.stringify({ type: '/problems/rate-limited', title: 'Too many requests', status: 429 }),
+    }),
+  );
+  const form = page.getByRole('form', { name: 'Change password' });
+  await form.getByLabel('Current password', { exact: true }).fill('whatever-it-is');
+  await form.getByLabel('New password', { exact: true }).fill('something-new-42');
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await expect(form.getByRole('alert')).toHaveText('Too many attempts. Try again in 42 seconds.');
+});
+
+test('deleting the account asks for the password, then lands on the login page; it no longer logs in', async ({ page }) => {
+  const user = newUser();
+  await registerViaUi(page, user);
+  await page.goto('/settings');
+  const danger = page.getByRole('region', { name: 'Delete account' });
+  await danger.getByRole('button', { name: 'Delete account…' }).click();
+  const confirm = danger.getByRole('form', { name: 'Delete account' });
+  const password = confirm.getByLabel('Password', { exact: true });
+  await expect(password).toBeFocused();
+
+  // Cancel puts it away and gives the focus back.
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  await expect(confirm).toHaveCount(0);
+  await expect(danger.getByRole('button', { name: 'Delete account…' })).toBeFocused();
+  await danger.getByRole('button', { name: 'Delete account…' }).click();
+
+  await password.fill(`${user.password}-not`);
+  await confirm.getByRole('button', { name: 'Delete my account' }).click();
+  await expect(confirm.getByText('The password is wrong.')).toBeVisible();
+  await expect(password).toHaveAttribute('aria-invalid', 'true');
+  await expect(page).toHaveURL(/\/settings$/);
+
+  await password.fill(user.password);
+  await confirm.getByRole('button', { name: 'Delete my account' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole('status').filter({ hasText: 'Your account was deleted.' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
+
+  const login = page.getByRole('form', { name: 'Log in' });
+  await login.getByLabel('Email', { exact: true }).fill(user.email);
+  await login.getByLabel('Password', { exact: true }).fill(user.password);
+  await login.getByRole('button', { name: 'Log in' }).click();
+  await expect(login.getByRole('alert')).toHaveText('Invalid email or password');
+  await expect(page).toHaveURL(/\/$/);
 });

@@ -64,9 +64,11 @@ function HomeRoute() {
 /** "/settings" needs a session. */
 function SettingsRoute() {
   const user = useUser();
-  const { loggedOut, sessionEnded } = useSessionChanges();
+  const { loggedOut, sessionEnded, accountDeleted } = useSessionChanges();
   if (!user) return <Navigate to="/" replace />;
-  return <SettingsPage key={user.id} user={user} onSessionEnded={sessionEnded} onLoggedOut={loggedOut} />;
+  return (
+    <SettingsPage key={user.id} user={user} onSessionEnded={sessionEnded} onLoggedOut={loggedOut} onAccountDeleted={accountDeleted} />
+  );
 }
 
 /** Asks who is logged in (GET /me) once, before any page is shown. */

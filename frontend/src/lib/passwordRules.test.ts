@@ -2,7 +2,7 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { PasswordRuleList } from '../components/auth/PasswordRules';
-import { loadCommonPasswords, passwordRules } from './passwordRules';
+import { loadCommonPasswords, newPasswordRules, passwordRules } from './passwordRules';
 
 const metOf = (password: string, email: string, common: ReadonlySet<string> | null) =>
   Object.fromEntries(passwordRules(password, email, common).map((rule) => [rule.text, rule.met]));
@@ -43,5 +43,29 @@ describe('passwordRules', () => {
     );
     expect(html).toContain('<li class="rule rule--unmet">Not a common password</li>');
     expect(html).toContain('<li class="rule rule--met">8 to 72 bytes<span class="sr-only"> (done)</span></li>');
+  });
+});
+
+describe('newPasswordRules', () => {
+  const rulesOf = (password: string, current: string) =>
+    Object.fromEntries(newPasswordRules(password, 'ann@example.com', current, new Set(['password'])).map((rule) => [rule.text, rule.met]));
+
+  it("adds to registration's rules that it differs from the current password", () => {
+    expect(rulesOf('new-secret-42', 'old-secret-42')).toEqual({
+      '8 to 72 bytes': true,
+      'Not a common password': true,
+      'Not your email': true,
+      'Differs from the current password': true,
+    });
+    expect(rulesOf('old-secret-42', 'old-secret-42')['Differs from the current password']).toBe(false);
+  });
+
+  it('compares exactly, as the server does: case counts', () => {
+    expect(rulesOf('Old-Secret-42', 'old-secret-42')['Differs from the current password']).toBe(true);
+  });
+
+  it('does not know yet while either field is empty', () => {
+    expect(rulesOf('', 'old-secret-42')['Differs from the current password']).toBeNull();
+    expect(rulesOf('new-secret-42', '')['Differs from the current password']).toBeNull();
   });
 });

@@ -31,3 +31,18 @@ export function passwordRules(password: string, email: string, commonPasswords: 
     { text: 'Not your email', met: typed ? lowered !== email.trim().toLowerCase() : null },
   ];
 }
+
+/**
+ * The rules of a new password on the settings page: those of registration,
+ * and that it differs from the current one. The server compares the two
+ * fields exactly as sent (case counts), so this does too.
+ */
+export function newPasswordRules(
+  password: string,
+  email: string,
+  currentPassword: string,
+  commonPasswords: ReadonlySet<string> | null,
+): PasswordRule[] {
+  const differs = password !== '' && currentPassword !== '' ? password !== currentPassword : null;
+  return [...passwordRules(password, email, commonPasswords), { text: 'Differs from the current password', met: differs }];
+}

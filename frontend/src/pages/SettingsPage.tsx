@@ -1,5 +1,7 @@
 import type { User } from '../api/client';
+import { DeleteAccountSection } from '../components/settings/DeleteAccountSection';
 import { NameSection } from '../components/settings/NameSection';
+import { PasswordSection } from '../components/settings/PasswordSection';
 import { TopBar } from '../components/TopBar';
 import { useTitle } from '../lib/hooks';
 
@@ -8,14 +10,16 @@ interface SettingsProps {
   /** A request answered 401: the session is gone. */
   onSessionEnded: () => void;
   onLoggedOut: () => void;
+  /** DELETE /me answered 204. */
+  onAccountDeleted: () => void;
 }
 
 /**
  * Your account, one SettingsSection per thing you can change. Each section
- * owns its form, its request and its messages, so a new one (password,
- * export, deleting the account) is one more component in the list below.
+ * owns its form, its request and its messages, so a new one (an export,
+ * say) is one more component in the list below.
  */
-export function SettingsPage({ user, onSessionEnded, onLoggedOut }: SettingsProps) {
+export function SettingsPage({ user, onSessionEnded, onLoggedOut, onAccountDeleted }: SettingsProps) {
   useTitle(`Settings · Status`);
   return (
     <div className="app">
@@ -25,6 +29,8 @@ export function SettingsPage({ user, onSessionEnded, onLoggedOut }: SettingsProp
           Settings
         </h1>
         <NameSection user={user} onSessionEnded={onSessionEnded} />
+        <PasswordSection email={user.email} onSessionEnded={onSessionEnded} />
+        <DeleteAccountSection onSessionEnded={onSessionEnded} onAccountDeleted={onAccountDeleted} />
       </main>
     </div>
   );

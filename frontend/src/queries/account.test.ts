@@ -1,7 +1,9 @@
 import { QueryClient } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
 import type { User } from '../api/client';
-import { showUpdatedUser } from './account';
+import { refreshAfterPasswordChange, showUpdatedUser } from './account';
+import { securityEventsQueryKey } from './securityEvents';
+import { sessionsQueryKey } from './sessions';
 import { meQuery } from './session';
 
 const ada: User = { id: 1, email: 'ada@example.com', name: 'Ada', created_at: '2026-11-26T11:05:37Z' };
@@ -29,5 +31,18 @@ describe('showUpdatedUser', () => {
     stale.resolve(ada);
     await refetch.catch(() => undefined);
     expect(queryClient.getQueryData<User | null>(meQuery.queryKey)?.name).toBe('Ada Lovelace');
+  });
+});
+
+describe('refreshAfterPasswordChange', () => {
+  it('marks the cached session list and the activity out of date, and leaves GET /me alone', async () => {
+    const queryClient = new QueryClient();
+    queryClient.setQueryData(meQuery.queryKey, ada);
+    queryClient.setQueryData(sessionsQueryKey, { items: [] });
+    queryClient.setQueryData(securityEventsQueryKey, { pages: [], pageParams: [] });
+    await refreshAfterPasswordChange(queryClient);
+    expect(queryClient.getQueryState(sessionsQueryKey)?.isInvalidated).toBe(true);
+    expect(queryClient.getQueryState(securityEventsQueryKey)?.isInvalidated).toBe(true);
+    expect(queryClient.getQueryState(meQuery.queryKey)?.isInvalidated).toBe(false);
   });
 });

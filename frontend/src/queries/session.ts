@@ -22,13 +22,14 @@ export const meQuery = queryOptions({
 });
 
 export const SESSION_ENDED_NOTICE = 'Your session has ended. Please log in again.';
+export const ACCOUNT_DELETED_NOTICE = 'Your account was deleted.';
 
 /** What the login page may be told by whoever sent the user there. */
 export interface LoginLocationState {
   notice?: string;
 }
 
-/** The three ways the session changes, each with its cache update and navigation. */
+/** The ways the session changes, each with its cache update and navigation. */
 export function useSessionChanges() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
@@ -53,6 +54,12 @@ export function useSessionChanges() {
     sessionEnded() {
       forgetEverything();
       const state: LoginLocationState = { notice: SESSION_ENDED_NOTICE };
+      void navigate('/', { replace: true, state });
+    },
+    /** DELETE /me answered 204: nothing of the account may stay in the cache. */
+    accountDeleted() {
+      forgetEverything();
+      const state: LoginLocationState = { notice: ACCOUNT_DELETED_NOTICE };
       void navigate('/', { replace: true, state });
     },
   };

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { toProblem, type ApiProblem } from '../api/problem';
-import { INVALID_CREDENTIALS, loginFailure, registerFailure } from './authForm';
+import {
+  INVALID_CREDENTIALS,
+  WRONG_PASSWORD,
+  WRONG_PASSWORD_TO_DELETE,
+  changePasswordFailure,
+  deleteAccountFailure,
+  loginFailure,
+  registerFailure,
+} from './authForm';
 
 const now = Date.parse('2026-11-26T12:00:00Z');
 const res = (status: number, headers: Record<string, string> = {}) => ({ status, statusText: '', headers: new Headers(headers) });
@@ -76,5 +84,67 @@ describe('registerFailure', () => {
   it('lists 422 errors of fields the form does not have', () => {
     const p = toProblem(res(422), { type: '/problems/validation', errors: { name: ['too long'], nmae: ['unknown field'] } });
     expect(registerFailure(p, now)).toMatchObject({ messages: ['nmae: unknown field'], problem: p, emailTaken: false });
+  });
+});
+
+const wrongPassword = () =>
+  toProblem(res(403), { type: '/problems/wrong-password', title: 'Wrong password', status: 403, detail: 'The password is not right' });
+
+describe('changePasswordFailure', () => {
+  it('puts a wrong current password on its field', () => {
+    const f = changePasswordFailure(wrongPassword(), now);
+    expect(f).toMatchObject({ messages: [], retryAt: null, sessionEnded: false });
+    expect(f.problem?.errors).toEqual({ current_password: [WRONG_PASSWORD] });
+    expect(WRONG_PASSWORD).toBe('The current password is wrong.');
+  });
+
+  it('keeps a 403 that is not about the password (cross-site) as a form message', () => {
+    const p = toProblem(res(403), { type: '/problems/forbidden-origin', title: 'Forbidden origin', detail: 'Cross-site request refused' });
+    expect(changePasswordFailure(p, now)).toMatchObject({ messages: ['Cross-site request refused.'], problem: null });
+  });
+
+  it("puts the server's 422 messages on the fields, and lists the others", () => {
+    const p = toProblem(res(422), {
+      type: '/problems/validation',
+      errors: { new_password: ['must differ from the current password'], extra: ['unknown field'] },
+    });
+    expect(changePasswordFailure(p, now)).toEqual({ messages: ['extra: unknown field'], problem: p, retryAt: null, sessionEnded: false });
+  });
+
+  it('says how long to wait on a 429, as the login does', () => {
+    expect(changePasswordFailure(rateLimited('42'), now)).toEqual({
+      messages: ['Too many attempts. Try again in 42 seconds.'],
+      problem: null,
+      retryAt: now + 42_000,
+      sessionEnded: false,
+    });
+  });
+
+  it('reports a 401: the session is gone', () => {
+    expect(changePasswordFailure(toProblem(res(401), { type: '/problems/unauthenticated' }), now)).toMatchObject({
+      sessionEnded: true,
+      messages: [],
+    });
+  });
+});
+
+describe('deleteAccountFailure', () => {
+  it('puts a wrong password on the password field', () => {
+    const f = deleteAccountFailure(wrongPassword(), now);
+    expect(f).toMatchObject({ messages: [], retryAt: null, sessionEnded: false });
+    expect(f.problem?.errors).toEqual({ password: [WRONG_PASSWORD_TO_DELETE] });
+  });
+
+  it('says how long to wait on a 429, and reports a 401', () => {
+    expect(deleteAccountFailure(rateLimited('3600'), now)).toMatchObject({
+      messages: ['Too many attempts. Try again in 60 minutes.'],
+      retryAt: now + 3_600_000,
+    });
+    expect(deleteAccountFailure(toProblem(res(401), {}), now).sessionEnded).toBe(true);
+  });
+
+  it("puts the server's 422 messages on the field", () => {
+    const p = toProblem(res(422), { type: '/problems/validation', errors: { password: ['required'] } });
+    expect(deleteAccountFailure(p, now)).toMatchObject({ messages: [], problem: p });
   });
 });

@@ -51,3 +51,47 @@ export function registerFailure(problem: ApiProblem, now = Date.now()): FormFail
   }
   return { ...generic(problem, now), emailTaken: false };
 }
+
+export const WRONG_PASSWORD = 'The current password is wrong.';
+export const WRONG_PASSWORD_TO_DELETE = 'The password is wrong.';
+
+/**
+ * The settings forms that ask for the password (changing it, deleting the
+ * account): `sessionEnded` on a 401, the wrong password on its field, 422
+ * messages on the fields, and a 429 with its wait as at login.
+ */
+export interface PasswordFormFailure extends FormFailure {
+  sessionEnded: boolean;
+}
+
+function passwordFormFailure(
+  problem: ApiProblem,
+  passwordField: string,
+  wrongPassword: string,
+  fields: readonly string[],
+  now: number,
+): PasswordFormFailure {
+  if (problem.status === 401) return { messages: [], problem: null, retryAt: null, sessionEnded: true };
+  if (problem.status === 403 && problemSlug(problem) === 'wrong-password') {
+    return {
+      messages: [],
+      problem: { ...problem, errors: { [passwordField]: [wrongPassword] } },
+      retryAt: null,
+      sessionEnded: false,
+    };
+  }
+  if (problem.status === 422) {
+    return { messages: otherFieldErrors(problem, fields), problem, retryAt: null, sessionEnded: false };
+  }
+  return { ...generic(problem, now), sessionEnded: false };
+}
+
+/** POST /me/password. */
+export function changePasswordFailure(problem: ApiProblem, now = Date.now()): PasswordFormFailure {
+  return passwordFormFailure(problem, 'current_password', WRONG_PASSWORD, ['current_password', 'new_password'], now);
+}
+
+/** DELETE /me. */
+export function deleteAccountFailure(problem: ApiProblem, now = Date.now()): PasswordFormFailure {
+  return passwordFormFailure(problem, 'password', WRONG_PASSWORD_TO_DELETE, ['password'], now);
+}

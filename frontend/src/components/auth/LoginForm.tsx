@@ -13,7 +13,7 @@ export function LoginForm({ onAuthenticated }: { onAuthenticated: (user: User) =
   const form = useAuthSubmit({
     request: $api.useMutation('post', '/login'),
     describeFailure: loginFailure,
-    onAuthenticated,
+    onSuccess: onAuthenticated,
     onFailure: ({ invalidCredentials }) => {
       // Wrong credentials: type the password again, from the keyboard.
       if (!invalidCredentials) return;

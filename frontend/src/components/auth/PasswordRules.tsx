@@ -1,14 +1,16 @@
 import { useQuery } from '@tanstack/react-query';
-import { loadCommonPasswords, passwordRules, type PasswordRule } from '../../lib/passwordRules';
+import { loadCommonPasswords, newPasswordRules, passwordRules, type PasswordRule } from '../../lib/passwordRules';
 
 interface PasswordRulesProps {
   id: string;
   password: string;
   email: string;
+  /** When changing the password: the current one, which the new one must differ from. */
+  currentPassword?: string;
 }
 
-/** The rules below the register form's password, checked as it is typed. */
-export function PasswordRules({ id, password, email }: PasswordRulesProps) {
+/** The rules below a new password (register, change password), checked as it is typed. */
+export function PasswordRules({ id, password, email, currentPassword }: PasswordRulesProps) {
   const commonPasswords = useQuery({
     queryKey: ['common-passwords'],
     queryFn: loadCommonPasswords,
@@ -16,7 +18,10 @@ export function PasswordRules({ id, password, email }: PasswordRulesProps) {
     // Only once there is something to check: visitors who log in never load it.
     enabled: password !== '',
   });
-  return <PasswordRuleList id={id} rules={passwordRules(password, email, commonPasswords.data ?? null)} />;
+  const common = commonPasswords.data ?? null;
+  const rules =
+    currentPassword === undefined ? passwordRules(password, email, common) : newPasswordRules(password, email, currentPassword, common);
+  return <PasswordRuleList id={id} rules={rules} />;
 }
 
 export function PasswordRuleList({ id, rules }: { id: string; rules: PasswordRule[] }) {

@@ -18,7 +18,7 @@ export function RegisterForm({ onAuthenticated }: { onAuthenticated: (user: User
   const form = useAuthSubmit({
     request: $api.useMutation('post', '/register'),
     describeFailure: registerFailure,
-    onAuthenticated,
+    onSuccess: onAuthenticated,
     onFailure: ({ emailTaken }) => {
       if (emailTaken) setEmailState({ kind: 'taken', email: email.trim().toLowerCase() });
     },

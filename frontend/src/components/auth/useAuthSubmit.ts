@@ -4,33 +4,37 @@ import type { ApiProblem } from '../../api/problem';
 import { useWhenReached } from '../../lib/hooks';
 import { WAIT_OVER, type FormFailure } from '../../state/authForm';
 
-/** The part of a TanStack mutation (POST /login or /register) that the forms use. */
-export interface AuthRequest<Body> {
-  mutate(variables: { body: Body }, callbacks: { onSuccess: (user: User) => void; onError: (error: unknown) => void }): void;
+/**
+ * The part of a TanStack mutation that the forms use: POST /login or
+ * /register (answering the user), or the settings' password forms.
+ */
+export interface AuthRequest<Body, Result = User> {
+  mutate(variables: { body: Body }, callbacks: { onSuccess: (result: Result) => void; onError: (error: unknown) => void }): void;
   isPending: boolean;
 }
 
-interface AuthSubmitOptions<Body, Failure extends FormFailure> {
-  request: AuthRequest<Body>;
+interface AuthSubmitOptions<Body, Failure extends FormFailure, Result> {
+  request: AuthRequest<Body, Result>;
   /** What the form shows for a failed request (see state/authForm.ts). */
   describeFailure: (problem: ApiProblem) => Failure;
-  onAuthenticated: (user: User) => void;
+  onSuccess: (result: Result) => void;
   /** Anything a form does besides showing the messages (clear a field, ...). */
   onFailure?: (failure: Failure) => void;
 }
 
 /**
- * Submitting the log-in or the register form: one request at a time; on
+ * Submitting the log-in or the register form (or one of the settings forms
+ * that ask for the password): one request at a time; on
  * failure, form-level messages and the field errors of the problem. A "Try
  * again in 42 seconds" (429, or 503 with Retry-After) turns into "You can try
  * again now." once the wait is over.
  */
-export function useAuthSubmit<Body, Failure extends FormFailure>({
+export function useAuthSubmit<Body, Failure extends FormFailure, Result = User>({
   request,
   describeFailure,
-  onAuthenticated,
+  onSuccess,
   onFailure,
-}: AuthSubmitOptions<Body, Failure>) {
+}: AuthSubmitOptions<Body, Failure, Result>) {
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [messages, setMessages] = useState<string[]>([]);
   const [retryAt, setRetryAt] = useState<number | null>(null);
@@ -60,13 +64,17 @@ export function useAuthSubmit<Body, Failure extends FormFailure>({
       const { [field]: _edited, ...rest } = problem.errors;
       setProblem({ ...problem, errors: rest });
     },
+    /** Shows nothing again (e.g. when the form is put away). */
+    reset() {
+      show(null);
+    },
     submit(body: Body) {
       if (request.isPending) return;
       show(null);
       request.mutate(
         { body },
         {
-          onSuccess: onAuthenticated,
+          onSuccess,
           onError: (error) => {
             const failure = describeFailure(toApiProblem(error));
             show(failure);

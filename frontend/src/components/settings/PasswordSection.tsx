@@ -1,0 +1,97 @@
+import { useRef, useState, type FormEvent } from 'react';
+import { fieldError } from '../../api/problem';
+import { useChangePassword } from '../../queries/account';
+import { changePasswordFailure } from '../../state/authForm';
+import { useAuthSubmit } from '../auth/useAuthSubmit';
+import { PasswordRules } from '../auth/PasswordRules';
+import { Field } from '../Field';
+import { Spinner } from '../Spinner';
+import { FormMessages } from './FormMessages';
+import { SettingsSection } from './SettingsSection';
+
+export const PASSWORD_CHANGED = 'Password changed. Other sessions were logged out.';
+
+interface PasswordSectionProps {
+  email: string;
+  /** A request answered 401: the session is gone. */
+  onSessionEnded: () => void;
+}
+
+/**
+ * "Change password": POST /me/password. The new password follows the rules of
+ * registration and must differ from the current one; on success the server
+ * gives this browser a new session and ends every other one.
+ */
+export function PasswordSection({ email, onSessionEnded }: PasswordSectionProps) {
+  const [currentPassword, setCurrentPassword] = useState('');
+  const [newPassword, setNewPassword] = useState('');
+  const [saved, setSaved] = useState('');
+  const currentRef = useRef<HTMLInputElement>(null);
+  const newRef = useRef<HTMLInputElement>(null);
+  const form = useAuthSubmit({
+    request: useChangePassword(),
+    describeFailure: changePasswordFailure,
+    onSuccess: () => {
+      setCurrentPassword('');
+      setNewPassword('');
+      setSaved(PASSWORD_CHANGED);
+    },
+    onFailure: (failure) => {
+      if (failure.sessionEnded) return onSessionEnded();
+      if (fieldError(failure.problem, 'current_password')) {
+        // Wrong (or invalid): type it again, from the keyboard.
+        setCurrentPassword('');
+        currentRef.current?.focus();
+      } else if (fieldError(failure.problem, 'new_password')) newRef.current?.focus();
+    },
+  });
+
+  /** A field's server message goes as soon as the field is edited. */
+  const edit = (field: string, set: (value: string) => void) => (value: string) => {
+    set(value);
+    setSaved('');
+    form.clearFieldError(field);
+  };
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    setSaved('');
+    form.submit({ current_password: currentPassword, new_password: newPassword });
+  }
+
+  return (
+    <SettingsSection title="Password" description="Changing it logs out every other device.">
+      <form className="settings-form" aria-label="Change password" onSubmit={submit} noValidate>
+        <Field
+          label="Current password"
+          type="password"
+          autoComplete="current-password"
+          value={currentPassword}
+          onValueChange={edit('current_password', setCurrentPassword)}
+          error={fieldError(form.problem, 'current_password')}
+          inputRef={currentRef}
+        />
+        <Field
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          value={newPassword}
+          onValueChange={edit('new_password', setNewPassword)}
+          error={fieldError(form.problem, 'new_password')}
+          inputRef={newRef}
+          hint={(id) => <PasswordRules id={id} password={newPassword} email={email} currentPassword={currentPassword} />}
+        />
+        <FormMessages messages={form.messages} note={form.note} />
+        <div className="settings-actions">
+          <button type="submit" className="button button--primary" aria-disabled={form.busy}>
+            {form.busy ? <Spinner /> : null}
+            Change password
+          </button>
+          <p className="hint hint--ok" role="status">
+            {saved}
+          </p>
+        </div>
+      </form>
+    </SettingsSection>
+  );
+}
