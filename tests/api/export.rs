@@ -144,10 +144,14 @@ async fn a_fifth_export_waits_while_four_slow_readers_hold_theirs_and_no_mysql_c
         readers.push(stalled_export(&app, &cookie).await);
     }
 
+    assert_eq!(app.fetch_status("?limit=1").await.status(), 200);
     let refused = app.export().await;
     assert_eq!(refused.headers()["retry-after"], "1");
     problem(refused, 429, "rate-limited").await;
-    assert_eq!(app.fetch_status("?limit=1").await.status(), 200);
+    // HEAD reads nothing and takes no slot.
+    let head = app.client.head(app.url("/me/export")).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert!(head.headers().contains_key("content-disposition"));
 
     // A reader that goes away gives its slot back.
     readers.pop();
