@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
 use crate::db::Database;
 use crate::hashing::PasswordHasher;
 use crate::protection::{AllowedOrigins, RateLimiter, TrustedProxies};
@@ -25,6 +27,8 @@ pub struct ApiContext {
     pub body_limit: usize,
     pub trusted_proxies: TrustedProxies,
     pub allowed_origins: AllowedOrigins,
+    /// This instance's running exports, shared by its workers.
+    pub exports: ExportSlots,
 }
 
 /// Turns `/readyz` to 503 once shutdown has begun.
@@ -38,5 +42,26 @@ impl Readiness {
 
     pub fn draining(&self) -> bool {
         self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Exports one instance streams at once (`GET /me/export`): each holds a
+/// client connection and, a page at a time, a MySQL connection.
+pub const MAX_CONCURRENT_EXPORTS: usize = 4;
+
+/// The exports running on this instance, shared by its workers.
+#[derive(Clone)]
+pub struct ExportSlots(Arc<Semaphore>);
+
+impl Default for ExportSlots {
+    fn default() -> Self {
+        Self(Arc::new(Semaphore::new(MAX_CONCURRENT_EXPORTS)))
+    }
+}
+
+impl ExportSlots {
+    /// A slot, given back when dropped; `None` when every one is taken.
+    pub fn take(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.0).try_acquire_owned().ok()
     }
 }

@@ -18,7 +18,7 @@ use anyhow::Context;
 
 use crate::config::Settings;
 use crate::connection::TimeoutAnswer;
-use crate::context::{ApiContext, Readiness};
+use crate::context::{ApiContext, ExportSlots, Readiness};
 use crate::db::{Database, migrations};
 use crate::hashing::PasswordHasher;
 use crate::metrics::Metrics;
@@ -66,6 +66,7 @@ struct Dependencies {
     body_limit: usize,
     trusted_proxies: TrustedProxies,
     allowed_origins: AllowedOrigins,
+    exports: ExportSlots,
 }
 
 impl Dependencies {
@@ -120,6 +121,7 @@ impl Dependencies {
             body_limit: settings.body_limit_bytes,
             trusted_proxies: TrustedProxies::new(settings.trusted_proxies.clone()),
             allowed_origins: AllowedOrigins(settings.allowed_origins.clone()),
+            exports: ExportSlots::default(),
         })
     }
 
@@ -138,6 +140,7 @@ impl Dependencies {
             body_limit: self.body_limit,
             trusted_proxies: self.trusted_proxies.clone(),
             allowed_origins: self.allowed_origins.clone(),
+            exports: self.exports.clone(),
         }
     }
 }

@@ -18,6 +18,11 @@ impl StatusId {
     pub fn get(self) -> u64 {
         self.0
     }
+
+    /// A stored row's id, which is a valid cursor as it is.
+    pub fn from_row(id: u64) -> Self {
+        Self(id)
+    }
 }
 
 /// How many rows one page holds: 1 to 100.
@@ -27,6 +32,7 @@ pub struct PageLimit(u8);
 impl PageLimit {
     pub const MAX: u8 = 100;
     pub const DEFAULT: Self = Self(20);
+    pub const LARGEST: Self = Self(Self::MAX);
 
     pub fn parse(raw: &str) -> Result<Self, String> {
         match raw.parse::<u8>() {

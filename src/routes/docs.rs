@@ -12,7 +12,7 @@ use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use super::{account, auth, health, security, sessions, status};
+use super::{account, auth, export, health, security, sessions, status};
 use crate::domain::{
     SecurityEvent, SecurityEventKind, SecurityEventPage, Status, StatusPage, User,
 };
@@ -34,6 +34,7 @@ use crate::error::{PROBLEM_JSON, Problem};
         account::rename,
         account::delete_account,
         account::change_password,
+        export::export,
         security::security_events,
         status::add_status,
         status::fetch_status,

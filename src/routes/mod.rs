@@ -3,6 +3,7 @@
 mod account;
 mod auth;
 mod docs;
+mod export;
 mod extract;
 mod health;
 mod input;
@@ -52,6 +53,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs
     .service(web::resource("/me/password").route(changing(with_session(
         web::post().to(account::change_password),
     ))))
+    .service(
+        web::resource("/me/export")
+            .route(with_session(web::get().to(export::export)))
+            .route(with_session(web::head().to(export::export))),
+    )
     .service(
         web::resource("/me/security-events")
             .route(with_session(web::get().to(security::security_events)))

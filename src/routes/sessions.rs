@@ -32,20 +32,30 @@ pub async fn list_sessions(
     ctx: web::Data<ApiContext>,
 ) -> Result<web::Json<SessionList>, ApiError> {
     let user = session.authenticate()?;
-    let current = session.id();
+    let items = live_sessions(&ctx, user.id, session.id().as_deref()).await?;
+    Ok(web::Json(SessionList { items }))
+}
+
+/// The user's live sessions as `GET /sessions` lists them, newest first,
+/// `current` marking the one with id `current`.
+pub async fn live_sessions(
+    ctx: &ApiContext,
+    user_id: u64,
+    current: Option<&str>,
+) -> Result<Vec<SessionInfo>, ApiError> {
     let mut items: Vec<SessionInfo> = ctx
         .sessions
-        .list(user.id)
+        .list(user_id)
         .await?
         .into_iter()
-        .filter_map(|(id, state)| SessionInfo::from_state(id, &state, current.as_deref()))
+        .filter_map(|(id, state)| SessionInfo::from_state(id, &state, current))
         .collect();
     items.sort_by(|a, b| {
         b.created_at
             .cmp(&a.created_at)
             .then_with(|| b.id.cmp(&a.id))
     });
-    Ok(web::Json(SessionList { items }))
+    Ok(items)
 }
 
 /// Ends one of the caller's sessions at once; the current one too (a logout).

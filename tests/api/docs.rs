@@ -24,6 +24,7 @@ const EVERY_OPERATION: &[(&str, &str)] = &[
     ("/checkemail", "post"),
     ("/me", "get"),
     ("/me/security-events", "get"),
+    ("/me/export", "get"),
     ("/me", "patch"),
     ("/me", "delete"),
     ("/me/password", "post"),

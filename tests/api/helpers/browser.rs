@@ -191,6 +191,11 @@ impl Browser {
             .collect()
     }
 
+    /// GET /me/export.
+    pub async fn export(&self) -> Response {
+        self.get("/me/export").await
+    }
+
     /// DELETE /statuses/{id}, the id as written (`"7"`, `"abc"`, …).
     pub async fn delete_status(&self, id: &str) -> Response {
         self.delete(&format!("/statuses/{id}")).await
