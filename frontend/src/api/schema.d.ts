@@ -133,6 +133,26 @@ export interface paths {
         patch: operations["rename"];
         trace?: never;
     };
+    "/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything about the caller: account, live sessions, every status and
+         *     every kept security event, as a JSON file download.
+         */
+        get: operations["export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/password": {
         parameters: {
             query?: never;
@@ -272,6 +292,19 @@ export interface components {
         AccountDeletion: {
             /** @description The account's password. */
             password: string;
+        };
+        /**
+         * @description The exported document (its schema: it is written a piece at a time and
+         *     never built whole).
+         */
+        AccountExport: {
+            /** @description Every event still kept, newest first. */
+            security_events: components["schemas"]["SecurityEvent"][];
+            /** @description As `GET /sessions` lists them. */
+            sessions: components["schemas"]["SessionInfo"][];
+            /** @description Every status, newest first. */
+            statuses: components["schemas"]["Status"][];
+            user: components["schemas"]["User"];
         };
         /**
          * @example {
@@ -1424,6 +1457,91 @@ export interface operations {
             /** @description Invalid fields */
             422: {
                 headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description MySQL or Redis unreachable, or the hashing queue full */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole document, streamed; a failure midway cuts the connection, so a complete document is always the whole export */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="status-api-export.json"` */
+                    "Content-Disposition"?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountExport"];
+                };
+            };
+            /** @description No live session */
+            401: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong method for this path; `Allow` lists the right ones */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Four exports are running on this instance already */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be served */
+                    "Retry-After"?: number;
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
