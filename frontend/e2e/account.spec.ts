@@ -245,3 +245,18 @@ test('deleting the account asks for the password, then lands on the login page; 
   await expect(login.getByRole('alert')).toHaveText('Invalid email or password');
   await expect(page).toHaveURL(/\/$/);
 });
+
+test('the settings page downloads your data as one JSON file', async ({ page }) => {
+  const user = newUser('Exporter');
+  await registerViaUi(page, user);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Download your data' }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('status-api-export.json');
+  const path = await download.path();
+  const { readFile } = await import('node:fs/promises');
+  const document = JSON.parse(await readFile(path, 'utf8'));
+  expect(Object.keys(document).sort()).toEqual(['security_events', 'sessions', 'statuses', 'user']);
+  expect(document.user.email).toBe(user.email.toLowerCase());
+});

@@ -1,5 +1,6 @@
 import type { User } from '../api/client';
 import { DeleteAccountSection } from '../components/settings/DeleteAccountSection';
+import { ExportSection } from '../components/settings/ExportSection';
 import { NameSection } from '../components/settings/NameSection';
 import { PasswordSection } from '../components/settings/PasswordSection';
 import { TopBar } from '../components/TopBar';
@@ -16,8 +17,8 @@ interface SettingsProps {
 
 /**
  * Your account, one SettingsSection per thing you can change. Each section
- * owns its form, its request and its messages, so a new one (an export,
- * say) is one more component in the list below.
+ * owns its form, its request and its messages, so a new one is one more
+ * component in the list below.
  */
 export function SettingsPage({ user, onSessionEnded, onLoggedOut, onAccountDeleted }: SettingsProps) {
   useTitle(`Settings · Status`);
@@ -30,6 +31,7 @@ export function SettingsPage({ user, onSessionEnded, onLoggedOut, onAccountDelet
         </h1>
         <NameSection user={user} onSessionEnded={onSessionEnded} />
         <PasswordSection email={user.email} onSessionEnded={onSessionEnded} />
+        <ExportSection />
         <DeleteAccountSection onSessionEnded={onSessionEnded} onAccountDeleted={onAccountDeleted} />
       </main>
     </div>
