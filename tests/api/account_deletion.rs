@@ -317,7 +317,10 @@ async fn sessions_ended_by_deletion_are_counted() {
     let user = registered(&app).await;
     let email = user["email"].as_str().unwrap();
     assert_eq!(app.new_browser().login(email, PASSWORD).await.status(), 200);
+    // The counter is the process's, shared with the deletion tests running
+    // beside this one: only its growth is this test's, and at least ours.
     let before = app.metric(DELETED).await.unwrap_or(0);
     assert_eq!(app.delete_account(PASSWORD).await.status(), 204);
-    assert_eq!(app.metric(DELETED).await.unwrap_or(0) - before, 2);
+    let grown = app.metric(DELETED).await.unwrap_or(0) - before;
+    assert!(grown >= 2, "{grown}");
 }
