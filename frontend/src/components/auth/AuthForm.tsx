@@ -1,5 +1,6 @@
 import type { FormEvent, ReactNode } from 'react';
 import { Spinner } from '../Spinner';
+import { FormMessages } from '../FormMessages';
 
 interface AuthFormProps {
   /** The form's accessible name and its button's label. */
@@ -23,18 +24,7 @@ export function AuthForm({ name, action, busy, messages, note, onSubmit, childre
   return (
     <form aria-label={name} onSubmit={submit} noValidate>
       {children}
-      {messages.length ? (
-        <div className="form-error" role="alert">
-          {messages.map((m) => (
-            <p key={m}>{m}</p>
-          ))}
-        </div>
-      ) : null}
-      {note ? (
-        <p className="form-note" role="status">
-          {note}
-        </p>
-      ) : null}
+      <FormMessages messages={messages} note={note} />
       <button type="submit" className="button button--primary" aria-disabled={busy}>
         {busy ? <Spinner /> : null}
         {action}

@@ -5,7 +5,7 @@ import { deleteAccountFailure } from '../../state/authForm';
 import { useAuthSubmit } from '../auth/useAuthSubmit';
 import { Field } from '../Field';
 import { Spinner } from '../Spinner';
-import { FormMessages } from './FormMessages';
+import { FormMessages } from '../FormMessages';
 import { SettingsSection } from './SettingsSection';
 
 interface DeleteAccountSectionProps {

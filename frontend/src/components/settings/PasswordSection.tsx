@@ -6,7 +6,7 @@ import { useAuthSubmit } from '../auth/useAuthSubmit';
 import { PasswordRules } from '../auth/PasswordRules';
 import { Field } from '../Field';
 import { Spinner } from '../Spinner';
-import { FormMessages } from './FormMessages';
+import { FormMessages } from '../FormMessages';
 import { SettingsSection } from './SettingsSection';
 
 export const PASSWORD_CHANGED = 'Password changed. Other sessions were logged out.';

@@ -1,4 +1,4 @@
-/** A settings form's own messages: failures (role="alert") and a neutral note, e.g. that a wait is over. */
+/** A form's own messages: failures (role="alert") and a neutral note, e.g. that a wait is over. */
 export function FormMessages({ messages, note }: { messages: string[]; note: string | null }) {
   return (
     <>
