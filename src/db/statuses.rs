@@ -6,14 +6,16 @@ use time::PrimitiveDateTime;
 use super::{Database, DbError};
 use crate::domain::{PageRequest, Status, StatusId, StatusPage, StatusText, Timestamp};
 
-/// `user_id` is NULL: the account was deleted (`ER_BAD_NULL_ERROR`).
-const ER_BAD_NULL: u16 = 1048;
+/// `user_id` names no account row: the account is deleted and purged
+/// (`ER_NO_REFERENCED_ROW_2`).
+const ER_NO_REFERENCED_ROW: u16 = 1452;
 
-/// Stores a status of a live account; `None` when the account is deleted
-/// (a request that authenticated just before the deletion). The account
-/// row is read in the same statement, so a status is either refused or
-/// written before the account row goes, and then purged with it (the
-/// purge's last batch and the foreign key's cascade see to that).
+/// Stores a status; `None` when the account is gone (a request that
+/// authenticated just before a deletion). It is stored while the account
+/// is a tombstone: the purge deletes it with the account's other statuses
+/// (its last batch, then the foreign key's cascade), which the contract
+/// allows. Checking the tombstone here instead would read the users row in
+/// every insert, for a race that lasts milliseconds.
 pub async fn insert(
     db: &Database,
     user_id: u64,
@@ -23,20 +25,16 @@ pub async fn insert(
     let id = db
         .run(|pool| async move {
             let mut conn = pool.get_conn().await?;
-            // One row from VALUES, so InnoDB treats it as a simple insert
-            // (INSERT … SELECT would take the table's AUTO-INC lock for the
-            // whole statement, serialising every writer: half the
-            // throughput). A deleted account's id reads as NULL, which
-            // user_id refuses.
             let inserted = conn
                 .exec_drop(
-                    "INSERT INTO statuses (user_id, text, created_at) VALUES \
-                     ((SELECT id FROM users WHERE id = ? AND deleted_at IS NULL), ?, ?)",
+                    "INSERT INTO statuses (user_id, text, created_at) VALUES (?, ?, ?)",
                     (user_id, text.as_str(), created_at.as_utc()),
                 )
                 .await;
             match inserted {
-                Err(mysql_async::Error::Server(error)) if error.code == ER_BAD_NULL => Ok(None),
+                Err(mysql_async::Error::Server(error)) if error.code == ER_NO_REFERENCED_ROW => {
+                    Ok(None)
+                }
                 Err(error) => Err(error),
                 Ok(()) => Ok(Some(conn.last_insert_id())),
             }
