@@ -1,22 +1,22 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, mime};
+use actix_web::{HttpResponse, mime, web};
 use utoipa::openapi::header::Header;
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
-use utoipa_swagger_ui::{Config, SwaggerUi};
+use utoipa_swagger_ui::Config;
 
 use super::{account, auth, export, health, security, sessions, status};
 use crate::domain::{
     SecurityEvent, SecurityEventKind, SecurityEventPage, Status, StatusPage, User,
 };
-use crate::error::{PROBLEM_JSON, Problem};
+use crate::error::{ApiError, PROBLEM_JSON, Problem};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -217,10 +217,23 @@ pub async fn to_docs_page() -> HttpResponse {
         .finish()
 }
 
-/// The interactive docs at `/api-docs/`: Swagger UI compiled into the
-/// binary, reading our document and calling nothing outside (no validator
-/// badge, which would fetch from swagger.io).
-pub fn swagger_ui() -> SwaggerUi {
-    SwaggerUi::new("/api-docs/{_:.*}")
-        .config(Config::from("/api-docs/openapi.json").validator_url("none"))
+/// The interactive docs at `/api-docs/` read our own document and call
+/// nothing outside (no validator badge, which would fetch from swagger.io).
+static SWAGGER_CONFIG: LazyLock<Arc<Config<'static>>> =
+    LazyLock::new(|| Arc::new(Config::from("/api-docs/openapi.json").validator_url("none")));
+
+/// A file of the interactive docs (Swagger UI, compiled into the binary),
+/// for `GET` and `HEAD` alike: utoipa's own actix service answers `GET`
+/// only. An unknown file is the usual `404` problem.
+pub async fn docs_file(file: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let found = utoipa_swagger_ui::serve(&file, Arc::clone(&SWAGGER_CONFIG))
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("Swagger UI's {file}: {error}")))?
+        .ok_or(ApiError::NotFound)?;
+    let mut response = HttpResponse::Ok();
+    if found.gzpipped {
+        response.insert_header(header::ContentEncoding::Gzip);
+    }
+    Ok(response
+        .content_type(found.content_type)
+        .body(found.bytes.into_owned()))
 }

@@ -103,7 +103,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs
                 .route(web::head().to(docs::openapi_json)),
         )
         .service(web::resource("/api-docs").to(docs::to_docs_page))
-        .service(docs::swagger_ui());
+        .service(
+            web::resource("/api-docs/{file:.*}")
+                .route(web::get().to(docs::docs_file))
+                .route(web::head().to(docs::docs_file)),
+        );
     }
 }
 

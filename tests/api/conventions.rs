@@ -209,9 +209,23 @@ async fn head_works_wherever_get_does() {
     assert_eq!(health.status(), 200);
     assert!(health.bytes().await.unwrap().is_empty());
     app.signed_up().await;
-    for path in ["/me", "/fetchStatus", "/readyz", "/api-docs/openapi.json"] {
+    for path in [
+        "/me",
+        "/fetchStatus",
+        "/readyz",
+        "/api-docs/openapi.json",
+        "/api-docs/",
+        "/api-docs/swagger-ui.css",
+    ] {
+        let get = app.get(path).await;
         let response = app.client.head(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 200, "HEAD {path}");
+        assert_eq!(
+            response.headers().get("content-type"),
+            get.headers().get("content-type"),
+            "HEAD {path}"
+        );
+        assert!(response.bytes().await.unwrap().is_empty(), "HEAD {path}");
     }
 }
 

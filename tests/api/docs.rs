@@ -156,4 +156,5 @@ async fn the_docs_page_is_served_offline_under_a_strict_policy() {
         200,
         "Swagger UI is compiled into the binary"
     );
+    problem(app.get("/api-docs/no-such-file.js").await, 404, "not-found").await;
 }
