@@ -18,7 +18,7 @@ use crate::error::{ApiError, Context, Problem};
 use crate::hashing::{Admission, PasswordHasher};
 use crate::metrics;
 use crate::protection::Client;
-use crate::session::SESSION_COOKIE;
+use crate::session::{Epoch, SESSION_COOKIE};
 
 pub struct Registration {
     email: Email,
@@ -162,11 +162,14 @@ pub async fn register(
     )
     .await
     .context("storing a new account")?;
+    // Normally 0: nothing can end every session of an account before one
+    // of its sessions exists.
+    let epoch = ctx.sessions.epoch(user.id).await?;
     log::info!("registered user {}", user.id);
     metrics::SESSIONS_BEGUN
         .with_label_values(&["register"])
         .inc();
-    session.begin(&user, &caller)?;
+    session.begin(&user, epoch, &caller)?;
     Ok(HttpResponse::Created().json(user))
 }
 
@@ -192,9 +195,7 @@ pub async fn login(
     let input = Credentials::from_json(body)?;
     ctx.limiter.before_login(&input.email, caller.ip).await?;
     let place = ctx.hasher.admit()?;
-    let found = users::find_credentials(&ctx.db, &input.email)
-        .await
-        .context("looking up an account to log in")?;
+    let (epoch, found) = account_in_epoch(&ctx, &input.email).await?;
     let slot = ctx.hasher.slot(&place).await?;
     let account = found.as_ref().map(|found| StoredPassword {
         user_id: found.user.id,
@@ -208,7 +209,7 @@ pub async fn login(
     if ctx.hasher.needs_rehash(&found.password_hash) {
         rehash(&ctx.db, &ctx.hasher, &place, found.user.id, &input.password).await;
     }
-    session.begin(&found.user, &caller)?;
+    session.begin(&found.user, epoch, &caller)?;
     metrics::SESSIONS_BEGUN.with_label_values(&["login"]).inc();
     security::record(
         &ctx.db,
@@ -218,6 +219,31 @@ pub async fn login(
     )
     .await;
     Ok(HttpResponse::Ok().json(found.user))
+}
+
+/// The account `email` names, with its epoch read before its password hash:
+/// a password change or deletion ends every session after committing, so a
+/// hash read before that commit comes with an epoch read before that end,
+/// and the session of a login that checked it is refused, however late it
+/// is written. (Read after the hash, the epoch could be the new one.)
+async fn account_in_epoch(
+    ctx: &ApiContext,
+    email: &Email,
+) -> Result<(Epoch, Option<users::Credentials>), ApiError> {
+    let Some(named) = users::find_credentials(&ctx.db, email)
+        .await
+        .context("looking up an account to log in")?
+    else {
+        return Ok((Epoch::default(), None));
+    };
+    let epoch = ctx.sessions.epoch(named.user.id).await?;
+    // The email may name another account by now (this one deleted, the
+    // address registered again): that one's epoch was not read.
+    let found = users::find_credentials(&ctx.db, email)
+        .await
+        .context("reading an account's password hash")?
+        .filter(|found| found.user.id == named.user.id);
+    Ok((epoch, found))
 }
 
 /// Brings a hash made at another cost up to `BCRYPT_COST`. The login has
