@@ -1,6 +1,9 @@
 //! Accounts and sessions: register, log in, log out, is this email taken.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::openapi::{RefOr, Schema};
@@ -18,7 +21,7 @@ use crate::error::{ApiError, Context, Problem};
 use crate::hashing::{Admission, PasswordHasher};
 use crate::metrics;
 use crate::protection::Client;
-use crate::session::{Epoch, SESSION_COOKIE};
+use crate::session::{self, Epoch, SESSION_COOKIE};
 
 pub struct Registration {
     email: Email,
@@ -219,6 +222,30 @@ pub async fn login(
     )
     .await;
     Ok(HttpResponse::Ok().json(found.user))
+}
+
+/// Wraps the login route around its session layer: a login whose session
+/// the store refused (every session of the account ended while its password
+/// was checked: the password changed, the account deleted) is answered as
+/// the wrong credentials it now is, never with a cookie for a session that
+/// does not exist.
+pub async fn refused_login(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let (outcome, refused) = session::noting_refusal(next.call(req)).await;
+    let response = outcome?;
+    if !refused {
+        return Ok(response.map_into_left_body());
+    }
+    let (req, _) = response.into_parts();
+    let mut answer = ApiError::InvalidCredentials.error_response();
+    // Beginning the new session ended the one the request came with, if
+    // any: the browser forgets its cookie.
+    if let Some(ctx) = req.app_data::<web::Data<ApiContext>>() {
+        answer.add_cookie(&ctx.cookie.expired_cookie())?;
+    }
+    Ok(ServiceResponse::new(req, answer).map_into_right_body())
 }
 
 /// The account `email` names, with its epoch read before its password hash:

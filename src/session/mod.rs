@@ -14,7 +14,7 @@ use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, Key, SameSite};
 
 pub use connection::SessionConnection;
-pub use store::{RedisSessionStore, StoreError};
+pub use store::{RedisSessionStore, StoreError, noting_refusal};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

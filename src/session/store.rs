@@ -28,6 +28,7 @@
 //! used as one. All of a user's keys share the hash tag `{user:<id>}`, so
 //! every script below touches one Redis Cluster slot.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -193,6 +194,25 @@ return live
 ",
     )
 });
+
+tokio::task_local! {
+    /// Whether the store refused to create a session for the request
+    /// running in this task (see [`noting_refusal`]).
+    static REFUSED: Cell<bool>;
+}
+
+/// Runs `work` (a request through the session middleware), answering also
+/// whether the store refused to create its new session because every
+/// session of its user ended after the request read the epoch. The
+/// response then carries a cookie that names no session.
+pub async fn noting_refusal<F: Future>(work: F) -> (F::Output, bool) {
+    REFUSED
+        .scope(Cell::new(false), async move {
+            let output = work.await;
+            (output, REFUSED.with(Cell::get))
+        })
+        .await
+}
 
 /// What became of a write.
 enum Written {
@@ -530,8 +550,9 @@ impl SessionStore for RedisSessionStore {
                     at.user_id
                 );
                 // Not an error: the store works. The key names no session,
-                // so the cookie is as good as none: the next request with
-                // it is `401`.
+                // so the cookie is as good as none; a route that can say so
+                // better watches with `noting_refusal`.
+                let _ = REFUSED.try_with(|refused| refused.set(true));
                 Ok(key)
             }
         }

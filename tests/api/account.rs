@@ -517,6 +517,37 @@ async fn until_logged_out(browser: &Browser) {
 }
 
 #[tokio::test]
+async fn a_login_that_checked_the_old_password_before_the_change_begins_no_session() {
+    let app = spawn_app_with(&PATIENT).await;
+    let (email, other) = signed_up_twice(&app).await;
+    let held = app.hold_security_events().await;
+    let late = app.new_browser();
+
+    // The login checks the old password, then waits to record its event;
+    // the change ends every session (the other browser's shows it), then
+    // waits to record its own; then both go on.
+    let logging_in = late.login(&email, PASSWORD);
+    let changing = async {
+        app.until_waiting("INSERT INTO security_events", 1).await;
+        let change = app.change_password(PASSWORD, NEW_PASSWORD);
+        let releasing = async {
+            until_logged_out(&other).await;
+            held.release().await;
+        };
+        tokio::join!(change, releasing).0
+    };
+    let (login, changed) = tokio::join!(logging_in, changing);
+
+    assert_eq!(changed.status(), 204);
+    let cookie = session_cookie(login.headers()).expect("the cookie is expired");
+    assert!(cookie.contains("Max-Age=0"), "{cookie}");
+    problem(login, 401, "invalid-credentials").await;
+    problem(late.me().await, 401, "unauthenticated").await;
+    let left = app.listed_sessions().await;
+    assert_eq!(left.len(), 1, "only the changing browser's: {left:?}");
+}
+
+#[tokio::test]
 async fn a_login_that_read_the_old_hash_after_the_first_end_keeps_no_session() {
     let app = spawn_app_with(&PATIENT).await;
     let (email, other) = signed_up_twice(&app).await;

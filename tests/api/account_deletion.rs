@@ -110,6 +110,34 @@ async fn deleting_ends_every_session_at_once_and_expires_the_cookie() {
 const PATIENT: [(&str, &str); 1] = [("DEPENDENCY_TIMEOUT_MS", "20000")];
 
 #[tokio::test]
+async fn a_login_that_checked_the_password_before_the_deletion_begins_no_session() {
+    let app = spawn_app_with(&PATIENT).await;
+    let user = registered(&app).await;
+    let email = user["email"].as_str().unwrap();
+    let held = app.hold_security_events().await;
+    let late = app.new_browser();
+
+    // The login reads the account and checks the password, then waits to
+    // record its event while the whole deletion happens; only then is its
+    // session written.
+    let logging_in = late.login(email, PASSWORD);
+    let deleting = async {
+        app.until_waiting("INSERT INTO security_events", 1).await;
+        let deleted = app.delete_account(PASSWORD).await;
+        held.release().await;
+        deleted
+    };
+    let (login, deleted) = tokio::join!(logging_in, deleting);
+
+    assert_eq!(deleted.status(), 204);
+    let cookie = session_cookie(login.headers()).expect("the cookie is expired");
+    assert!(cookie.contains("Max-Age=0"), "{cookie}");
+    problem(login, 401, "invalid-credentials").await;
+    problem(late.me().await, 401, "unauthenticated").await;
+    assert!(app.session_keys().await.is_empty());
+}
+
+#[tokio::test]
 async fn a_login_that_read_the_account_between_the_first_end_and_the_deletion_keeps_no_session() {
     let app = spawn_app_with(&PATIENT).await;
     let user = registered(&app).await;

@@ -7,7 +7,7 @@ use actix_session::storage::{SessionKey, SessionStore};
 use actix_web::cookie::time::Duration as CookieDuration;
 use redis::AsyncCommands;
 use sha2::{Digest, Sha256};
-use status_api::session::{Epoch, RedisSessionStore};
+use status_api::session::{Epoch, RedisSessionStore, noting_refusal};
 
 use crate::helpers::{
     PASSWORD, TestApp, json_of, problem, session_cookie, session_pair, spawn_app, spawn_app_with,
@@ -307,16 +307,18 @@ async fn ending_every_session_refuses_new_ones_begun_in_an_earlier_epoch() {
         }
         .unwrap();
 
-        // The login's session, written after: refused.
-        let late = store.save(state_in(read), &ttl).await.unwrap();
-        assert!(!is_live(&store, &late).await, "{end}");
+        // The login's session, written after: refused, and said so.
+        let (late, refused) = noting_refusal(store.save(state_in(read), &ttl)).await;
+        assert!(refused, "{end}");
+        assert!(!is_live(&store, &late.unwrap()).await, "{end}");
         let unmarked = store.save(state(now_ms()), &ttl).await.unwrap();
         assert!(!is_live(&store, &unmarked).await, "{end}: in epoch 0");
         // One begun in the epoch as it is now is written.
         let now = store.epoch(7).await.unwrap();
         assert_eq!(now, read.next(), "{end}");
-        let fresh = store.save(state_in(now), &ttl).await.unwrap();
-        assert!(is_live(&store, &fresh).await, "{end}");
+        let (fresh, refused) = noting_refusal(store.save(state_in(now), &ttl)).await;
+        assert!(!refused, "{end}");
+        assert!(is_live(&store, &fresh.unwrap()).await, "{end}");
         // The epoch outlives any login that read the one before.
         let kept_ms: i64 = app.redis().await.pttl(&epoch_key).await.unwrap();
         assert!(
