@@ -15,6 +15,7 @@ use crate::db::users;
 use crate::domain::{Email, Password, User, UserName};
 use crate::error::{ApiError, Context, Problem};
 use crate::metrics::{SESSIONS_BEGUN, SESSIONS_ENDED};
+use crate::session::Epoch;
 
 pub struct NameChange {
     name: UserName,
@@ -217,8 +218,9 @@ pub async fn delete_account(
     users::mark_deleted(&ctx.db, user.id)
         .await
         .context("deleting an account")?;
-    // A login that checked the password before the deletion may have begun
-    // a session since the first sweep.
+    // Once more now that the account is gone: a login may have read the
+    // epoch after the first end and the account before the deletion; its
+    // session, begun already or not yet, is ended or refused.
     let late = ctx.sessions.end_all(user.id).await?;
     session.end();
     SESSIONS_ENDED
@@ -265,6 +267,8 @@ pub async fn change_password(
     // of its own: once the check has passed, the change is not turned away
     // by a full queue, and no more than HASH_CONCURRENCY hashes run at once.
     let place = ctx.hasher.admit()?;
+    // Read before the hash, as at login: see `begin` below.
+    let epoch = ctx.sessions.epoch(user.id).await?;
     let Some(stored_hash) = users::password_hash(&ctx.db, user.id)
         .await
         .context("reading a password hash")?
@@ -283,7 +287,7 @@ pub async fn change_password(
         return Err(ApiError::WrongPassword);
     }
     let new_hash = ctx.hasher.hash(&place, input.new_password.expose()).await?;
-    end_every_session(&ctx, user.id).await?;
+    let epoch = end_every_session(&ctx, user.id, epoch).await?;
     if let Err(error) = users::change_password(&ctx.db, user.id, &new_hash, &caller.origin()).await
     {
         // The sessions ended first, this one too: the user is logged out
@@ -291,7 +295,13 @@ pub async fn change_password(
         session.end();
         return Err(error).context("storing a changed password");
     }
-    session.begin(&user, &caller)?;
+    // Once more now that the new hash is in: a login may have read the
+    // epoch after the first end and the old hash before the commit.
+    let epoch = end_every_session(&ctx, user.id, epoch).await?;
+    // In the epoch these two ends lead to from the one read before the
+    // hash: should another request have ended every session meanwhile (a
+    // deletion, another change), the store refuses this one too.
+    session.begin(&user, epoch, &caller)?;
     SESSIONS_BEGUN
         .with_label_values(&["password-changed"])
         .inc();
@@ -299,11 +309,16 @@ pub async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Ends every session of the user in Redis, the request's own included.
-async fn end_every_session(ctx: &ApiContext, user_id: u64) -> Result<(), ApiError> {
+/// Ends every session of the user in Redis, the request's own included;
+/// the epoch after `epoch` that this leads to.
+async fn end_every_session(
+    ctx: &ApiContext,
+    user_id: u64,
+    epoch: Epoch,
+) -> Result<Epoch, ApiError> {
     let ended = ctx.sessions.revoke_all(user_id).await?;
     SESSIONS_ENDED
         .with_label_values(&["password-changed"])
         .inc_by(ended);
-    Ok(())
+    Ok(epoch.next())
 }

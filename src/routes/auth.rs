@@ -1,6 +1,9 @@
 //! Accounts and sessions: register, log in, log out, is this email taken.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::openapi::{RefOr, Schema};
@@ -18,7 +21,7 @@ use crate::error::{ApiError, Context, Problem};
 use crate::hashing::{Admission, PasswordHasher};
 use crate::metrics;
 use crate::protection::Client;
-use crate::session::SESSION_COOKIE;
+use crate::session::{self, Epoch, SESSION_COOKIE};
 
 pub struct Registration {
     email: Email,
@@ -162,11 +165,14 @@ pub async fn register(
     )
     .await
     .context("storing a new account")?;
+    // Normally 0: nothing can end every session of an account before one
+    // of its sessions exists.
+    let epoch = ctx.sessions.epoch(user.id).await?;
     log::info!("registered user {}", user.id);
     metrics::SESSIONS_BEGUN
         .with_label_values(&["register"])
         .inc();
-    session.begin(&user, &caller)?;
+    session.begin(&user, epoch, &caller)?;
     Ok(HttpResponse::Created().json(user))
 }
 
@@ -192,9 +198,7 @@ pub async fn login(
     let input = Credentials::from_json(body)?;
     ctx.limiter.before_login(&input.email, caller.ip).await?;
     let place = ctx.hasher.admit()?;
-    let found = users::find_credentials(&ctx.db, &input.email)
-        .await
-        .context("looking up an account to log in")?;
+    let (epoch, found) = account_in_epoch(&ctx, &input.email).await?;
     let slot = ctx.hasher.slot(&place).await?;
     let account = found.as_ref().map(|found| StoredPassword {
         user_id: found.user.id,
@@ -208,7 +212,7 @@ pub async fn login(
     if ctx.hasher.needs_rehash(&found.password_hash) {
         rehash(&ctx.db, &ctx.hasher, &place, found.user.id, &input.password).await;
     }
-    session.begin(&found.user, &caller)?;
+    session.begin(&found.user, epoch, &caller)?;
     metrics::SESSIONS_BEGUN.with_label_values(&["login"]).inc();
     security::record(
         &ctx.db,
@@ -218,6 +222,55 @@ pub async fn login(
     )
     .await;
     Ok(HttpResponse::Ok().json(found.user))
+}
+
+/// Wraps the login route around its session layer: a login whose session
+/// the store refused (every session of the account ended while its password
+/// was checked: the password changed, the account deleted) is answered as
+/// the wrong credentials it now is, never with a cookie for a session that
+/// does not exist.
+pub async fn refused_login(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let (outcome, refused) = session::noting_refusal(next.call(req)).await;
+    let response = outcome?;
+    if !refused {
+        return Ok(response.map_into_left_body());
+    }
+    let (req, _) = response.into_parts();
+    let mut answer = ApiError::InvalidCredentials.error_response();
+    // Beginning the new session ended the one the request came with, if
+    // any: the browser forgets its cookie.
+    if let Some(ctx) = req.app_data::<web::Data<ApiContext>>() {
+        answer.add_cookie(&ctx.cookie.expired_cookie())?;
+    }
+    Ok(ServiceResponse::new(req, answer).map_into_right_body())
+}
+
+/// The account `email` names, with its epoch read before its password hash:
+/// a password change or deletion ends every session after committing, so a
+/// hash read before that commit comes with an epoch read before that end,
+/// and the session of a login that checked it is refused, however late it
+/// is written. (Read after the hash, the epoch could be the new one.)
+async fn account_in_epoch(
+    ctx: &ApiContext,
+    email: &Email,
+) -> Result<(Epoch, Option<users::Credentials>), ApiError> {
+    let Some(named) = users::find_credentials(&ctx.db, email)
+        .await
+        .context("looking up an account to log in")?
+    else {
+        return Ok((Epoch::default(), None));
+    };
+    let epoch = ctx.sessions.epoch(named.user.id).await?;
+    // The email may name another account by now (this one deleted, the
+    // address registered again): that one's epoch was not read.
+    let found = users::find_credentials(&ctx.db, email)
+        .await
+        .context("reading an account's password hash")?
+        .filter(|found| found.user.id == named.user.id);
+    Ok((epoch, found))
 }
 
 /// Brings a hash made at another cost up to `BCRYPT_COST`. The login has

@@ -13,7 +13,7 @@ use crate::context::ApiContext;
 use crate::domain::{EventOrigin, User};
 use crate::error::{ApiError, Context};
 use crate::protection::Client;
-use crate::session::{self, SessionPolicy};
+use crate::session::{self, Epoch, SessionPolicy};
 
 /// The request's cookie session, with the rules of its clocks.
 ///
@@ -62,10 +62,12 @@ impl CurrentSession {
     }
 
     /// Starts a session for `user` under a new key, whatever session the
-    /// request came with (no session fixation).
-    pub fn begin(&self, user: &User, caller: &Caller) -> Result<(), ApiError> {
+    /// request came with (no session fixation), in the user's `epoch` as
+    /// read before the password that allows it was: should every session of
+    /// the user end meanwhile, the store refuses to create it.
+    pub fn begin(&self, user: &User, epoch: Epoch, caller: &Caller) -> Result<(), ApiError> {
         self.policy
-            .begin(&self.session, user, caller.ip, &caller.user_agent)
+            .begin(&self.session, user, epoch, caller.ip, &caller.user_agent)
             .context("starting a session")
     }
 

@@ -38,7 +38,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs
     cfg.service(
         web::resource("/register").route(changing(with_session(web::post().to(auth::register)))),
     )
-    .service(web::resource("/login").route(changing(with_session(web::post().to(auth::login)))))
+    .service(web::resource("/login").route(changing(
+        with_session(web::post().to(auth::login)).wrap(from_fn(auth::refused_login)),
+    )))
     .service(web::resource("/logout").route(changing(with_session(web::post().to(auth::logout)))))
     .service(web::resource("/checkemail").route(changing(web::post().to(auth::check_email))))
     .service(

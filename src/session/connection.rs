@@ -76,8 +76,11 @@ impl SessionConnection {
 ///
 /// Every command of the session store may run twice: reads, and scripts
 /// that leave Redis as one run would (the same state written, the same
-/// keys deleted). After an outage the first attempt was never sent at all
-/// (its connection had closed before). Timeouts are never retried: Redis
+/// keys deleted), but for ending every session of a user, which then moves
+/// its epoch on twice: that refuses no session it should not but the one a
+/// password change begins after it, whose browser then logs in again.
+/// After an outage the first attempt was never sent at all (its connection
+/// had closed before). Timeouts are never retried: Redis
 /// may be slow rather than gone, and the command may still run.
 pub struct RecoveringConnection(ConnectionManager);
 

@@ -14,9 +14,9 @@ use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, Key, SameSite};
 
 pub use connection::SessionConnection;
-pub use store::{RedisSessionStore, StoreError};
+pub use store::{RedisSessionStore, StoreError, noting_refusal};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::{Timestamp, User};
@@ -29,6 +29,8 @@ const SEEN_MS: &str = "seen_ms";
 /// Where the session began: client IP and user agent.
 const IP: &str = "ip";
 const USER_AGENT: &str = "user_agent";
+/// The user's epoch the session began in (see [`Epoch`]).
+const EPOCH: &str = "epoch";
 /// The session's public id, added by the store on load, never stored.
 const SESSION_ID: &str = "_id";
 
@@ -44,6 +46,28 @@ fn millis(duration: Duration) -> u64 {
 }
 
 pub const SESSION_COOKIE: &str = "sid";
+
+/// How many times every session of a user has ended at once (a password
+/// change, an account deletion, "log out everywhere else"): the store counts
+/// them. A request reads it before it checks a password and begins its
+/// session in it; the store refuses to create a session in any other, so a
+/// password check that every session of the account has ended since (the
+/// password changed, the account deleted) never begins one, however late
+/// its session is written. A session without one, and a user whose count is
+/// gone, are in epoch 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Epoch(u64);
+
+impl Epoch {
+    /// The epoch after one more end of every session: the one a request
+    /// that ended them itself, with no other request doing so meanwhile,
+    /// may begin its own session in.
+    #[must_use]
+    pub fn next(self) -> Self {
+        Self(self.0.saturating_add(1))
+    }
+}
 
 /// What the session cookie looks like.
 #[derive(Clone, Copy, Debug)]
@@ -123,11 +147,12 @@ impl SessionPolicy {
     }
 
     /// Starts a session for `user` under a new key, whatever session the
-    /// request came with (no session fixation).
+    /// request came with (no session fixation), in `epoch`.
     pub fn begin(
         &self,
         session: &Session,
         user: &User,
+        epoch: Epoch,
         ip: IpAddr,
         user_agent: &str,
     ) -> Result<(), SessionInsertError> {
@@ -136,6 +161,7 @@ impl SessionPolicy {
         session.clear();
         session.renew();
         session.insert(USER, user)?;
+        session.insert(EPOCH, epoch)?;
         session.insert(BEGAN_MS, now)?;
         session.insert(SEEN_MS, now)?;
         session.insert(IP, ip)?;

@@ -9,7 +9,11 @@
 //! - the user a session holds is the account as it is now: a change to the
 //!   account rewrites it in every live session (`rewrite_user`), and a
 //!   request that loaded its session before such a rewrite never writes the
-//!   old user back (an existing session's write keeps the stored user).
+//!   old user back (an existing session's write keeps the stored user);
+//! - ending every session of a user moves on its [`Epoch`] (a counter next
+//!   to the index), and a new session is created only in the user's
+//!   current epoch: a login that checked the password before every session
+//!   ended cannot begin one after.
 //!
 //! The index is a sorted set scored by when each session was last seen (its
 //! `seen_ms`), not by when its key expires: the absolute lifetime can cut a
@@ -24,6 +28,7 @@
 //! used as one. All of a user's keys share the hash tag `{user:<id>}`, so
 //! every script below touches one Redis Cluster slot.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -37,7 +42,7 @@ use redis::{AsyncCommands, Script};
 use sha2::{Digest, Sha256};
 
 use super::connection::SessionConnection;
-use super::{BEGAN_MS, SEEN_MS, SESSION_ID, USER, now_ms};
+use super::{BEGAN_MS, EPOCH, Epoch, SEEN_MS, SESSION_ID, USER, now_ms};
 use crate::domain::User;
 use crate::metrics::SESSIONS_ENDED;
 
@@ -46,20 +51,26 @@ type SessionState = HashMap<String, String>;
 /// The random part of a cookie key: about 381 bits of entropy.
 const SECRET_LENGTH: usize = 64;
 
-/// KEYS: session, index. ARGV: state, ttl ms, id, NX or XX, last seen ms,
-/// idle-over ms (a session last seen then or earlier is over), the most
-/// sessions a user may have, session key prefix, the state's user entry.
-/// Writes the session (NX: a new one; XX: only if it still exists, keeping
-/// the stored user, which only `REWRITE_USER` changes) and its index entry,
-/// scored by last seen; drops entries idle past their time.
+/// KEYS: session, index, epoch. ARGV: state, ttl ms, id, NX or XX, last
+/// seen ms, idle-over ms (a session last seen then or earlier is over), the
+/// most sessions a user may have, session key prefix, the state's user
+/// entry, the state's epoch.
+/// Writes the session (NX: a new one, only in the user's current epoch;
+/// XX: only if it still exists, keeping the stored user, which only
+/// `REWRITE_USER` changes) and its index entry, scored by last seen; drops
+/// entries idle past their time. An existing session's epoch is not
+/// checked: ending every session deletes it, and XX never brings it back.
 /// Past the cap, drops the entries whose session is gone, then ends the
 /// least recently seen sessions (never the one written) until the cap holds.
-/// Answers {written (0 or 1), sessions ended}.
+/// Answers {written (1, 0 when the key's existence said no, -1 when out of
+/// epoch), sessions ended}.
 static WRITE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local body = ARGV[1]
-if ARGV[4] == 'XX' then
+if ARGV[4] == 'NX' then
+  if (redis.call('GET', KEYS[3]) or '0') ~= ARGV[10] then return {-1, 0} end
+else
   local stored = redis.call('GET', KEYS[1])
   if not stored then return {0, 0} end
   local state = cjson.decode(body)
@@ -95,11 +106,18 @@ return {1, ended}
     )
 });
 
-/// KEYS: index. ARGV: session key prefix, the id to keep ('' for none).
-/// Ends every session in the index but the kept one; answers how many.
+/// KEYS: index, epoch. ARGV: session key prefix, the id to keep ('' for
+/// none), the session lifetime ms.
+/// Ends every session in the index but the kept one and moves on to the
+/// next epoch. The epoch is kept for a session lifetime from then, far
+/// longer than a request that read the one before may take to write its
+/// session: once gone it reads as 0 again, which such a request may carry.
+/// Answers how many sessions ended.
 static REVOKE_ALL_BUT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
 local ended = 0
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   if id ~= ARGV[2] then
@@ -112,12 +130,15 @@ return ended
     )
 });
 
-/// KEYS: index. ARGV: session key prefix.
-/// Ends every session in the index, then drops the index itself; answers
-/// how many sessions were live.
+/// KEYS: index, epoch. ARGV: session key prefix, the session lifetime ms.
+/// Ends every session in the index, then drops the index itself, and moves
+/// on to the next epoch as `REVOKE_ALL_BUT` does; answers how many sessions
+/// were live.
 static END_ALL: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
 local ended = 0
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   ended = ended + redis.call('DEL', ARGV[1] .. id)
@@ -173,6 +194,34 @@ return live
 ",
     )
 });
+
+tokio::task_local! {
+    /// Whether the store refused to create a session for the request
+    /// running in this task (see [`noting_refusal`]).
+    static REFUSED: Cell<bool>;
+}
+
+/// Runs `work` (a request through the session middleware), answering also
+/// whether the store refused to create its new session because every
+/// session of its user ended after the request read the epoch. The
+/// response then carries a cookie that names no session.
+pub async fn noting_refusal<F: Future>(work: F) -> (F::Output, bool) {
+    REFUSED
+        .scope(Cell::new(false), async move {
+            let output = work.await;
+            (output, REFUSED.with(Cell::get))
+        })
+        .await
+}
+
+/// What became of a write.
+enum Written {
+    Yes,
+    /// The key's existence said no: a new key taken, an old one gone.
+    No,
+    /// A new session out of its user's current epoch.
+    OutOfEpoch,
+}
 
 #[derive(Clone)]
 pub struct RedisSessionStore {
@@ -231,6 +280,14 @@ impl RedisSessionStore {
         format!("{}{{user:{user_id}}}:session:", self.key_prefix)
     }
 
+    fn epoch_key(&self, user_id: u64) -> String {
+        format!("{}{{user:{user_id}}}:epoch", self.key_prefix)
+    }
+
+    fn lifetime_ms(&self) -> u64 {
+        u64::try_from(self.lifetime.as_millis()).unwrap_or(u64::MAX)
+    }
+
     fn location(&self, user_id: u64, id: String) -> Location {
         let mut session_key = self.session_prefix(user_id);
         session_key.push_str(&id);
@@ -255,7 +312,7 @@ impl RedisSessionStore {
     /// when nothing is left.
     fn capped_ttl(&self, state: &SessionState, idle: &CookieDuration) -> Option<Ttl> {
         let idle_ms = u64::try_from(idle.whole_milliseconds()).unwrap_or(0);
-        let lifetime_ms = u64::try_from(self.lifetime.as_millis()).unwrap_or(u64::MAX);
+        let lifetime_ms = self.lifetime_ms();
         let remaining_ms = match state.get(BEGAN_MS).and_then(|v| v.parse::<u64>().ok()) {
             Some(began) => began.saturating_add(lifetime_ms).saturating_sub(now_ms()),
             None => idle_ms,
@@ -268,15 +325,14 @@ impl RedisSessionStore {
     }
 
     /// Writes `state` (without the id that `load` adds), ending the user's
-    /// least recently seen sessions past the cap; `false` when the existence
-    /// check failed.
+    /// least recently seen sessions past the cap.
     async fn write(
         &self,
         at: &Location,
         state: &SessionState,
         ttl: Ttl,
         check: &str,
-    ) -> anyhow::Result<bool> {
+    ) -> anyhow::Result<Written> {
         let stored: HashMap<&String, &String> = state
             .iter()
             .filter(|(name, _)| name.as_str() != SESSION_ID)
@@ -289,9 +345,15 @@ impl RedisSessionStore {
             .get(SEEN_MS)
             .and_then(|seen| seen.parse::<u64>().ok())
             .unwrap_or(now);
-        let (written, evicted): (u8, u64) = WRITE
+        // Written before epochs were, a session is in epoch 0.
+        let epoch: Epoch = state
+            .get(EPOCH)
+            .and_then(|epoch| serde_json::from_str(epoch).ok())
+            .unwrap_or_default();
+        let (written, evicted): (i8, u64) = WRITE
             .key(&at.session_key)
             .key(self.index_key(at.user_id))
+            .key(self.epoch_key(at.user_id))
             .arg(body)
             .arg(ttl.capped_ms)
             .arg(&at.id)
@@ -301,6 +363,7 @@ impl RedisSessionStore {
             .arg(self.max_sessions_per_user)
             .arg(self.session_prefix(at.user_id))
             .arg(USER)
+            .arg(epoch.0)
             .invoke_async(&mut self.redis.get().await?)
             .await?;
         if evicted > 0 {
@@ -312,7 +375,11 @@ impl RedisSessionStore {
                 .with_label_values(&["evicted"])
                 .inc_by(evicted);
         }
-        Ok(written == 1)
+        Ok(match written {
+            1 => Written::Yes,
+            -1 => Written::OutOfEpoch,
+            _ => Written::No,
+        })
     }
 
     /// Ends the session and drops its index entry; whether it was live.
@@ -360,17 +427,33 @@ impl RedisSessionStore {
         Ok(rewritten)
     }
 
+    /// The user's current epoch, for a session to begin in: read before the
+    /// password that allows it is.
+    pub async fn epoch(&self, user_id: u64) -> Result<Epoch, StoreError> {
+        let epoch: Option<u64> = self
+            .redis
+            .get()
+            .await?
+            .get(self.epoch_key(user_id))
+            .await
+            .map_err(anyhow::Error::from)?;
+        Ok(Epoch(epoch.unwrap_or(0)))
+    }
+
     /// Ends every session of a user's, the request's own included.
     pub async fn revoke_all(&self, user_id: u64) -> Result<u64, StoreError> {
         self.revoke_all_but(user_id, "").await
     }
 
-    /// Ends every session of a user's but `keep`.
+    /// Ends every session of a user's but `keep`, moving on to the user's
+    /// next epoch.
     pub async fn revoke_all_but(&self, user_id: u64, keep: &str) -> Result<u64, StoreError> {
         let ended = REVOKE_ALL_BUT
             .key(self.index_key(user_id))
+            .key(self.epoch_key(user_id))
             .arg(self.session_prefix(user_id))
             .arg(keep)
+            .arg(self.lifetime_ms())
             .invoke_async(&mut self.redis.get().await?)
             .await
             .map_err(anyhow::Error::from)?;
@@ -378,11 +461,14 @@ impl RedisSessionStore {
     }
 
     /// Ends every session of a user and drops the user's index (an account
-    /// being deleted); answers how many sessions were live.
+    /// being deleted), moving on to the user's next epoch; answers how many
+    /// sessions were live.
     pub async fn end_all(&self, user_id: u64) -> Result<u64, StoreError> {
         let ended = END_ALL
             .key(self.index_key(user_id))
+            .key(self.epoch_key(user_id))
             .arg(self.session_prefix(user_id))
+            .arg(self.lifetime_ms())
             .invoke_async(&mut self.redis.get().await?)
             .await
             .map_err(anyhow::Error::from)?;
@@ -451,14 +537,24 @@ impl SessionStore for RedisSessionStore {
         let at = self
             .locate(&key)
             .ok_or_else(|| SaveError::Other(anyhow!("a malformed new key")))?;
-        let written = self
+        match self
             .write(&at, &state, ttl, "NX")
             .await
-            .map_err(SaveError::Other)?;
-        if written {
-            Ok(key)
-        } else {
-            Err(SaveError::Other(anyhow!("a fresh session key collided")))
+            .map_err(SaveError::Other)?
+        {
+            Written::Yes => Ok(key),
+            Written::No => Err(SaveError::Other(anyhow!("a fresh session key collided"))),
+            Written::OutOfEpoch => {
+                log::info!(
+                    "began no session for user {}: every session of theirs ended after the request read their epoch",
+                    at.user_id
+                );
+                // Not an error: the store works. The key names no session,
+                // so the cookie is as good as none; a route that can say so
+                // better watches with `noting_refusal`.
+                let _ = REFUSED.try_with(|refused| refused.set(true));
+                Ok(key)
+            }
         }
     }
 

@@ -10,11 +10,10 @@ use actix_web::cookie::{Cookie, CookieJar, Key};
 use mysql_async::prelude::*;
 use redis::AsyncCommands;
 use serde_json::{Value, json};
-use status_api::session::{RedisSessionStore, SessionConnection};
 
 use crate::helpers::{
-    Browser, PASSWORD, TestApp, client, json_of, problem, redis_url, session_cookie, session_pair,
-    spawn_app, spawn_app_with, spawn_app_with_metrics, unique_email,
+    Browser, PASSWORD, TestApp, client, json_of, problem, session_cookie, session_pair, spawn_app,
+    spawn_app_with, spawn_app_with_metrics, unique_email,
 };
 
 /// Registers an account on the app's own browser; the user it returns.
@@ -138,17 +137,7 @@ async fn a_request_that_loaded_its_session_before_a_rename_does_not_write_the_ol
     let other = app.new_browser();
     let email = user["email"].as_str().unwrap();
     let pair = session_pair(other.login(email, PASSWORD).await.headers()).unwrap();
-    let store = RedisSessionStore::new(
-        SessionConnection::check(
-            redis::Client::open(redis_url()).unwrap(),
-            Duration::from_secs(2),
-        )
-        .await
-        .unwrap(),
-        &app.redis_prefix,
-        Duration::from_secs(3600),
-        50,
-    );
+    let store = app.session_store(Duration::from_secs(3600)).await;
     let key = raw_key(&app, &pair);
     // The other browser's request loads its session, then the rename
     // happens, then that request refreshes its idle clock.
@@ -502,6 +491,115 @@ async fn changing_the_password_needs_a_session_and_judges_the_body_first() {
         .await
         .unwrap();
     problem(response, 422, "validation").await;
+}
+
+/// Password change tests that stop requests on MySQL locks: the app waits
+/// on them longer than the test holds them.
+const PATIENT: [(&str, &str); 1] = [("DEPENDENCY_TIMEOUT_MS", "20000")];
+
+/// An account signed up on the app's browser and logged in on another,
+/// whose logging out shows when every session has ended: its email and
+/// that other browser.
+async fn signed_up_twice(app: &TestApp) -> (String, Browser) {
+    let (email, _) = signed_up_with_cookie(app).await;
+    let other = app.new_browser();
+    assert_eq!(other.login(&email, PASSWORD).await.status(), 200);
+    (email, other)
+}
+
+/// Waits until `browser`'s session has ended.
+async fn until_logged_out(browser: &Browser) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while browser.me().await.status() != 401 {
+        assert!(tokio::time::Instant::now() < deadline, "never logged out");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_login_that_checked_the_old_password_before_the_change_begins_no_session() {
+    let app = spawn_app_with(&PATIENT).await;
+    let (email, other) = signed_up_twice(&app).await;
+    let held = app.hold_security_events().await;
+    let late = app.new_browser();
+
+    // The login checks the old password, then waits to record its event;
+    // the change ends every session (the other browser's shows it), then
+    // waits to record its own; then both go on.
+    let logging_in = late.login(&email, PASSWORD);
+    let changing = async {
+        app.until_waiting("INSERT INTO security_events", 1).await;
+        let change = app.change_password(PASSWORD, NEW_PASSWORD);
+        let releasing = async {
+            until_logged_out(&other).await;
+            held.release().await;
+        };
+        tokio::join!(change, releasing).0
+    };
+    let (login, changed) = tokio::join!(logging_in, changing);
+
+    assert_eq!(changed.status(), 204);
+    let cookie = session_cookie(login.headers()).expect("the cookie is expired");
+    assert!(cookie.contains("Max-Age=0"), "{cookie}");
+    problem(login, 401, "invalid-credentials").await;
+    problem(late.me().await, 401, "unauthenticated").await;
+    let left = app.listed_sessions().await;
+    assert_eq!(left.len(), 1, "only the changing browser's: {left:?}");
+}
+
+#[tokio::test]
+async fn a_login_that_read_the_old_hash_after_the_first_end_keeps_no_session() {
+    let app = spawn_app_with(&PATIENT).await;
+    let (email, other) = signed_up_twice(&app).await;
+    let held = app.hold_security_events().await;
+    let late = app.new_browser();
+
+    // The change ends every session, then waits to commit the new hash; a
+    // login reads the old one, checks the old password and waits to record
+    // its event; then both go on.
+    let changing = app.change_password(PASSWORD, NEW_PASSWORD);
+    let logging_in = async {
+        until_logged_out(&other).await;
+        let login = late.login(&email, PASSWORD);
+        let releasing = async {
+            app.until_waiting("INSERT INTO security_events", 2).await;
+            held.release().await;
+        };
+        tokio::join!(login, releasing).0
+    };
+    let (changed, login) = tokio::join!(changing, logging_in);
+
+    assert_eq!(changed.status(), 204);
+    // Its session was written before the change's last end, which ended
+    // it, or after, and refused.
+    if login.status() != 200 {
+        problem(login, 401, "invalid-credentials").await;
+    }
+    problem(late.me().await, 401, "unauthenticated").await;
+    assert_eq!(app.me().await.status(), 200, "the changing browser's lives");
+}
+
+#[tokio::test]
+async fn a_change_overtaken_by_another_end_of_every_session_begins_no_session() {
+    let app = spawn_app_with(&PATIENT).await;
+    let (_, other) = signed_up_twice(&app).await;
+    let user_id = json_of(app.me().await, 200).await["id"].as_u64().unwrap();
+    let store = app.session_store(Duration::from_secs(3600)).await;
+    let held = app.hold_security_events().await;
+
+    // The change ends every session, then waits to commit; meanwhile
+    // another request ends every session too, as a deletion from another
+    // of the account's sessions does.
+    let changing = app.change_password(PASSWORD, NEW_PASSWORD);
+    let overtaking = async {
+        until_logged_out(&other).await;
+        store.end_all(user_id).await.unwrap();
+        held.release().await;
+    };
+    let (changed, ()) = tokio::join!(changing, overtaking);
+
+    assert_eq!(changed.status(), 204);
+    problem(app.me().await, 401, "unauthenticated").await;
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use mysql_async::prelude::*;
+use redis::AsyncCommands;
 use serde_json::{Value, json};
 use status_api::db::{Database, account_purge, statuses, users};
 use status_api::domain::StatusText;
@@ -94,10 +95,79 @@ async fn deleting_ends_every_session_at_once_and_expires_the_cookie() {
 
     problem(copied.me().await, 401, "unauthenticated").await;
     problem(app.me().await, 401, "unauthenticated").await;
-    // No session, no index: nothing of the user's is left in Redis.
+    // No session, no index: nothing of the user's is left in Redis but the
+    // epoch that refuses logins still under way, and it expires.
     let tag = format!("{{user:{}}}", id_of(&user));
-    let keys = app.redis_keys().await;
-    assert!(!keys.iter().any(|key| key.contains(&tag)), "{keys:?}");
+    let mut keys = app.redis_keys().await;
+    keys.retain(|key| key.contains(&tag));
+    assert_eq!(keys, [format!("{}{tag}:epoch", app.redis_prefix)]);
+    let ttl_ms: i64 = app.redis().await.pttl(&keys[0]).await.unwrap();
+    assert!(ttl_ms > 0, "{ttl_ms}");
+}
+
+/// Deletion tests that stop requests on MySQL locks: the app waits on them
+/// longer than the test holds them.
+const PATIENT: [(&str, &str); 1] = [("DEPENDENCY_TIMEOUT_MS", "20000")];
+
+#[tokio::test]
+async fn a_login_that_checked_the_password_before_the_deletion_begins_no_session() {
+    let app = spawn_app_with(&PATIENT).await;
+    let user = registered(&app).await;
+    let email = user["email"].as_str().unwrap();
+    let held = app.hold_security_events().await;
+    let late = app.new_browser();
+
+    // The login reads the account and checks the password, then waits to
+    // record its event while the whole deletion happens; only then is its
+    // session written.
+    let logging_in = late.login(email, PASSWORD);
+    let deleting = async {
+        app.until_waiting("INSERT INTO security_events", 1).await;
+        let deleted = app.delete_account(PASSWORD).await;
+        held.release().await;
+        deleted
+    };
+    let (login, deleted) = tokio::join!(logging_in, deleting);
+
+    assert_eq!(deleted.status(), 204);
+    let cookie = session_cookie(login.headers()).expect("the cookie is expired");
+    assert!(cookie.contains("Max-Age=0"), "{cookie}");
+    problem(login, 401, "invalid-credentials").await;
+    problem(late.me().await, 401, "unauthenticated").await;
+    assert!(app.session_keys().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_login_that_read_the_account_between_the_first_end_and_the_deletion_keeps_no_session() {
+    let app = spawn_app_with(&PATIENT).await;
+    let user = registered(&app).await;
+    let email = user["email"].as_str().unwrap();
+    let held = app.hold_account_row(id_of(&user)).await;
+    let late = app.new_browser();
+
+    // The deletion ends every session, then waits to mark the account
+    // deleted; a login reads the account, still there, checks the password
+    // and waits to record its event; then both go on.
+    let deleting = app.delete_account(PASSWORD);
+    let logging_in = async {
+        app.until_waiting("UPDATE users SET email", 1).await;
+        let login = late.login(email, PASSWORD);
+        let releasing = async {
+            app.until_waiting("INSERT INTO security_events", 1).await;
+            held.release().await;
+        };
+        tokio::join!(login, releasing).0
+    };
+    let (deleted, login) = tokio::join!(deleting, logging_in);
+
+    assert_eq!(deleted.status(), 204);
+    // Its session was written before the deletion's last end, which ended
+    // it, or after, and refused.
+    if login.status() != 200 {
+        problem(login, 401, "invalid-credentials").await;
+    }
+    problem(late.me().await, 401, "unauthenticated").await;
+    assert!(app.session_keys().await.is_empty());
 }
 
 #[tokio::test]

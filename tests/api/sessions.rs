@@ -6,11 +6,12 @@ use std::time::Duration;
 use actix_session::storage::{SessionKey, SessionStore};
 use actix_web::cookie::time::Duration as CookieDuration;
 use redis::AsyncCommands;
-use status_api::session::{RedisSessionStore, SessionConnection};
+use sha2::{Digest, Sha256};
+use status_api::session::{Epoch, RedisSessionStore, noting_refusal};
 
 use crate::helpers::{
-    PASSWORD, TestApp, json_of, problem, redis_url, session_cookie, session_pair, spawn_app,
-    spawn_app_with, unique_email,
+    PASSWORD, TestApp, json_of, problem, session_cookie, session_pair, spawn_app, spawn_app_with,
+    unique_email,
 };
 
 /// `/me` with nothing but the given `sid=...` pair, from a fresh client.
@@ -229,18 +230,10 @@ fn now_ms() -> u64 {
     .unwrap()
 }
 
-async fn test_store(app: &TestApp, lifetime: Duration) -> RedisSessionStore {
-    let client = redis::Client::open(redis_url()).unwrap();
-    let connection = SessionConnection::check(client, Duration::from_secs(5))
-        .await
-        .unwrap();
-    RedisSessionStore::new(connection, &app.redis_prefix, lifetime, 50)
-}
-
 #[tokio::test]
 async fn the_store_never_brings_an_ended_session_back() {
     let app = spawn_app().await;
-    let store = test_store(&app, Duration::from_secs(3600)).await;
+    let store = app.session_store(Duration::from_secs(3600)).await;
     let ttl = CookieDuration::seconds(60);
     let key = store.save(state(now_ms()), &ttl).await.unwrap();
     let key_text = key.as_ref().to_owned();
@@ -255,7 +248,7 @@ async fn the_store_never_brings_an_ended_session_back() {
 #[tokio::test]
 async fn the_store_caps_ttls_at_the_remaining_lifetime() {
     let app = spawn_app().await;
-    let store = test_store(&app, Duration::from_secs(10)).await;
+    let store = app.session_store(Duration::from_secs(10)).await;
     let ttl = CookieDuration::seconds(1800);
     let began_8s_ago = now_ms() - 8000;
     let key = store.save(state(began_8s_ago), &ttl).await.unwrap();
@@ -269,4 +262,104 @@ async fn the_store_caps_ttls_at_the_remaining_lifetime() {
         .await
         .unwrap();
     assert!(store.load(&key).await.unwrap().is_none());
+}
+
+/// `state` as a request begins it in `epoch` (stored as JSON, as the
+/// session stores every entry).
+fn state_in(epoch: Epoch) -> HashMap<String, String> {
+    let mut state = state(now_ms());
+    state.insert("epoch".to_owned(), serde_json::to_string(&epoch).unwrap());
+    state
+}
+
+async fn is_live(store: &RedisSessionStore, key: &SessionKey) -> bool {
+    store.load(key).await.unwrap().is_some()
+}
+
+/// The session's public id: the SHA-256 of its key.
+fn public_id(key: &SessionKey) -> String {
+    format!("{:x}", Sha256::digest(key.as_ref().as_bytes()))
+}
+
+#[tokio::test]
+async fn ending_every_session_refuses_new_ones_begun_in_an_earlier_epoch() {
+    const LIFETIME_MS: i64 = 3_600_000;
+    let app = spawn_app().await;
+    let store = app
+        .session_store(Duration::from_millis(LIFETIME_MS as u64))
+        .await;
+    let ttl = CookieDuration::seconds(60);
+    let epoch_key = format!("{}{{user:7}}:epoch", app.redis_prefix);
+    // Never ended: epoch 0, which a state written before epochs is in.
+    assert_eq!(store.epoch(7).await.unwrap(), Epoch::default());
+    let kept = store.save(state(now_ms()), &ttl).await.unwrap();
+    assert!(is_live(&store, &kept).await);
+
+    for end in ["all but one", "all", "all and the index"] {
+        // What a login reads before the password hash.
+        let read = store.epoch(7).await.unwrap();
+        // Whatever expiry an earlier end gave the epoch, this one sets its own.
+        let _: bool = app.redis().await.persist(&epoch_key).await.unwrap();
+        match end {
+            "all but one" => store.revoke_all_but(7, &public_id(&kept)).await,
+            "all" => store.revoke_all(7).await,
+            _ => store.end_all(7).await,
+        }
+        .unwrap();
+
+        // The login's session, written after: refused, and said so.
+        let (late, refused) = noting_refusal(store.save(state_in(read), &ttl)).await;
+        assert!(refused, "{end}");
+        assert!(!is_live(&store, &late.unwrap()).await, "{end}");
+        let unmarked = store.save(state(now_ms()), &ttl).await.unwrap();
+        assert!(!is_live(&store, &unmarked).await, "{end}: in epoch 0");
+        // One begun in the epoch as it is now is written.
+        let now = store.epoch(7).await.unwrap();
+        assert_eq!(now, read.next(), "{end}");
+        let (fresh, refused) = noting_refusal(store.save(state_in(now), &ttl)).await;
+        assert!(!refused, "{end}");
+        assert!(is_live(&store, &fresh.unwrap()).await, "{end}");
+        // The epoch outlives any login that read the one before.
+        let kept_ms: i64 = app.redis().await.pttl(&epoch_key).await.unwrap();
+        assert!(
+            (LIFETIME_MS - 10_000..=LIFETIME_MS).contains(&kept_ms),
+            "{end}: {kept_ms} ms"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_session_kept_while_the_others_end_still_extends_its_idle_clock() {
+    let app = spawn_app().await;
+    let store = app.session_store(Duration::from_secs(3600)).await;
+    let kept = store
+        .save(state(now_ms()), &CookieDuration::seconds(5))
+        .await
+        .unwrap();
+    store.revoke_all_but(7, &public_id(&kept)).await.unwrap();
+
+    let key = store
+        .update(kept, state(now_ms()), &CookieDuration::seconds(60))
+        .await
+        .unwrap();
+    let redis_key = app.session_keys().await.pop().expect("the kept session");
+    let ttl_ms: i64 = app.redis().await.pttl(&redis_key).await.unwrap();
+    assert!(ttl_ms > 5000, "extended: {ttl_ms} ms");
+    assert!(is_live(&store, &key).await);
+}
+
+#[tokio::test]
+async fn a_registration_begins_its_session_in_the_accounts_current_epoch() {
+    let app = spawn_app().await;
+    let first = json_of(app.new_browser().register(&unique_email()).await, 201).await;
+    let next_id = first["id"].as_u64().unwrap() + 1;
+    // An epoch the next account has already (left by an earlier database
+    // under the same prefix, say).
+    let epoch_key = format!("{}{{user:{next_id}}}:epoch", app.redis_prefix);
+    let _: () = app.redis().await.set(&epoch_key, 3).await.unwrap();
+
+    let browser = app.new_browser();
+    let second = json_of(browser.register(&unique_email()).await, 201).await;
+    assert_eq!(second["id"].as_u64(), Some(next_id));
+    assert_eq!(browser.me().await.status(), 200);
 }

@@ -1,8 +1,11 @@
 //! The Redis keys an app wrote under its prefix: read by tests, deleted
 //! when the app is dropped.
 
+use std::time::Duration;
+
 use redis::AsyncCommands;
 use redis::aio::MultiplexedConnection;
+use status_api::session::{RedisSessionStore, SessionConnection};
 
 use super::app::TestApp;
 
@@ -17,6 +20,16 @@ impl TestApp {
             .get_multiplexed_async_connection()
             .await
             .expect("connect to Redis")
+    }
+
+    /// A session store on this app's prefix, as an instance of the app has,
+    /// for sessions that live `lifetime` at most.
+    pub async fn session_store(&self, lifetime: Duration) -> RedisSessionStore {
+        let client = redis::Client::open(redis_url()).expect("redis url");
+        let connection = SessionConnection::check(client, Duration::from_secs(5))
+            .await
+            .expect("connect to Redis");
+        RedisSessionStore::new(connection, &self.redis_prefix, lifetime, 50)
     }
 
     /// The Redis keys of this app's sessions (not the index, not limits).
