@@ -11,6 +11,7 @@ import {
   useSessionList,
   type SessionsFailure,
 } from '../queries/sessions';
+import { ListLoadError, ListSkeleton } from './ListStates';
 import { Spinner } from './Spinner';
 
 interface SessionsPanelProps {
@@ -102,18 +103,13 @@ export function SessionsPanel({ now, onSessionEnded, onLoggedOut }: SessionsPane
       </div>
 
       {!loaded && !loadError ? (
-        <>
-          <p className="sr-only">Loading your sessions…</p>
-          <ul className="session-list" aria-hidden="true">
-            {[0, 1].map((i) => (
-              <li key={i} className="session session--skeleton">
-                <span className="skeleton-line skeleton-line--mid" />
-                <span className="skeleton-line skeleton-line--short" />
-                <span className="skeleton-line skeleton-line--mid" />
-              </li>
-            ))}
-          </ul>
-        </>
+        <ListSkeleton
+          label="Loading your sessions…"
+          listClassName="session-list"
+          rowClassName="session session--skeleton"
+          rows={2}
+          lines={['mid', 'short', 'mid']}
+        />
       ) : null}
 
       {loaded ? (
@@ -158,22 +154,7 @@ export function SessionsPanel({ now, onSessionEnded, onLoggedOut }: SessionsPane
         </ul>
       ) : null}
 
-      {loadError ? (
-        <div className="form-error" role="alert">
-          <p>{loadError}</p>
-          <button
-            type="button"
-            className="button"
-            aria-disabled={list.isFetching}
-            onClick={() => {
-              if (!list.isFetching) void list.refetch();
-            }}
-          >
-            {list.isFetching ? <Spinner /> : null}
-            Try again
-          </button>
-        </div>
-      ) : null}
+      {loadError ? <ListLoadError message={loadError} retry={list} /> : null}
       {actionError ? (
         <p className="form-error" role="alert">
           {actionError}

@@ -1,11 +1,13 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { isUnauthorized, toApiProblem, type Status, type User } from '../api/client';
 import { fieldError, otherFieldErrors, problemMessage, type ApiProblem } from '../api/problem';
+import { ListLoadError, ListSkeleton, LoadMoreButton } from '../components/ListStates';
 import { SecurityActivityPanel } from '../components/SecurityActivityPanel';
 import { SessionsPanel } from '../components/SessionsPanel';
 import { Spinner } from '../components/Spinner';
 import { StatusItem } from '../components/StatusItem';
 import { TopBar } from '../components/TopBar';
+import { usePagedList } from '../components/usePagedList';
 import { useNow, useTitle } from '../lib/hooks';
 import { deleteLabels } from '../lib/statusText';
 import { STATUS_MAX, codePointLength } from '../lib/text';
@@ -24,11 +26,10 @@ const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigat
 export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
   useTitle(`${user.name} · Status`);
   const feed = useStatuses();
+  const { items: statuses, listRef, loadMore } = usePagedList(feed);
   const [fresh, setFresh] = useState<number | null>(null);
-  const listRef = useRef<HTMLOListElement>(null);
   const feedHeadingRef = useRef<HTMLHeadingElement>(null);
   const now = useNow();
-  const statuses = useMemo(() => feed.data?.pages.flatMap((page) => page.items) ?? [], [feed.data]);
   const labels = useMemo(() => deleteLabels(statuses, formatDateTime), [statuses]);
   const deleteStatus = useDeleteStatus();
   const pendingDeletes = usePendingDeletes();
@@ -43,26 +44,6 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
   useEffect(() => {
     if (isUnauthorized(feed.error)) onSessionEnded();
   }, [feed.error, onSessionEnded]);
-
-  // Index of a list item to focus once it is rendered: keyboard users
-  // continue at the first of the older statuses after "Load more".
-  const focusAfterRender = useRef<number | null>(null);
-  useEffect(() => {
-    const index = focusAfterRender.current;
-    if (index === null) return;
-    const item = listRef.current?.children[index];
-    if (item instanceof HTMLElement) {
-      focusAfterRender.current = null;
-      item.focus();
-    }
-  }, [statuses.length]);
-
-  async function loadMore() {
-    if (feed.isFetching) return;
-    focusAfterRender.current = statuses.length;
-    const result = await feed.fetchNextPage();
-    if (result.isError) focusAfterRender.current = null;
-  }
 
   // The button that had focus left with its status: keep keyboard users in
   // the list, at the status that now has its place (or the heading).
@@ -128,19 +109,14 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
               Your statuses
             </h2>
             {feed.isPending ? (
-              <>
-                <p className="sr-only" role="status">
-                  Loading your statuses…
-                </p>
-                <ul className="statuses" aria-hidden="true">
-                  {[0, 1, 2].map((i) => (
-                    <li key={i} className="status status--skeleton">
-                      <span className="skeleton-line" />
-                      <span className="skeleton-line skeleton-line--short" />
-                    </li>
-                  ))}
-                </ul>
-              </>
+              <ListSkeleton
+                label="Loading your statuses…"
+                announce
+                listClassName="statuses"
+                rowClassName="status status--skeleton"
+                rows={3}
+                lines={['full', 'short']}
+              />
             ) : null}
             {/* All shown ones deleted, older ones still to load: not "no statuses". */}
             {loaded && statuses.length === 0 && !feed.hasNextPage ? (
@@ -171,23 +147,11 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
               {deleteNotice ?? announcement}
             </p>
             {feedError ? (
-              <div className="form-error" role="alert">
-                <p>Could not load your statuses. {feedError}</p>
-                {!loaded ? (
-                  <button type="button" className="button" onClick={() => void feed.refetch()}>
-                    Try again
-                  </button>
-                ) : null}
-              </div>
+              <ListLoadError message={`Could not load your statuses. ${feedError}`} retry={loaded ? undefined : feed} />
             ) : null}
-            {feed.hasNextPage ? (
-              <div className="more">
-                <button type="button" className="button" onClick={() => void loadMore()} aria-disabled={feed.isFetching}>
-                  {feed.isFetchingNextPage ? <Spinner /> : null}
-                  Load more
-                </button>
-              </div>
-            ) : null}
+            <LoadMoreButton query={feed} onLoadMore={loadMore}>
+              Load more
+            </LoadMoreButton>
           </section>
         </div>
 
