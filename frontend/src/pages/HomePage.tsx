@@ -4,8 +4,8 @@ import { fieldError, otherFieldErrors, problemMessage, type ApiProblem } from '.
 import { ListLoadError, ListSkeleton, LoadMoreButton } from '../components/ListStates';
 import { SecurityActivityPanel } from '../components/SecurityActivityPanel';
 import { SessionsPanel } from '../components/SessionsPanel';
-import { Spinner } from '../components/Spinner';
 import { StatusItem } from '../components/StatusItem';
+import { SubmitButton } from '../components/SubmitButton';
 import { TopBar } from '../components/TopBar';
 import { usePagedList } from '../components/usePagedList';
 import { useNow, useTitle } from '../lib/hooks';
@@ -249,10 +249,9 @@ function Composer({ onPosted, onSessionEnded }: { onPosted: (s: Status) => void;
           <span id="new-status-keys" className="keys">
             <kbd>{isMac ? '⌘' : 'Ctrl'}</kbd>+<kbd>Enter</kbd> to post
           </span>
-          <button type="submit" className="button button--primary" aria-disabled={!canPost}>
-            {busy ? <Spinner /> : null}
+          <SubmitButton busy={busy} disabled={over || blank}>
             Post
-          </button>
+          </SubmitButton>
         </div>
         <p className="sr-only" role="status">
           {announcement}
