@@ -1,9 +1,10 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Spinner } from './Spinner';
 
 // What the home page's lists (statuses, active sessions, security activity)
 // show around their rows: grey rows while loading, a failed load with "Try
-// again", and "Load more" for the paged ones.
+// again", "Load more" for the paged ones, and what came of an action on a
+// row (deleting a status, revoking a session).
 
 type SkeletonLine = 'full' | 'mid' | 'short';
 
@@ -86,5 +87,46 @@ export function LoadMoreButton({ query, onLoadMore, children }: LoadMoreButtonPr
         {children}
       </button>
     </div>
+  );
+}
+
+/**
+ * What came of the last action on a list's rows: a failure (role="alert"), a
+ * visible note (e.g. that the row had already gone), or an announcement for
+ * screen readers only (e.g. "Status deleted.", the row itself being gone).
+ */
+export function useRowActionMessages() {
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+  return {
+    error,
+    notice,
+    announcement,
+    /** A new action starts: what the last one said goes. */
+    clear() {
+      setError(null);
+      setNotice(null);
+      setAnnouncement('');
+    },
+    fail: setError,
+    note: setNotice,
+    announce: setAnnouncement,
+  };
+}
+
+/** Shows useRowActionMessages; the status line is always there, so screen readers hear it change. */
+export function RowActionMessages({ messages }: { messages: ReturnType<typeof useRowActionMessages> }) {
+  return (
+    <>
+      {messages.error ? (
+        <p className="form-error" role="alert">
+          {messages.error}
+        </p>
+      ) : null}
+      <p className={messages.notice ? 'form-note' : 'sr-only'} role="status">
+        {messages.notice ?? messages.announcement}
+      </p>
+    </>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { isUnauthorized, toApiProblem, type Status, type User } from '../api/client';
 import { fieldError, otherFieldErrors, problemMessage, type ApiProblem } from '../api/problem';
-import { ListLoadError, ListSkeleton, LoadMoreButton } from '../components/ListStates';
+import { ListLoadError, ListSkeleton, LoadMoreButton, RowActionMessages, useRowActionMessages } from '../components/ListStates';
 import { SecurityActivityPanel } from '../components/SecurityActivityPanel';
 import { SessionsPanel } from '../components/SessionsPanel';
 import { StatusItem } from '../components/StatusItem';
@@ -33,9 +33,7 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
   const labels = useMemo(() => deleteLabels(statuses, formatDateTime), [statuses]);
   const deleteStatus = useDeleteStatus();
   const pendingDeletes = usePendingDeletes();
-  const [deleteError, setDeleteError] = useState<string | null>(null);
-  const [deleteNotice, setDeleteNotice] = useState<string | null>(null);
-  const [announcement, setAnnouncement] = useState('');
+  const deleteMessages = useRowActionMessages();
   /** The status just deleted and its place: focus goes to what took that place. */
   const [focusAfterDelete, setFocusAfterDelete] = useState<{ id: number; index: number } | null>(null);
   const loaded = feed.data !== undefined;
@@ -57,24 +55,22 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
 
   function remove(status: Status) {
     if (pendingDeletes.includes(status.id)) return;
-    setDeleteError(null);
-    setDeleteNotice(null);
-    setAnnouncement('');
+    deleteMessages.clear();
     const gone = () => setFocusAfterDelete({ id: status.id, index: statuses.findIndex((s) => s.id === status.id) });
     deleteStatus.mutate(
       { params: { path: { id: status.id } } },
       {
         onSuccess: () => {
           gone();
-          setAnnouncement('Status deleted.');
+          deleteMessages.announce('Status deleted.');
         },
         onError: (error) => {
           const failure = deleteFailure(error);
           if (failure.kind === 'session-ended') onSessionEnded();
           else if (failure.kind === 'already-deleted') {
             gone();
-            setDeleteNotice(ALREADY_DELETED);
-          } else setDeleteError(failure.message);
+            deleteMessages.note(ALREADY_DELETED);
+          } else deleteMessages.fail(failure.message);
         },
       },
     );
@@ -138,14 +134,7 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
                 />
               ))}
             </ol>
-            {deleteError ? (
-              <p className="form-error" role="alert">
-                {deleteError}
-              </p>
-            ) : null}
-            <p className={deleteNotice ? 'form-note' : 'sr-only'} role="status">
-              {deleteNotice ?? announcement}
-            </p>
+            <RowActionMessages messages={deleteMessages} />
             {feedError ? (
               <ListLoadError message={`Could not load your statuses. ${feedError}`} retry={loaded ? undefined : feed} />
             ) : null}
