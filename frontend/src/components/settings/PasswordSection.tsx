@@ -3,7 +3,7 @@ import { fieldError } from '../../api/problem';
 import { useChangePassword } from '../../queries/account';
 import { changePasswordFailure } from '../../state/authForm';
 import { useAuthSubmit } from '../auth/useAuthSubmit';
-import { PasswordRules } from '../auth/PasswordRules';
+import { NewPasswordField } from '../auth/NewPasswordField';
 import { Field } from '../Field';
 import { SettingsForm } from './SettingsForm';
 import { SettingsSection } from './SettingsSection';
@@ -77,15 +77,14 @@ export function PasswordSection({ email, onSessionEnded }: PasswordSectionProps)
           error={fieldError(form.problem, 'current_password')}
           inputRef={currentRef}
         />
-        <Field
+        <NewPasswordField
           label="New password"
-          type="password"
-          autoComplete="new-password"
           value={newPassword}
           onValueChange={edit('new_password', setNewPassword)}
           error={fieldError(form.problem, 'new_password')}
           inputRef={newRef}
-          hint={(id) => <PasswordRules id={id} password={newPassword} email={email} currentPassword={currentPassword} />}
+          email={email}
+          currentPassword={currentPassword}
         />
       </SettingsForm>
     </SettingsSection>
