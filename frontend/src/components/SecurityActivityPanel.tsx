@@ -1,9 +1,10 @@
-import { useEffect, useRef } from 'react';
+import { useEffect } from 'react';
 import { eventLabel, isWarningEvent } from '../lib/securityEventText';
 import { agoText, describeUserAgent } from '../lib/sessionText';
 import { formatDateTime, formatRelative } from '../lib/time';
 import { securityEventsFailure, useSecurityEvents } from '../queries/securityEvents';
-import { Spinner } from './Spinner';
+import { ListLoadError, ListSkeleton, LoadMoreButton } from './ListStates';
+import { usePagedList } from './usePagedList';
 
 interface SecurityActivityPanelProps {
   /** The current time, for "2 minutes ago". */
@@ -15,8 +16,7 @@ interface SecurityActivityPanelProps {
 /** "Security activity": what happened to the account and from where, newest first. */
 export function SecurityActivityPanel({ now, onSessionEnded }: SecurityActivityPanelProps) {
   const events = useSecurityEvents();
-  const listRef = useRef<HTMLOListElement>(null);
-  const items = events.data?.pages.flatMap((page) => page.items) ?? [];
+  const { items, listRef, loadMore } = usePagedList(events);
   const loaded = events.data !== undefined;
   const failure = events.error ? securityEventsFailure(events.error) : null;
   const error = failure?.kind === 'message' ? failure.message : null;
@@ -24,25 +24,6 @@ export function SecurityActivityPanel({ now, onSessionEnded }: SecurityActivityP
   useEffect(() => {
     if (failure?.kind === 'session-ended') onSessionEnded();
   }, [failure?.kind, onSessionEnded]);
-
-  // Keyboard users continue at the first of the older events after "Load more".
-  const focusAfterRender = useRef<number | null>(null);
-  useEffect(() => {
-    const index = focusAfterRender.current;
-    if (index === null) return;
-    const item = listRef.current?.children[index];
-    if (item instanceof HTMLElement) {
-      focusAfterRender.current = null;
-      item.focus();
-    }
-  }, [items.length]);
-
-  async function loadMore() {
-    if (events.isFetching) return;
-    focusAfterRender.current = items.length;
-    const result = await events.fetchNextPage();
-    if (result.isError) focusAfterRender.current = null;
-  }
 
   return (
     <section className="card activity" aria-labelledby="activity-heading" aria-busy={!loaded && !error}>
@@ -52,17 +33,13 @@ export function SecurityActivityPanel({ now, onSessionEnded }: SecurityActivityP
       </div>
 
       {!loaded && !error ? (
-        <>
-          <p className="sr-only">Loading your security activity…</p>
-          <ul className="event-list" aria-hidden="true">
-            {[0, 1, 2].map((i) => (
-              <li key={i} className="event event--skeleton">
-                <span className="skeleton-line skeleton-line--mid" />
-                <span className="skeleton-line skeleton-line--short" />
-              </li>
-            ))}
-          </ul>
-        </>
+        <ListSkeleton
+          label="Loading your security activity…"
+          listClassName="event-list"
+          rowClassName="event event--skeleton"
+          rows={3}
+          lines={['mid', 'short']}
+        />
       ) : null}
 
       {loaded && items.length === 0 ? <p className="hint">No activity yet.</p> : null}
@@ -83,33 +60,11 @@ export function SecurityActivityPanel({ now, onSessionEnded }: SecurityActivityP
         ))}
       </ol>
 
-      {error ? (
-        <div className="form-error" role="alert">
-          <p>{error}</p>
-          {!loaded ? (
-            <button
-              type="button"
-              className="button"
-              aria-disabled={events.isFetching}
-              onClick={() => {
-                if (!events.isFetching) void events.refetch();
-              }}
-            >
-              {events.isFetching ? <Spinner /> : null}
-              Try again
-            </button>
-          ) : null}
-        </div>
-      ) : null}
+      {error ? <ListLoadError message={error} retry={loaded ? undefined : events} /> : null}
 
-      {events.hasNextPage ? (
-        <div className="more">
-          <button type="button" className="button" onClick={() => void loadMore()} aria-disabled={events.isFetching}>
-            {events.isFetchingNextPage ? <Spinner /> : null}
-            Load more<span className="sr-only"> activity</span>
-          </button>
-        </div>
-      ) : null}
+      <LoadMoreButton query={events} onLoadMore={loadMore}>
+        Load more<span className="sr-only"> activity</span>
+      </LoadMoreButton>
     </section>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import type { SessionInfo } from '../api/client';
 import { agoText, describeUserAgent, revokeLabels } from '../lib/sessionText';
 import { formatDateTime, formatRelative } from '../lib/time';
@@ -11,6 +11,7 @@ import {
   useSessionList,
   type SessionsFailure,
 } from '../queries/sessions';
+import { ListLoadError, ListSkeleton, RowActionMessages, useRowActionMessages } from './ListStates';
 import { Spinner } from './Spinner';
 
 interface SessionsPanelProps {
@@ -27,9 +28,7 @@ export function SessionsPanel({ now, onSessionEnded, onLoggedOut }: SessionsPane
   const revokeSession = useRevokeSession();
   const revokeOtherSessions = useRevokeOtherSessions();
   const pendingIds = usePendingRevokes();
-  const [actionError, setActionError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [announcement, setAnnouncement] = useState('');
+  const messages = useRowActionMessages();
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   const items = useMemo(() => list.data ?? [], [list.data]);
@@ -45,26 +44,20 @@ export function SessionsPanel({ now, onSessionEnded, onLoggedOut }: SessionsPane
     if (loadFailure?.kind === 'session-ended') onSessionEnded();
   }, [loadFailure?.kind, onSessionEnded]);
 
-  function startAction() {
-    setActionError(null);
-    setNotice(null);
-    setAnnouncement('');
-  }
-
   function showFailure(failure: SessionsFailure) {
     if (failure.kind === 'session-ended') onSessionEnded();
-    else if (failure.kind === 'message') setActionError(failure.message);
+    else if (failure.kind === 'message') messages.fail(failure.message);
   }
 
   /** The button that had focus is gone: keep keyboard users in the panel. */
   function rowGone(message: string) {
     headingRef.current?.focus();
-    setAnnouncement(message);
+    messages.announce(message);
   }
 
   function revoke(session: SessionInfo) {
     if (pendingIds.includes(session.id) || revokingOthers) return;
-    startAction();
+    messages.clear();
     revokeSession.mutate(
       { params: { path: { id: session.id } } },
       {
@@ -72,7 +65,7 @@ export function SessionsPanel({ now, onSessionEnded, onLoggedOut }: SessionsPane
         onError: (error) => {
           const failure = sessionsFailure(error, 'revoke');
           if (failure.kind === 'already-ended') {
-            setNotice(ALREADY_ENDED);
+            messages.note(ALREADY_ENDED);
             rowGone('');
           } else showFailure(failure);
         },
@@ -82,7 +75,7 @@ export function SessionsPanel({ now, onSessionEnded, onLoggedOut }: SessionsPane
 
   function revokeOthers() {
     if (busy) return;
-    startAction();
+    messages.clear();
     revokeOtherSessions.mutate(
       {},
       {
@@ -102,18 +95,13 @@ export function SessionsPanel({ now, onSessionEnded, onLoggedOut }: SessionsPane
       </div>
 
       {!loaded && !loadError ? (
-        <>
-          <p className="sr-only">Loading your sessions…</p>
-          <ul className="session-list" aria-hidden="true">
-            {[0, 1].map((i) => (
-              <li key={i} className="session session--skeleton">
-                <span className="skeleton-line skeleton-line--mid" />
-                <span className="skeleton-line skeleton-line--short" />
-                <span className="skeleton-line skeleton-line--mid" />
-              </li>
-            ))}
-          </ul>
-        </>
+        <ListSkeleton
+          label="Loading your sessions…"
+          listClassName="session-list"
+          rowClassName="session session--skeleton"
+          rows={2}
+          lines={['mid', 'short', 'mid']}
+        />
       ) : null}
 
       {loaded ? (
@@ -158,30 +146,8 @@ export function SessionsPanel({ now, onSessionEnded, onLoggedOut }: SessionsPane
         </ul>
       ) : null}
 
-      {loadError ? (
-        <div className="form-error" role="alert">
-          <p>{loadError}</p>
-          <button
-            type="button"
-            className="button"
-            aria-disabled={list.isFetching}
-            onClick={() => {
-              if (!list.isFetching) void list.refetch();
-            }}
-          >
-            {list.isFetching ? <Spinner /> : null}
-            Try again
-          </button>
-        </div>
-      ) : null}
-      {actionError ? (
-        <p className="form-error" role="alert">
-          {actionError}
-        </p>
-      ) : null}
-      <p className={notice ? 'form-note' : 'sr-only'} role="status">
-        {notice ?? announcement}
-      </p>
+      {loadError ? <ListLoadError message={loadError} retry={list} /> : null}
+      <RowActionMessages messages={messages} />
 
       {loaded && others > 0 ? (
         <div className="sessions-footer">

@@ -1,4 +1,5 @@
 import type { SessionInfo } from '../api/client';
+import { uniqueLabels } from './uniqueLabels';
 
 // How a session reads in the "Active sessions" panel.
 
@@ -54,36 +55,10 @@ export const REVOKE_CURRENT_LABEL = 'Revoke this session (logs you out)';
  * (or, failing that, a number) added when two rows would read the same.
  */
 export function revokeLabels(items: readonly SessionInfo[], formatTime: (iso: string) => string): Map<string, string> {
-  const labels = new Map<string, string>();
-  const others = items.filter((s) => !s.current);
-  const base = new Map(others.map((s) => [s.id, `Revoke session from ${describeUserAgent(s.user_agent)} ${s.ip}`.trim()]));
-  const count = (values: Iterable<string>) => {
-    const n = new Map<string, number>();
-    for (const v of values) n.set(v, (n.get(v) ?? 0) + 1);
-    return n;
-  };
-  const baseCount = count(base.values());
-  const withTime = new Map(
-    others.map((s) => {
-      const label = base.get(s.id)!;
-      return [s.id, baseCount.get(label)! > 1 ? `${label}, signed in ${formatTime(s.created_at)}` : label];
-    }),
+  const others = uniqueLabels(
+    items.filter((s) => !s.current),
+    (s) => `Revoke session from ${describeUserAgent(s.user_agent)} ${s.ip}`.trim(),
+    (s, label) => `${label}, signed in ${formatTime(s.created_at)}`,
   );
-  const timeCount = count(withTime.values());
-  const seen = new Map<string, number>();
-  for (const s of items) {
-    if (s.current) {
-      labels.set(s.id, REVOKE_CURRENT_LABEL);
-      continue;
-    }
-    const label = withTime.get(s.id)!;
-    if (timeCount.get(label)! > 1) {
-      const n = (seen.get(label) ?? 0) + 1;
-      seen.set(label, n);
-      labels.set(s.id, `${label} (${n})`);
-    } else {
-      labels.set(s.id, label);
-    }
-  }
-  return labels;
+  return new Map(items.map((s) => [s.id, s.current ? REVOKE_CURRENT_LABEL : others.get(s.id)!]));
 }

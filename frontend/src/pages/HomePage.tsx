@@ -1,11 +1,13 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { isUnauthorized, toApiProblem, type Status, type User } from '../api/client';
 import { fieldError, otherFieldErrors, problemMessage, type ApiProblem } from '../api/problem';
+import { ListLoadError, ListSkeleton, LoadMoreButton, RowActionMessages, useRowActionMessages } from '../components/ListStates';
 import { SecurityActivityPanel } from '../components/SecurityActivityPanel';
 import { SessionsPanel } from '../components/SessionsPanel';
-import { Spinner } from '../components/Spinner';
 import { StatusItem } from '../components/StatusItem';
+import { SubmitButton } from '../components/SubmitButton';
 import { TopBar } from '../components/TopBar';
+import { usePagedList } from '../components/usePagedList';
 import { useNow, useTitle } from '../lib/hooks';
 import { deleteLabels } from '../lib/statusText';
 import { STATUS_MAX, codePointLength } from '../lib/text';
@@ -24,17 +26,14 @@ const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigat
 export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
   useTitle(`${user.name} · Status`);
   const feed = useStatuses();
+  const { items: statuses, listRef, loadMore } = usePagedList(feed);
   const [fresh, setFresh] = useState<number | null>(null);
-  const listRef = useRef<HTMLOListElement>(null);
   const feedHeadingRef = useRef<HTMLHeadingElement>(null);
   const now = useNow();
-  const statuses = useMemo(() => feed.data?.pages.flatMap((page) => page.items) ?? [], [feed.data]);
   const labels = useMemo(() => deleteLabels(statuses, formatDateTime), [statuses]);
   const deleteStatus = useDeleteStatus();
   const pendingDeletes = usePendingDeletes();
-  const [deleteError, setDeleteError] = useState<string | null>(null);
-  const [deleteNotice, setDeleteNotice] = useState<string | null>(null);
-  const [announcement, setAnnouncement] = useState('');
+  const deleteMessages = useRowActionMessages();
   /** The status just deleted and its place: focus goes to what took that place. */
   const [focusAfterDelete, setFocusAfterDelete] = useState<{ id: number; index: number } | null>(null);
   const loaded = feed.data !== undefined;
@@ -43,26 +42,6 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
   useEffect(() => {
     if (isUnauthorized(feed.error)) onSessionEnded();
   }, [feed.error, onSessionEnded]);
-
-  // Index of a list item to focus once it is rendered: keyboard users
-  // continue at the first of the older statuses after "Load more".
-  const focusAfterRender = useRef<number | null>(null);
-  useEffect(() => {
-    const index = focusAfterRender.current;
-    if (index === null) return;
-    const item = listRef.current?.children[index];
-    if (item instanceof HTMLElement) {
-      focusAfterRender.current = null;
-      item.focus();
-    }
-  }, [statuses.length]);
-
-  async function loadMore() {
-    if (feed.isFetching) return;
-    focusAfterRender.current = statuses.length;
-    const result = await feed.fetchNextPage();
-    if (result.isError) focusAfterRender.current = null;
-  }
 
   // The button that had focus left with its status: keep keyboard users in
   // the list, at the status that now has its place (or the heading).
@@ -76,24 +55,22 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
 
   function remove(status: Status) {
     if (pendingDeletes.includes(status.id)) return;
-    setDeleteError(null);
-    setDeleteNotice(null);
-    setAnnouncement('');
+    deleteMessages.clear();
     const gone = () => setFocusAfterDelete({ id: status.id, index: statuses.findIndex((s) => s.id === status.id) });
     deleteStatus.mutate(
       { params: { path: { id: status.id } } },
       {
         onSuccess: () => {
           gone();
-          setAnnouncement('Status deleted.');
+          deleteMessages.announce('Status deleted.');
         },
         onError: (error) => {
           const failure = deleteFailure(error);
           if (failure.kind === 'session-ended') onSessionEnded();
           else if (failure.kind === 'already-deleted') {
             gone();
-            setDeleteNotice(ALREADY_DELETED);
-          } else setDeleteError(failure.message);
+            deleteMessages.note(ALREADY_DELETED);
+          } else deleteMessages.fail(failure.message);
         },
       },
     );
@@ -128,19 +105,14 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
               Your statuses
             </h2>
             {feed.isPending ? (
-              <>
-                <p className="sr-only" role="status">
-                  Loading your statuses…
-                </p>
-                <ul className="statuses" aria-hidden="true">
-                  {[0, 1, 2].map((i) => (
-                    <li key={i} className="status status--skeleton">
-                      <span className="skeleton-line" />
-                      <span className="skeleton-line skeleton-line--short" />
-                    </li>
-                  ))}
-                </ul>
-              </>
+              <ListSkeleton
+                label="Loading your statuses…"
+                announce
+                listClassName="statuses"
+                rowClassName="status status--skeleton"
+                rows={3}
+                lines={['full', 'short']}
+              />
             ) : null}
             {/* All shown ones deleted, older ones still to load: not "no statuses". */}
             {loaded && statuses.length === 0 && !feed.hasNextPage ? (
@@ -162,32 +134,13 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
                 />
               ))}
             </ol>
-            {deleteError ? (
-              <p className="form-error" role="alert">
-                {deleteError}
-              </p>
-            ) : null}
-            <p className={deleteNotice ? 'form-note' : 'sr-only'} role="status">
-              {deleteNotice ?? announcement}
-            </p>
+            <RowActionMessages messages={deleteMessages} />
             {feedError ? (
-              <div className="form-error" role="alert">
-                <p>Could not load your statuses. {feedError}</p>
-                {!loaded ? (
-                  <button type="button" className="button" onClick={() => void feed.refetch()}>
-                    Try again
-                  </button>
-                ) : null}
-              </div>
+              <ListLoadError message={`Could not load your statuses. ${feedError}`} retry={loaded ? undefined : feed} />
             ) : null}
-            {feed.hasNextPage ? (
-              <div className="more">
-                <button type="button" className="button" onClick={() => void loadMore()} aria-disabled={feed.isFetching}>
-                  {feed.isFetchingNextPage ? <Spinner /> : null}
-                  Load more
-                </button>
-              </div>
-            ) : null}
+            <LoadMoreButton query={feed} onLoadMore={loadMore}>
+              Load more
+            </LoadMoreButton>
           </section>
         </div>
 
@@ -285,10 +238,9 @@ function Composer({ onPosted, onSessionEnded }: { onPosted: (s: Status) => void;
           <span id="new-status-keys" className="keys">
             <kbd>{isMac ? '⌘' : 'Ctrl'}</kbd>+<kbd>Enter</kbd> to post
           </span>
-          <button type="submit" className="button button--primary" aria-disabled={!canPost}>
-            {busy ? <Spinner /> : null}
+          <SubmitButton busy={busy} disabled={over || blank}>
             Post
-          </button>
+          </SubmitButton>
         </div>
         <p className="sr-only" role="status">
           {announcement}

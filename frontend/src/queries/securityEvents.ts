@@ -1,5 +1,6 @@
-import { $api, isUnauthorized, toApiProblem, type SecurityEventPage } from '../api/client';
+import { $api, isUnauthorized, toApiProblem } from '../api/client';
 import { problemMessage } from '../api/problem';
+import { firstPage, newestFirstPages } from './paging';
 
 // The home page's "Security activity" panel: GET /me/security-events, newest
 // first, a page at a time (see "Security events" in API.md).
@@ -7,16 +8,13 @@ import { problemMessage } from '../api/problem';
 /** A side panel: fewer rows than the statuses' page. */
 export const EVENTS_PAGE_SIZE = 10;
 
-const firstPage = { params: { query: { limit: EVENTS_PAGE_SIZE } } };
+const eventsFirstPage = firstPage(EVENTS_PAGE_SIZE);
 
-export const securityEventsQueryKey = $api.queryOptions('get', '/me/security-events', firstPage).queryKey;
+export const securityEventsQueryKey = $api.queryOptions('get', '/me/security-events', eventsFirstPage).queryKey;
 
 export function useSecurityEvents() {
-  return $api.useInfiniteQuery('get', '/me/security-events', firstPage, {
-    pageParamName: 'before',
-    // No `before` at all for the first page (null is left out of the query).
-    initialPageParam: null,
-    getNextPageParam: (page: SecurityEventPage) => page.next_before,
+  return $api.useInfiniteQuery('get', '/me/security-events', eventsFirstPage, {
+    ...newestFirstPages,
     // Back to this tab: there may have been logins elsewhere meanwhile.
     refetchOnWindowFocus: true,
   });

@@ -1,23 +1,19 @@
 import { useMutationState, useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
 import { $api, isUnauthorized, toApiProblem, type Status, type StatusPage } from '../api/client';
 import { problemMessage } from '../api/problem';
+import { firstPage, newestFirstPages } from './paging';
 
 // The home page's list of the user's statuses, newest first, a page at a
 // time (GET /fetchStatus), and the statuses posted or deleted from this page.
 
 export const PAGE_SIZE = 20;
 
-const firstPage = { params: { query: { limit: PAGE_SIZE } } };
+const statusesFirstPage = firstPage(PAGE_SIZE);
 
-export const statusesQueryKey = $api.queryOptions('get', '/fetchStatus', firstPage).queryKey;
+export const statusesQueryKey = $api.queryOptions('get', '/fetchStatus', statusesFirstPage).queryKey;
 
 export function useStatuses() {
-  return $api.useInfiniteQuery('get', '/fetchStatus', firstPage, {
-    pageParamName: 'before',
-    // No `before` at all for the first page (null is left out of the query).
-    initialPageParam: null,
-    getNextPageParam: (page: StatusPage) => page.next_before,
-  });
+  return $api.useInfiniteQuery('get', '/fetchStatus', statusesFirstPage, newestFirstPages);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { FormEvent, ReactNode } from 'react';
-import { Spinner } from '../Spinner';
 import { FormMessages } from '../FormMessages';
+import { SubmitButton } from '../SubmitButton';
 
 interface AuthFormProps {
   /** The form's accessible name and its button's label. */
@@ -25,10 +25,7 @@ export function AuthForm({ name, action, busy, messages, note, onSubmit, childre
     <form aria-label={name} onSubmit={submit} noValidate>
       {children}
       <FormMessages messages={messages} note={note} />
-      <button type="submit" className="button button--primary" aria-disabled={busy}>
-        {busy ? <Spinner /> : null}
-        {action}
-      </button>
+      <SubmitButton busy={busy}>{action}</SubmitButton>
     </form>
   );
 }

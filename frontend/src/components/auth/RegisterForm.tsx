@@ -7,7 +7,7 @@ import { registerFailure } from '../../state/authForm';
 import { Field } from '../Field';
 import { AuthForm } from './AuthForm';
 import { EmailStatus } from './EmailStatus';
-import { PasswordRules } from './PasswordRules';
+import { NewPasswordField } from './NewPasswordField';
 import { useAuthSubmit } from './useAuthSubmit';
 
 export function RegisterForm({ onAuthenticated }: { onAuthenticated: (user: User) => void }) {
@@ -57,14 +57,12 @@ export function RegisterForm({ onAuthenticated }: { onAuthenticated: (user: User
           </p>
         )}
       />
-      <Field
+      <NewPasswordField
         label="Password"
-        type="password"
-        autoComplete="new-password"
         value={password}
         onValueChange={edit('password', setPassword)}
         error={fieldError(form.problem, 'password')}
-        hint={(id) => <PasswordRules id={id} password={password} email={email} />}
+        email={email}
       />
     </AuthForm>
   );

@@ -1,11 +1,10 @@
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { fieldError } from '../../api/problem';
 import { useDeleteAccount } from '../../queries/account';
 import { deleteAccountFailure } from '../../state/authForm';
 import { useAuthSubmit } from '../auth/useAuthSubmit';
 import { Field } from '../Field';
-import { Spinner } from '../Spinner';
-import { FormMessages } from '../FormMessages';
+import { SettingsForm } from './SettingsForm';
 import { SettingsSection } from './SettingsSection';
 
 interface DeleteAccountSectionProps {
@@ -53,11 +52,6 @@ export function DeleteAccountSection({ onSessionEnded, onAccountDeleted }: Delet
     form.reset();
   }
 
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    form.submit({ password });
-  }
-
   function onKeyDown(event: KeyboardEvent) {
     if (event.key === 'Escape') cancel();
   }
@@ -81,7 +75,21 @@ export function DeleteAccountSection({ onSessionEnded, onAccountDeleted }: Delet
         </div>
       )}
       {confirming ? (
-        <form className="settings-form" aria-label="Delete account" onSubmit={submit} onKeyDown={onKeyDown} noValidate>
+        <SettingsForm
+          name="Delete account"
+          action="Delete my account"
+          tone="danger"
+          busy={form.busy}
+          messages={form.messages}
+          note={form.note}
+          actions={
+            <button type="button" className="button button--ghost" onClick={cancel}>
+              Cancel
+            </button>
+          }
+          onSubmit={() => form.submit({ password })}
+          onKeyDown={onKeyDown}
+        >
           <p>To delete your account for good, type your password.</p>
           <Field
             label="Password"
@@ -95,17 +103,7 @@ export function DeleteAccountSection({ onSessionEnded, onAccountDeleted }: Delet
             error={fieldError(form.problem, 'password')}
             inputRef={passwordRef}
           />
-          <FormMessages messages={form.messages} note={form.note} />
-          <div className="settings-actions">
-            <button type="submit" className="button button--danger" aria-disabled={form.busy}>
-              {form.busy ? <Spinner /> : null}
-              Delete my account
-            </button>
-            <button type="button" className="button button--ghost" onClick={cancel}>
-              Cancel
-            </button>
-          </div>
-        </form>
+        </SettingsForm>
       ) : null}
     </SettingsSection>
   );

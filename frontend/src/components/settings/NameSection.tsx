@@ -1,11 +1,11 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useRef, useState } from 'react';
 import { toApiProblem, type User } from '../../api/client';
 import { fieldError, otherFieldErrors, problemMessage, type ApiProblem } from '../../api/problem';
 import { nameProblem } from '../../lib/nameRule';
 import { NAME_MAX, codePointLength } from '../../lib/text';
 import { useRename } from '../../queries/account';
 import { Field } from '../Field';
-import { Spinner } from '../Spinner';
+import { SettingsForm } from './SettingsForm';
 import { SettingsSection } from './SettingsSection';
 
 interface NameSectionProps {
@@ -34,8 +34,7 @@ export function NameSection({ user, onSessionEnded }: NameSectionProps) {
     setSaved('');
   }
 
-  function save(event: FormEvent) {
-    event.preventDefault();
+  function save() {
     if (busy) return;
     setMessage(null);
     setSaved('');
@@ -68,7 +67,14 @@ export function NameSection({ user, onSessionEnded }: NameSectionProps) {
 
   return (
     <SettingsSection title="Name" description="Shown on your profile and at the top of every page.">
-      <form className="settings-form" aria-label="Change name" onSubmit={save} noValidate>
+      <SettingsForm
+        name="Change name"
+        action="Save name"
+        busy={busy}
+        messages={message ? [message] : []}
+        saved={saved}
+        onSubmit={save}
+      >
         <Field
           label="Name"
           type="text"
@@ -83,21 +89,7 @@ export function NameSection({ user, onSessionEnded }: NameSectionProps) {
             </p>
           )}
         />
-        {message ? (
-          <p className="form-error" role="alert">
-            {message}
-          </p>
-        ) : null}
-        <div className="settings-actions">
-          <button type="submit" className="button button--primary" aria-disabled={busy}>
-            {busy ? <Spinner /> : null}
-            Save name
-          </button>
-          <p className="hint hint--ok" role="status">
-            {saved}
-          </p>
-        </div>
-      </form>
+      </SettingsForm>
     </SettingsSection>
   );
 }

@@ -1,12 +1,11 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useRef, useState } from 'react';
 import { fieldError } from '../../api/problem';
 import { useChangePassword } from '../../queries/account';
 import { changePasswordFailure } from '../../state/authForm';
 import { useAuthSubmit } from '../auth/useAuthSubmit';
-import { PasswordRules } from '../auth/PasswordRules';
+import { NewPasswordField } from '../auth/NewPasswordField';
 import { Field } from '../Field';
-import { Spinner } from '../Spinner';
-import { FormMessages } from '../FormMessages';
+import { SettingsForm } from './SettingsForm';
 import { SettingsSection } from './SettingsSection';
 
 export const PASSWORD_CHANGED = 'Password changed. Other sessions were logged out.';
@@ -53,15 +52,22 @@ export function PasswordSection({ email, onSessionEnded }: PasswordSectionProps)
     form.clearFieldError(field);
   };
 
-  function submit(event: FormEvent) {
-    event.preventDefault();
+  function submit() {
     setSaved('');
     form.submit({ current_password: currentPassword, new_password: newPassword });
   }
 
   return (
     <SettingsSection title="Password" description="Changing it logs out every other device.">
-      <form className="settings-form" aria-label="Change password" onSubmit={submit} noValidate>
+      <SettingsForm
+        name="Change password"
+        action="Change password"
+        busy={form.busy}
+        messages={form.messages}
+        note={form.note}
+        saved={saved}
+        onSubmit={submit}
+      >
         <Field
           label="Current password"
           type="password"
@@ -71,27 +77,16 @@ export function PasswordSection({ email, onSessionEnded }: PasswordSectionProps)
           error={fieldError(form.problem, 'current_password')}
           inputRef={currentRef}
         />
-        <Field
+        <NewPasswordField
           label="New password"
-          type="password"
-          autoComplete="new-password"
           value={newPassword}
           onValueChange={edit('new_password', setNewPassword)}
           error={fieldError(form.problem, 'new_password')}
           inputRef={newRef}
-          hint={(id) => <PasswordRules id={id} password={newPassword} email={email} currentPassword={currentPassword} />}
+          email={email}
+          currentPassword={currentPassword}
         />
-        <FormMessages messages={form.messages} note={form.note} />
-        <div className="settings-actions">
-          <button type="submit" className="button button--primary" aria-disabled={form.busy}>
-            {form.busy ? <Spinner /> : null}
-            Change password
-          </button>
-          <p className="hint hint--ok" role="status">
-            {saved}
-          </p>
-        </div>
-      </form>
+      </SettingsForm>
     </SettingsSection>
   );
 }
