@@ -38,6 +38,8 @@ pub enum ApiError {
     /// The account's own password, asked for again, was wrong.
     WrongPassword,
     EmailTaken,
+    /// A mailed token that is unknown, used, voided, expired or malformed.
+    InvalidToken,
     RateLimited {
         retry_after_secs: u64,
     },
@@ -165,6 +167,12 @@ impl ApiError {
                 "email-taken",
                 "Email already registered",
                 "An account with this email already exists.",
+            ),
+            Self::InvalidToken => Spec::new(
+                S::BAD_REQUEST,
+                "invalid-token",
+                "Invalid or expired token",
+                "The token is unknown, used, replaced by a newer one, or expired; ask for a new link.",
             ),
             Self::RateLimited { retry_after_secs } => Spec::new(
                 S::TOO_MANY_REQUESTS,
