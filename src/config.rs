@@ -56,6 +56,8 @@ pub struct Settings {
     pub security_event_retention: Duration,
     /// How long each kind of mailed token can be used.
     pub token_lifetimes: TokenLifetimes,
+    /// Whether `/addStatus` refuses accounts whose email is not verified.
+    pub require_verified_email: bool,
 }
 
 /// `N/SECONDS`: at most N events in any rolling window of that length.
@@ -164,6 +166,7 @@ impl Settings {
             token_lifetimes: TokenLifetimes {
                 verify: vars.token_lifetime("VERIFY_TOKEN_SECS", SECS_PER_DAY),
             },
+            require_verified_email: vars.parse_bool("REQUIRE_VERIFIED_EMAIL", false),
         };
         if settings.database_ca_file.is_some()
             && !settings.database_url.contains("require_ssl=true")
@@ -487,6 +490,7 @@ mod tests {
             Duration::from_secs(90 * 86_400)
         );
         assert_eq!(settings.token_lifetimes.verify, Duration::from_secs(86_400));
+        assert!(!settings.require_verified_email);
     }
 
     #[test]
@@ -499,6 +503,16 @@ mod tests {
             let error = settings(&[("VERIFY_TOKEN_SECS", bad)]).err().unwrap();
             assert!(error.to_string().contains("VERIFY_TOKEN_SECS"), "{bad}");
         }
+    }
+
+    #[test]
+    fn requiring_a_verified_email_is_a_boolean() {
+        let required = settings(&[("REQUIRE_VERIFIED_EMAIL", "true")]).unwrap();
+        assert!(required.require_verified_email);
+        let error = settings(&[("REQUIRE_VERIFIED_EMAIL", "sometimes")])
+            .err()
+            .unwrap();
+        assert!(error.to_string().contains("REQUIRE_VERIFIED_EMAIL"));
     }
 
     #[test]

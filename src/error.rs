@@ -40,6 +40,8 @@ pub enum ApiError {
     EmailTaken,
     /// A mailed token that is unknown, used, voided, expired or malformed.
     InvalidToken,
+    /// `REQUIRE_VERIFIED_EMAIL` and the account's email is not verified.
+    EmailUnverified,
     RateLimited {
         retry_after_secs: u64,
     },
@@ -173,6 +175,12 @@ impl ApiError {
                 "invalid-token",
                 "Invalid or expired token",
                 "The token is unknown, used, replaced by a newer one, or expired; ask for a new link.",
+            ),
+            Self::EmailUnverified => Spec::new(
+                S::FORBIDDEN,
+                "email-unverified",
+                "Email not verified",
+                "Verify your email with the link mailed to it first.",
             ),
             Self::RateLimited { retry_after_secs } => Spec::new(
                 S::TOO_MANY_REQUESTS,

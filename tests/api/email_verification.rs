@@ -1,6 +1,6 @@
 //! POST /email/verify and the tokens behind it: single use, voided by a
 //! newer one of the kind or a password change, expiring, stored hashed;
-//! email changes.
+//! email changes; and REQUIRE_VERIFIED_EMAIL on /addStatus.
 //!
 //! Mailing links is not wired yet, so tokens are issued here as the
 //! service will issue them (`db::tokens::issue_in`) and handed to the API.
@@ -225,6 +225,20 @@ async fn the_409_comes_before_the_tokens_own_400() {
     // With the address free again, the token's own state answers.
     assert_eq!(rival.delete_account(PASSWORD).await.status(), 204);
     problem(app.verify_email(&token).await, 400, "invalid-token").await;
+}
+
+#[tokio::test]
+async fn unverified_accounts_cannot_post_when_verification_is_required() {
+    let app = spawn_app_with(&[("REQUIRE_VERIFIED_EMAIL", "true")]).await;
+    let user = registered(&app).await;
+    problem(app.add_status("hello").await, 403, "email-unverified").await;
+    // 422 before 403.
+    problem(app.add_status("").await, 422, "validation").await;
+
+    let token = verify_token(&app, id_of(&user)).await;
+    assert_eq!(app.new_browser().verify_email(&token).await.status(), 200);
+    // The same session, not logged in again.
+    assert_eq!(app.add_status("hello").await.status(), 201);
 }
 
 #[tokio::test]
