@@ -222,13 +222,15 @@ pub async fn update_name(
     Ok(row.map(user_of))
 }
 
-/// The live account's row as a [`User`] is read from.
+/// The live account's row as a [`User`] is read from. A locking read, so
+/// that inside a transaction it is the row as last committed (a rename
+/// since the transaction's first read included), not its snapshot.
 async fn live_user(
     conn: &mut impl Queryable,
     user_id: u64,
 ) -> Result<Option<UserRow>, mysql_async::Error> {
     conn.exec_first(
-        format!("SELECT {USER_COLUMNS} FROM users WHERE id = ? AND deleted_at IS NULL"),
+        format!("SELECT {USER_COLUMNS} FROM users WHERE id = ? AND deleted_at IS NULL FOR UPDATE"),
         (user_id,),
     )
     .await
