@@ -123,6 +123,18 @@ async fn a_token_expires_after_verify_token_secs() {
     problem(app.verify_email(&token).await, 400, "invalid-token").await;
 
     let fresh = verify_token(&app, id_of(&user)).await;
+    // Issuing deleted the expired row: an account keeps only what was
+    // issued within a lifetime.
+    let rows: Option<u64> = app
+        .db()
+        .await
+        .exec_first(
+            "SELECT COUNT(*) FROM account_tokens WHERE user_id = ?",
+            (id_of(&user),),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows, Some(1));
     assert_eq!(app.verify_email(&fresh).await.status(), 200);
 }
 
