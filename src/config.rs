@@ -11,6 +11,8 @@ use std::time::Duration;
 use actix_web::cookie::SameSite;
 use ipnet::IpNet;
 
+use crate::domain::TokenLifetimes;
+
 #[derive(Clone)]
 pub struct Settings {
     pub listen_addr: SocketAddr,
@@ -52,6 +54,10 @@ pub struct Settings {
     pub max_sessions_per_user: usize,
     /// How long security events are kept before they are pruned.
     pub security_event_retention: Duration,
+    /// How long each kind of mailed token can be used.
+    pub token_lifetimes: TokenLifetimes,
+    /// Whether `/addStatus` refuses accounts whose email is not verified.
+    pub require_verified_email: bool,
 }
 
 /// `N/SECONDS`: at most N events in any rolling window of that length.
@@ -86,6 +92,10 @@ impl std::error::Error for ConfigError {}
 pub const MIN_SECRET_BYTES: usize = 64;
 
 const SECS_PER_DAY: u64 = 86_400;
+
+/// The longest a token may live: a link valid for more than a year is a
+/// mistake, and MySQL must be able to write its expiry.
+pub const MAX_TOKEN_SECS: u64 = 365 * SECS_PER_DAY;
 
 impl Settings {
     /// Reads the process environment, after loading `.env` from the working
@@ -153,6 +163,10 @@ impl Settings {
                 vars.positive::<u64>("SECURITY_EVENT_DAYS", 90)
                     .saturating_mul(SECS_PER_DAY),
             ),
+            token_lifetimes: TokenLifetimes {
+                verify: vars.token_lifetime("VERIFY_TOKEN_SECS", SECS_PER_DAY),
+            },
+            require_verified_email: vars.parse_bool("REQUIRE_VERIFIED_EMAIL", false),
         };
         if settings.database_ca_file.is_some()
             && !settings.database_url.contains("require_ssl=true")
@@ -421,6 +435,18 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         prefix
     }
 
+    fn token_lifetime(&mut self, name: &str, default: u64) -> Duration {
+        let secs = self.positive(name, default);
+        if secs > MAX_TOKEN_SECS {
+            self.fail(
+                name,
+                format_args!("must be at most {MAX_TOKEN_SECS} (a year)"),
+            );
+            return Duration::from_secs(default);
+        }
+        Duration::from_secs(secs)
+    }
+
     fn bcrypt_cost(&mut self) -> u32 {
         let cost = self.parse("BCRYPT_COST", 12);
         if !(4..=31).contains(&cost) {
@@ -463,6 +489,30 @@ mod tests {
             settings.security_event_retention,
             Duration::from_secs(90 * 86_400)
         );
+        assert_eq!(settings.token_lifetimes.verify, Duration::from_secs(86_400));
+        assert!(!settings.require_verified_email);
+    }
+
+    #[test]
+    fn verify_tokens_live_a_positive_number_of_seconds_up_to_a_year() {
+        let hour = settings(&[("VERIFY_TOKEN_SECS", "3600")]).unwrap();
+        assert_eq!(hour.token_lifetimes.verify, Duration::from_secs(3600));
+        let year = settings(&[("VERIFY_TOKEN_SECS", "31536000")]).unwrap();
+        assert_eq!(year.token_lifetimes.verify, Duration::from_secs(31_536_000));
+        for bad in ["0", "-1", "x", "1.5", "31536001"] {
+            let error = settings(&[("VERIFY_TOKEN_SECS", bad)]).err().unwrap();
+            assert!(error.to_string().contains("VERIFY_TOKEN_SECS"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn requiring_a_verified_email_is_a_boolean() {
+        let required = settings(&[("REQUIRE_VERIFIED_EMAIL", "true")]).unwrap();
+        assert!(required.require_verified_email);
+        let error = settings(&[("REQUIRE_VERIFIED_EMAIL", "sometimes")])
+            .err()
+            .unwrap();
+        assert!(error.to_string().contains("REQUIRE_VERIFIED_EMAIL"));
     }
 
     #[test]

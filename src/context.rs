@@ -29,6 +29,8 @@ pub struct ApiContext {
     pub allowed_origins: AllowedOrigins,
     /// This instance's running exports, shared by its workers.
     pub exports: ExportSlots,
+    /// `REQUIRE_VERIFIED_EMAIL`: `/addStatus` refuses unverified accounts.
+    pub require_verified_email: bool,
 }
 
 /// Turns `/readyz` to 503 once shutdown has begun.

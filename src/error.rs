@@ -38,6 +38,10 @@ pub enum ApiError {
     /// The account's own password, asked for again, was wrong.
     WrongPassword,
     EmailTaken,
+    /// A mailed token that is unknown, used, voided, expired or malformed.
+    InvalidToken,
+    /// `REQUIRE_VERIFIED_EMAIL` and the account's email is not verified.
+    EmailUnverified,
     RateLimited {
         retry_after_secs: u64,
     },
@@ -165,6 +169,18 @@ impl ApiError {
                 "email-taken",
                 "Email already registered",
                 "An account with this email already exists.",
+            ),
+            Self::InvalidToken => Spec::new(
+                S::BAD_REQUEST,
+                "invalid-token",
+                "Invalid or expired token",
+                "The token is unknown, used, replaced by a newer one, or expired; ask for a new link.",
+            ),
+            Self::EmailUnverified => Spec::new(
+                S::FORBIDDEN,
+                "email-unverified",
+                "Email not verified",
+                "Verify your email with the link mailed to it first.",
             ),
             Self::RateLimited { retry_after_secs } => Spec::new(
                 S::TOO_MANY_REQUESTS,

@@ -67,6 +67,7 @@ struct Dependencies {
     trusted_proxies: TrustedProxies,
     allowed_origins: AllowedOrigins,
     exports: ExportSlots,
+    require_verified_email: bool,
 }
 
 impl Dependencies {
@@ -122,6 +123,7 @@ impl Dependencies {
             trusted_proxies: TrustedProxies::new(settings.trusted_proxies.clone()),
             allowed_origins: AllowedOrigins(settings.allowed_origins.clone()),
             exports: ExportSlots::default(),
+            require_verified_email: settings.require_verified_email,
         })
     }
 
@@ -141,6 +143,7 @@ impl Dependencies {
             trusted_proxies: self.trusted_proxies.clone(),
             allowed_origins: self.allowed_origins.clone(),
             exports: self.exports.clone(),
+            require_verified_email: self.require_verified_email,
         }
     }
 }

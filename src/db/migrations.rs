@@ -57,6 +57,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "mark_deleted_users",
         change: Change::Sql(include_str!("../../sql/0005_mark_deleted_users.sql")),
     },
+    Migration {
+        version: 7,
+        name: "add_email_verified_at",
+        change: Change::Sql(include_str!("../../sql/0007_add_email_verified_at.sql")),
+    },
+    Migration {
+        version: 8,
+        name: "create_account_tokens",
+        change: Change::Sql(include_str!("../../sql/0008_create_account_tokens.sql")),
+    },
 ];
 
 /// How long an instance waits for another one that is migrating the same

@@ -5,6 +5,7 @@ pub mod account_purge;
 pub mod migrations;
 pub mod security_events;
 pub mod statuses;
+pub mod tokens;
 pub mod users;
 
 use std::future::Future;

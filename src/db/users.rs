@@ -4,8 +4,25 @@ use mysql_async::TxOpts;
 use mysql_async::prelude::*;
 use time::PrimitiveDateTime;
 
-use super::{Database, DbError, security_events};
-use crate::domain::{Email, EventOrigin, SecurityEventKind, Timestamp, User, UserName};
+use super::{Database, DbError, security_events, tokens};
+use crate::domain::{
+    Email, EventOrigin, SecurityEventKind, Timestamp, Token, TokenPurpose, User, UserName,
+};
+
+/// The columns a [`User`] is read from, in [`UserRow`]'s order.
+const USER_COLUMNS: &str = "id, email, name, created_at, email_verified_at IS NOT NULL";
+
+type UserRow = (u64, String, String, PrimitiveDateTime, bool);
+
+fn user_of((id, email, name, created_at, email_verified): UserRow) -> User {
+    User {
+        id,
+        email,
+        name,
+        created_at: Timestamp::from_utc(created_at),
+        email_verified,
+    }
+}
 
 /// A user together with the stored bcrypt hash, for logging in.
 pub struct Credentials {
@@ -61,6 +78,7 @@ pub async fn insert(
         email: email.as_str().to_owned(),
         name: name.as_str().to_owned(),
         created_at,
+        email_verified: false,
     })
 }
 
@@ -71,14 +89,16 @@ pub async fn find_credentials(
     db: &Database,
     email: &Email,
 ) -> Result<Option<Credentials>, DbError> {
-    let row: Option<(u64, String, String, PrimitiveDateTime, String)> = db
+    let row: Option<CredentialsRow> = db
         .run(|pool| async move {
             pool.get_conn()
                 .await?
                 .exec_first(
-                    "SELECT id, email, name, created_at, password_hash FROM users \
-                     WHERE email IN (?, ?) AND deleted_at IS NULL \
-                     ORDER BY email = ? DESC LIMIT 1",
+                    format!(
+                        "SELECT {USER_COLUMNS}, password_hash FROM users \
+                         WHERE email IN (?, ?) AND deleted_at IS NULL \
+                         ORDER BY email = ? DESC LIMIT 1"
+                    ),
                     (email.legacy_form(), email.as_str(), email.legacy_form()),
                 )
                 .await
@@ -87,18 +107,15 @@ pub async fn find_credentials(
     Ok(credentials_of(row))
 }
 
-fn credentials_of(
-    row: Option<(u64, String, String, PrimitiveDateTime, String)>,
-) -> Option<Credentials> {
-    row.map(|(id, email, name, created_at, password_hash)| Credentials {
-        user: User {
-            id,
-            email,
-            name,
-            created_at: Timestamp::from_utc(created_at),
+type CredentialsRow = (u64, String, String, PrimitiveDateTime, bool, String);
+
+fn credentials_of(row: Option<CredentialsRow>) -> Option<Credentials> {
+    row.map(
+        |(id, email, name, created_at, email_verified, password_hash)| Credentials {
+            user: user_of((id, email, name, created_at, email_verified)),
+            password_hash,
         },
-        password_hash,
-    })
+    )
 }
 
 /// Whether a live account has the normalised form (kept legacy addresses all
@@ -131,7 +148,9 @@ pub async fn password_hash(db: &Database, user_id: u64) -> Result<Option<String>
 }
 
 /// Stores a new password hash, and its `password-changed` event in the same
-/// transaction: the event is there exactly when the change is.
+/// transaction: the event is there exactly when the change is. Every
+/// outstanding token of the account is voided with it: a link mailed
+/// before the change may be in the hands the change is meant to lock out.
 pub async fn change_password(
     db: &Database,
     user_id: u64,
@@ -141,6 +160,9 @@ pub async fn change_password(
     db.run(|pool| async move {
         let mut conn = pool.get_conn().await?;
         let mut transaction = conn.start_transaction(TxOpts::default()).await?;
+        // Tokens before the account's row, as `use_email_token` locks
+        // them, so the two never wait on each other in a circle.
+        tokens::void_all_in(&mut transaction, user_id).await?;
         transaction
             .exec_drop(
                 "UPDATE users SET password_hash = ? WHERE id = ?",
@@ -186,7 +208,7 @@ pub async fn update_name(
     user_id: u64,
     name: &UserName,
 ) -> Result<Option<User>, DbError> {
-    let row: Option<(u64, String, String, PrimitiveDateTime)> = db
+    let row: Option<UserRow> = db
         .run(|pool| async move {
             let mut conn = pool.get_conn().await?;
             conn.exec_drop(
@@ -194,19 +216,24 @@ pub async fn update_name(
                 (name.as_str(), user_id),
             )
             .await?;
-            conn.exec_first(
-                "SELECT id, email, name, created_at FROM users WHERE id = ? AND deleted_at IS NULL",
-                (user_id,),
-            )
-            .await
+            live_user(&mut conn, user_id).await
         })
         .await?;
-    Ok(row.map(|(id, email, name, created_at)| User {
-        id,
-        email,
-        name,
-        created_at: Timestamp::from_utc(created_at),
-    }))
+    Ok(row.map(user_of))
+}
+
+/// The live account's row as a [`User`] is read from. A locking read, so
+/// that inside a transaction it is the row as last committed (a rename
+/// since the transaction's first read included), not its snapshot.
+async fn live_user(
+    conn: &mut impl Queryable,
+    user_id: u64,
+) -> Result<Option<UserRow>, mysql_async::Error> {
+    conn.exec_first(
+        format!("SELECT {USER_COLUMNS} FROM users WHERE id = ? AND deleted_at IS NULL FOR UPDATE"),
+        (user_id,),
+    )
+    .await
 }
 
 /// The live account with this id, with its hash, for checking its
@@ -215,13 +242,15 @@ pub async fn find_credentials_by_id(
     db: &Database,
     user_id: u64,
 ) -> Result<Option<Credentials>, DbError> {
-    let row: Option<(u64, String, String, PrimitiveDateTime, String)> = db
+    let row: Option<CredentialsRow> = db
         .run(|pool| async move {
             pool.get_conn()
                 .await?
                 .exec_first(
-                    "SELECT id, email, name, created_at, password_hash FROM users \
-                     WHERE id = ? AND deleted_at IS NULL",
+                    format!(
+                        "SELECT {USER_COLUMNS}, password_hash FROM users \
+                         WHERE id = ? AND deleted_at IS NULL"
+                    ),
                     (user_id,),
                 )
                 .await
@@ -249,4 +278,84 @@ pub async fn mark_deleted(db: &Database, user_id: u64) -> Result<bool, DbError> 
         })
         .await?;
     Ok(marked == 1)
+}
+
+/// What using an email token did.
+#[derive(Debug)]
+pub enum EmailTokenUse {
+    /// The account as it now is: verified, and at its new address for a
+    /// change-email token.
+    Done {
+        user: User,
+        event: SecurityEventKind,
+    },
+    /// Unknown, used, voided or expired, or its account is deleted.
+    InvalidToken,
+    /// A change-email token whose address another account holds.
+    EmailTaken,
+}
+
+/// Uses a verify-email or change-email token: in one transaction, the token
+/// is claimed (single use, whatever runs at once), the account verified or
+/// moved to the token's address (verified: the link reached it) with every
+/// other outstanding token voided (they were mailed for the old one), and
+/// the `email-verified` or `email-changed` event recorded.
+///
+/// A change-email token whose address is another account's is
+/// `EmailTaken`, checked before the token's state, as the contract orders
+/// `409` before `400 invalid-token` (or `DbError::Duplicate`, from the
+/// unique key, should the address be taken in between). The transaction
+/// then rolls back, so the token stays as it was: usable until it expires,
+/// should the address come free.
+pub async fn use_email_token(
+    db: &Database,
+    token: &Token,
+    origin: &EventOrigin,
+) -> Result<EmailTokenUse, DbError> {
+    db.run(|pool| async move {
+        let mut conn = pool.get_conn().await?;
+        let mut transaction = conn.start_transaction(TxOpts::default()).await?;
+        if tokens::new_email_taken_in(&mut transaction, token).await? {
+            return Ok(EmailTokenUse::EmailTaken);
+        }
+        let Some(claim) = tokens::claim_in(&mut transaction, token).await? else {
+            return Ok(EmailTokenUse::InvalidToken);
+        };
+        let event = match &claim.purpose {
+            TokenPurpose::VerifyEmail => {
+                transaction
+                    .exec_drop(
+                        "UPDATE users SET email_verified_at = \
+                         COALESCE(email_verified_at, UTC_TIMESTAMP(6)) \
+                         WHERE id = ? AND deleted_at IS NULL",
+                        (claim.user_id,),
+                    )
+                    .await?;
+                SecurityEventKind::EmailVerified
+            }
+            TokenPurpose::ChangeEmail(email) => {
+                tokens::void_all_in(&mut transaction, claim.user_id).await?;
+                transaction
+                    .exec_drop(
+                        "UPDATE users SET email = ?, email_verified_at = UTC_TIMESTAMP(6) \
+                         WHERE id = ? AND deleted_at IS NULL",
+                        (email.as_str(), claim.user_id),
+                    )
+                    .await?;
+                SecurityEventKind::EmailChanged
+            }
+        };
+        // A deleted account's tokens are no longer anyone's: the dropped
+        // transaction rolls the claim back.
+        let Some(row) = live_user(&mut transaction, claim.user_id).await? else {
+            return Ok(EmailTokenUse::InvalidToken);
+        };
+        security_events::record_in(&mut transaction, claim.user_id, event, origin).await?;
+        transaction.commit().await?;
+        Ok(EmailTokenUse::Done {
+            user: user_of(row),
+            event,
+        })
+    })
+    .await
 }

@@ -11,6 +11,7 @@ mod security_event;
 mod status;
 mod text;
 mod timestamp;
+mod token;
 mod user;
 
 pub use email::Email;
@@ -19,4 +20,5 @@ pub use password::Password;
 pub use security_event::{EventOrigin, SecurityEvent, SecurityEventKind, SecurityEventPage};
 pub use status::{Status, StatusPage, StatusText};
 pub use timestamp::Timestamp;
+pub use token::{Token, TokenKind, TokenLifetimes, TokenPurpose};
 pub use user::{User, UserName};

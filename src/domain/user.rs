@@ -23,7 +23,7 @@ impl UserName {
 
 /// An account as clients see it: never a password or a hash.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"id": 1, "email": "alice@example.com", "name": "Alice", "created_at": "2026-11-26T11:05:37Z"}))]
+#[schema(example = json!({"id": 1, "email": "alice@example.com", "name": "Alice", "created_at": "2026-11-26T11:05:37Z", "email_verified": true}))]
 pub struct User {
     pub id: u64,
     /// The stored, lowercased form.
@@ -31,6 +31,11 @@ pub struct User {
     pub name: String,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// Whether the email is verified: a link mailed to it has been used.
+    // A session stored before the field existed reads as unverified.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub email_verified: bool,
 }
 
 #[cfg(test)]
@@ -51,6 +56,15 @@ mod tests {
         for raw in ["", "   ", "a\tb", "line\nbreak", "bell\u{7}", "del\u{7f}"] {
             assert!(UserName::parse(raw).is_err(), "{raw:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn a_user_stored_without_email_verified_reads_as_unverified() {
+        let stored = r#"{"id": 3, "email": "a@example.com", "name": "A", "created_at": "2026-11-26T11:05:37Z"}"#;
+        let user: User = serde_json::from_str(stored).unwrap();
+        assert!(!user.email_verified);
+        let written = serde_json::to_value(&user).unwrap();
+        assert_eq!(written["email_verified"], false);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::Config;
 
-use super::{account, auth, export, health, security, sessions, status};
+use super::{account, auth, email, export, health, security, sessions, status};
 use crate::domain::{
     SecurityEvent, SecurityEventKind, SecurityEventPage, Status, StatusPage, User,
 };
@@ -30,6 +30,7 @@ use crate::error::{ApiError, PROBLEM_JSON, Problem};
         auth::login,
         auth::logout,
         auth::check_email,
+        email::verify_email,
         account::me,
         account::rename,
         account::delete_account,

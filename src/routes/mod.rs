@@ -3,6 +3,7 @@
 mod account;
 mod auth;
 mod docs;
+mod email;
 mod export;
 mod extract;
 mod health;
@@ -43,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs
     )))
     .service(web::resource("/logout").route(changing(with_session(web::post().to(auth::logout)))))
     .service(web::resource("/checkemail").route(changing(web::post().to(auth::check_email))))
+    .service(web::resource("/email/verify").route(changing(web::post().to(email::verify_email))))
     .service(
         web::resource("/me")
             .route(with_session(web::get().to(account::me)))

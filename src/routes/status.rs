@@ -53,6 +53,9 @@ impl ToSchema for NewStatus {}
     responses(
         (status = 201, description = "Stored", body = Status),
         (status = 401, description = "No live session", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "With `REQUIRE_VERIFIED_EMAIL=true`, the account's email is not verified \
+            (`email-unverified`); or `Origin` (or `Referer`) names another site (`forbidden-origin`)",
+            body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -63,6 +66,11 @@ pub async fn add_status(
 ) -> Result<HttpResponse, ApiError> {
     let user = session.authenticate()?;
     let input = NewStatus::from_json(body)?;
+    // The session holds the account as it now is (verifying rewrites every
+    // session), so this costs no SQL.
+    if ctx.require_verified_email && !user.email_verified {
+        return Err(ApiError::EmailUnverified);
+    }
     let Some(status) = statuses::insert(&ctx.db, user.id, &input.text)
         .await
         .context("storing a status")?

@@ -23,7 +23,12 @@ async fn register_returns_the_user_and_logs_in() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys.len(), 4, "only id, email, name, created_at: {keys:?}");
+    assert_eq!(
+        keys.len(),
+        5,
+        "only id, email, name, created_at, email_verified: {keys:?}"
+    );
+    assert_eq!(user["email_verified"], false, "a new account is unverified");
 
     assert_eq!(json_of(app.me().await, 200).await, user);
 }

@@ -22,6 +22,7 @@ const EVERY_OPERATION: &[(&str, &str)] = &[
     ("/login", "post"),
     ("/logout", "post"),
     ("/checkemail", "post"),
+    ("/email/verify", "post"),
     ("/me", "get"),
     ("/me/security-events", "get"),
     ("/me/export", "get"),

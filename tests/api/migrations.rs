@@ -244,3 +244,27 @@ async fn every_old_account_logs_in_with_exactly_the_address_it_registered() {
     );
     assert_eq!(app.register("ALICE@ＥＸＡＭＰＬＥ.com").await.status(), 409);
 }
+
+#[tokio::test]
+async fn accounts_from_before_verification_count_as_unverified() {
+    let database = TestDatabase::create().await;
+    let opts = mysql_async::Opts::from_url(&database.url()).unwrap();
+    // As the release before email verification left the database.
+    migrations::run_through(&opts, Duration::from_secs(5), 6)
+        .await
+        .unwrap();
+    let email = format!("old-{}@example.com", random_hex(4));
+    let mut conn = database.conn().await;
+    conn.exec_drop(
+        "INSERT INTO users (email, name, password_hash, created_at) \
+         VALUES (?, 'Old', ?, UTC_TIMESTAMP(6))",
+        (&email, bcrypt::hash(PASSWORD, 4).unwrap()),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let app = spawn_app_on(database, &[]).await;
+    let user = json_of(app.login(&email, PASSWORD).await, 200).await;
+    assert_eq!(user["email_verified"], false);
+    assert_eq!(json_of(app.me().await, 200).await["email_verified"], false);
+}

@@ -162,6 +162,12 @@ impl Browser {
             .await
     }
 
+    /// POST /email/verify with the token as written.
+    pub async fn verify_email(&self, token: &str) -> Response {
+        self.post_json("/email/verify", &json!({"token": token}))
+            .await
+    }
+
     /// POST /addStatus.
     pub async fn add_status(&self, text: &str) -> Response {
         self.post_json("/addStatus", &json!({"text": text})).await

@@ -1,0 +1,91 @@
+//! Email: using the tokens that mailed links carry.
+
+use actix_web::web;
+use serde_json::json;
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
+
+use super::extract::Caller;
+use super::input::{Fields, JsonObject};
+use super::schema;
+use crate::context::ApiContext;
+use crate::db::users::{self, EmailTokenUse};
+use crate::domain::{Token, User};
+use crate::error::{ApiError, Context, Problem};
+
+pub struct EmailVerification {
+    /// `None`: a string no token of ours is written as, which is then
+    /// simply an unknown token (`400`), not a field error.
+    token: Option<Token>,
+}
+
+impl EmailVerification {
+    fn from_json(body: JsonObject) -> Result<Self, ApiError> {
+        let mut fields = Fields::new(body, &["token"]);
+        let token = fields.string("token");
+        fields.finish(token).map(|raw| Self {
+            token: Token::parse(&raw),
+        })
+    }
+}
+
+impl PartialSchema for EmailVerification {
+    fn schema() -> RefOr<Schema> {
+        schema::closed_object(
+            vec![(
+                "token",
+                schema::string(
+                    Token::CHARS,
+                    Some(Token::CHARS),
+                    "The token of a verification link (`PUBLIC_URL/verify-email#token=…`): \
+                     64 lowercase hex digits. Any other string is an unknown token (`400`).",
+                )
+                .pattern(Some(format!("^[0-9a-f]{{{}}}$", Token::CHARS))),
+            )],
+            json!({"token": "3f0c8a1d5b7e9f20c4d6e8a0b2c4d6e8f0a2b4c6d8e0f2a4b6c8d0e2f4a6b8c0"}),
+        )
+    }
+}
+
+impl ToSchema for EmailVerification {}
+
+/// Uses a verification link's token: the account's email counts as
+/// verified, and an email-change token moves the account to its new
+/// address. No session is needed (the link may be opened in another
+/// browser); every live session of the account shows the change from the
+/// moment this answers.
+#[utoipa::path(
+    post, path = "/email/verify", tag = "accounts",
+    request_body = EmailVerification,
+    responses(
+        (status = 200, description = "Verified, and for an email-change token at the new address", body = User),
+        (status = 400, description = "`invalid-token`: unknown, used, replaced by a newer link, voided by a \
+            password change, expired, or not a token at all (or `bad-request`: the body is not a JSON object)",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An email-change token whose address another account has taken meanwhile \
+            (`email-taken`); the token is left unused", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn verify_email(
+    body: JsonObject,
+    caller: Caller,
+    ctx: web::Data<ApiContext>,
+) -> Result<web::Json<User>, ApiError> {
+    let input = EmailVerification::from_json(body)?;
+    let token = input.token.ok_or(ApiError::InvalidToken)?;
+    let outcome = users::use_email_token(&ctx.db, &token, &caller.origin())
+        .await
+        .context("using an email token")?;
+    let (user, event) = match outcome {
+        EmailTokenUse::Done { user, event } => (user, event),
+        EmailTokenUse::InvalidToken => return Err(ApiError::InvalidToken),
+        EmailTokenUse::EmailTaken => return Err(ApiError::EmailTaken),
+    };
+    // After the commit: sessions never show what MySQL does not hold. Should
+    // Redis fail here, the answer is 503 and the sessions catch up at their
+    // next login.
+    ctx.sessions.rewrite_user(&user).await?;
+    log::info!("user {}: {}", user.id, event.as_str());
+    Ok(web::Json(user))
+}

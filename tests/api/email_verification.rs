@@ -1,0 +1,338 @@
+//! POST /email/verify and the tokens behind it: single use, voided by a
+//! newer one of the kind or a password change, expiring, stored hashed;
+//! email changes; and REQUIRE_VERIFIED_EMAIL on /addStatus.
+//!
+//! Mailing links is not wired yet, so tokens are issued here as the
+//! service will issue them (`db::tokens::issue_in`) and handed to the API.
+
+use std::time::Duration;
+
+use mysql_async::TxOpts;
+use mysql_async::prelude::*;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use status_api::db::tokens;
+use status_api::domain::{Email, Token, TokenPurpose};
+
+use crate::helpers::{
+    PASSWORD, TestApp, json_of, problem, spawn_app, spawn_app_with, unique_email,
+};
+
+/// Issues a token for the user as the service does when it mails a link;
+/// the token as the link carries it.
+async fn issue(app: &TestApp, user_id: u64, purpose: TokenPurpose) -> String {
+    let token = Token::generate().expect("randomness");
+    let mut conn = app.db().await;
+    let mut transaction = conn.start_transaction(TxOpts::default()).await.unwrap();
+    tokens::issue_in(
+        &mut transaction,
+        user_id,
+        &token,
+        &purpose,
+        &app.settings.token_lifetimes,
+    )
+    .await
+    .expect("the token is stored");
+    transaction.commit().await.unwrap();
+    token.to_string()
+}
+
+async fn verify_token(app: &TestApp, user_id: u64) -> String {
+    issue(app, user_id, TokenPurpose::VerifyEmail).await
+}
+
+async fn change_token(app: &TestApp, user_id: u64, new_email: &str) -> String {
+    let email = Email::parse(new_email).expect("a valid address");
+    issue(app, user_id, TokenPurpose::ChangeEmail(email)).await
+}
+
+/// Registers an account on the app's own browser; its user.
+async fn registered(app: &TestApp) -> Value {
+    json_of(app.register(&unique_email()).await, 201).await
+}
+
+fn id_of(user: &Value) -> u64 {
+    user["id"].as_u64().expect("a user id")
+}
+
+fn email_of(user: &Value) -> &str {
+    user["email"].as_str().expect("an email")
+}
+
+#[tokio::test]
+async fn a_token_verifies_the_email_on_every_session_at_once() {
+    let app = spawn_app().await;
+    let user = registered(&app).await;
+    assert_eq!(user["email_verified"], false);
+    let laptop = app.new_browser();
+    let logged_in = json_of(laptop.login(email_of(&user), PASSWORD).await, 200).await;
+    assert_eq!(logged_in["email_verified"], false);
+    let token = verify_token(&app, id_of(&user)).await;
+
+    // The link opened in a browser with no session at all.
+    let verified = json_of(app.new_browser().verify_email(&token).await, 200).await;
+    let mut expected = user.clone();
+    expected["email_verified"] = json!(true);
+    assert_eq!(verified, expected);
+
+    // Both sessions see it on their next request, without logging in again.
+    assert_eq!(json_of(app.me().await, 200).await, expected);
+    assert_eq!(json_of(laptop.me().await, 200).await, expected);
+    // And so does a new login, from MySQL.
+    let again = app.new_browser().login(email_of(&user), PASSWORD).await;
+    assert_eq!(json_of(again, 200).await, expected);
+    let types = app.security_event_types().await;
+    assert!(types.contains(&"email-verified".to_owned()), "{types:?}");
+}
+
+#[tokio::test]
+async fn a_token_works_once() {
+    let app = spawn_app().await;
+    let user = registered(&app).await;
+    let token = verify_token(&app, id_of(&user)).await;
+    assert_eq!(app.verify_email(&token).await.status(), 200);
+    problem(app.verify_email(&token).await, 400, "invalid-token").await;
+    let types = app.security_event_types().await;
+    let verified = types.iter().filter(|kind| *kind == "email-verified");
+    assert_eq!(verified.count(), 1, "{types:?}");
+}
+
+#[tokio::test]
+async fn of_ten_uses_at_once_exactly_one_wins() {
+    let app = spawn_app().await;
+    let user = registered(&app).await;
+    // A few rounds: a race that only sometimes lets two through is caught.
+    for _ in 0..3 {
+        let token = verify_token(&app, id_of(&user)).await;
+        let statuses = app
+            .statuses_at_once(10, |browser| {
+                let token = token.clone();
+                async move { browser.verify_email(&token).await }
+            })
+            .await;
+        assert_eq!(statuses, [200, 400, 400, 400, 400, 400, 400, 400, 400, 400]);
+    }
+}
+
+#[tokio::test]
+async fn a_token_expires_after_verify_token_secs() {
+    let app = spawn_app_with(&[("VERIFY_TOKEN_SECS", "1")]).await;
+    let user = registered(&app).await;
+    let token = verify_token(&app, id_of(&user)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    problem(app.verify_email(&token).await, 400, "invalid-token").await;
+
+    let fresh = verify_token(&app, id_of(&user)).await;
+    // Issuing deleted the expired row: an account keeps only what was
+    // issued within a lifetime.
+    let rows: Option<u64> = app
+        .db()
+        .await
+        .exec_first(
+            "SELECT COUNT(*) FROM account_tokens WHERE user_id = ?",
+            (id_of(&user),),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows, Some(1));
+    assert_eq!(app.verify_email(&fresh).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_newer_token_voids_the_older_ones_of_its_kind_only() {
+    let app = spawn_app().await;
+    let user = registered(&app).await;
+    let older = verify_token(&app, id_of(&user)).await;
+    let change = change_token(&app, id_of(&user), &unique_email()).await;
+    let newer = verify_token(&app, id_of(&user)).await;
+
+    problem(app.verify_email(&older).await, 400, "invalid-token").await;
+    assert_eq!(app.verify_email(&newer).await.status(), 200);
+    // Another kind's token was left alone.
+    assert_eq!(app.verify_email(&change).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_password_change_voids_every_outstanding_token() {
+    let app = spawn_app().await;
+    let user = registered(&app).await;
+    let verify = verify_token(&app, id_of(&user)).await;
+    let change = change_token(&app, id_of(&user), &unique_email()).await;
+
+    let changed = app
+        .change_password(PASSWORD, "a brand new passphrase")
+        .await;
+    assert_eq!(changed.status(), 204);
+    for token in [&verify, &change] {
+        problem(app.verify_email(token).await, 400, "invalid-token").await;
+    }
+    assert_eq!(json_of(app.me().await, 200).await["email_verified"], false);
+}
+
+#[tokio::test]
+async fn a_change_email_token_moves_the_account_to_its_address() {
+    let app = spawn_app().await;
+    let user = registered(&app).await;
+    let old_email = email_of(&user).to_owned();
+    let laptop = app.new_browser();
+    assert_eq!(laptop.login(&old_email, PASSWORD).await.status(), 200);
+    let outstanding = verify_token(&app, id_of(&user)).await;
+    let typed = format!("Moved-{}", unique_email().to_uppercase());
+    let token = change_token(&app, id_of(&user), &typed).await;
+
+    let changed = json_of(app.new_browser().verify_email(&token).await, 200).await;
+    let new_email = typed.to_lowercase();
+    assert_eq!(changed["email"], new_email, "stored normalised");
+    assert_eq!(changed["email_verified"], true);
+    assert_eq!(changed["id"], user["id"]);
+    assert_eq!(json_of(laptop.me().await, 200).await, changed);
+
+    let elsewhere = app.new_browser();
+    assert_eq!(elsewhere.login(&typed, PASSWORD).await.status(), 200);
+    problem(
+        elsewhere.login(&old_email, PASSWORD).await,
+        401,
+        "invalid-credentials",
+    )
+    .await;
+    let check = json_of(app.check_email(&old_email).await, 200).await;
+    assert_eq!(check["available"], true);
+    // A token mailed for the old address no longer works.
+    problem(app.verify_email(&outstanding).await, 400, "invalid-token").await;
+    let types = app.security_event_types().await;
+    assert!(types.contains(&"email-changed".to_owned()), "{types:?}");
+}
+
+#[tokio::test]
+async fn an_address_taken_meanwhile_is_409_and_the_token_is_kept() {
+    let app = spawn_app().await;
+    let user = registered(&app).await;
+    let wanted = unique_email();
+    let token = change_token(&app, id_of(&user), &wanted).await;
+    let rival = app.new_browser();
+    assert_eq!(rival.register(&wanted).await.status(), 201);
+
+    problem(app.verify_email(&token).await, 409, "email-taken").await;
+    assert_eq!(json_of(app.me().await, 200).await["email"], email_of(&user));
+    // Once the address is free again, the same link works.
+    assert_eq!(rival.delete_account(PASSWORD).await.status(), 204);
+    let changed = json_of(app.verify_email(&token).await, 200).await;
+    assert_eq!(changed["email"], wanted);
+}
+
+#[tokio::test]
+async fn the_409_comes_before_the_tokens_own_400() {
+    let app = spawn_app().await;
+    let user = registered(&app).await;
+    let wanted = unique_email();
+    let token = change_token(&app, id_of(&user), &wanted).await;
+    let rival = app.new_browser();
+    assert_eq!(rival.register(&wanted).await.status(), 201);
+    // Voided by a password change, and its address taken: 409 first.
+    let changed = app
+        .change_password(PASSWORD, "a brand new passphrase")
+        .await;
+    assert_eq!(changed.status(), 204);
+    problem(app.verify_email(&token).await, 409, "email-taken").await;
+    // With the address free again, the token's own state answers.
+    assert_eq!(rival.delete_account(PASSWORD).await.status(), 204);
+    problem(app.verify_email(&token).await, 400, "invalid-token").await;
+}
+
+#[tokio::test]
+async fn unverified_accounts_cannot_post_when_verification_is_required() {
+    let app = spawn_app_with(&[("REQUIRE_VERIFIED_EMAIL", "true")]).await;
+    let user = registered(&app).await;
+    problem(app.add_status("hello").await, 403, "email-unverified").await;
+    // 422 before 403.
+    problem(app.add_status("").await, 422, "validation").await;
+
+    let token = verify_token(&app, id_of(&user)).await;
+    assert_eq!(app.new_browser().verify_email(&token).await.status(), 200);
+    // The same session, not logged in again.
+    assert_eq!(app.add_status("hello").await.status(), 201);
+}
+
+#[tokio::test]
+async fn bad_input_is_422_and_a_malformed_token_is_unknown() {
+    let app = spawn_app().await;
+    for body in [
+        json!({}),
+        json!({"token": 5}),
+        json!({"token": "0".repeat(64), "extra": true}),
+    ] {
+        problem(
+            app.post_json("/email/verify", &body).await,
+            422,
+            "validation",
+        )
+        .await;
+    }
+    let token = Token::generate().unwrap().to_string();
+    for malformed in ["", "not a token", &token.to_uppercase(), &token[1..]] {
+        problem(app.verify_email(malformed).await, 400, "invalid-token").await;
+    }
+    // Well formed, but never issued.
+    problem(app.verify_email(&token).await, 400, "invalid-token").await;
+}
+
+#[tokio::test]
+async fn only_the_sha256_of_a_token_is_stored() {
+    let app = spawn_app().await;
+    let user = registered(&app).await;
+    let token = change_token(&app, id_of(&user), &unique_email()).await;
+    let mut conn = app.db().await;
+    let rows: Vec<mysql_async::Row> = conn.query("SELECT * FROM account_tokens").await.unwrap();
+    assert_eq!(rows.len(), 1);
+    let raw = hex_bytes(&token);
+    let hash = Sha256::digest(&raw).to_vec();
+    let mut stored_hash = false;
+    for value in rows[0].clone().unwrap() {
+        let text = value.as_sql(true);
+        assert!(!text.to_lowercase().contains(&token), "{text}");
+        if let mysql_async::Value::Bytes(bytes) = value {
+            assert!(!contains(&bytes, &raw), "the token's bytes are stored");
+            stored_hash |= bytes == hash;
+        }
+    }
+    assert!(stored_hash, "the SHA-256 of the token is the key");
+}
+
+#[tokio::test]
+async fn a_deleted_accounts_tokens_are_unknown_and_go_with_it() {
+    let app = spawn_app().await;
+    let user = registered(&app).await;
+    let token = verify_token(&app, id_of(&user)).await;
+    assert_eq!(app.delete_account(PASSWORD).await.status(), 204);
+    problem(app.verify_email(&token).await, 400, "invalid-token").await;
+
+    let mut conn = app.db().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let left: Option<u64> = conn
+            .exec_first(
+                "SELECT COUNT(*) FROM account_tokens WHERE user_id = ?",
+                (id_of(&user),),
+            )
+            .await
+            .unwrap();
+        if left == Some(0) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not purged in time");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn hex_bytes(written: &str) -> Vec<u8> {
+    (0..written.len())
+        .step_by(2)
+        .map(|at| u8::from_str_radix(&written[at..at + 2], 16).unwrap())
+        .collect()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
