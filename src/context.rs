@@ -8,6 +8,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::db::Database;
 use crate::hashing::PasswordHasher;
+use crate::mail::Outbox;
 use crate::protection::{AllowedOrigins, RateLimiter, TrustedProxies};
 use crate::redis_pool::RedisPool;
 use crate::session::{CookieSettings, RedisSessionStore, SessionPolicy};
@@ -29,6 +30,8 @@ pub struct ApiContext {
     pub allowed_origins: AllowedOrigins,
     /// This instance's running exports, shared by its workers.
     pub exports: ExportSlots,
+    /// Sealed links for mail, and the sender to wake once mail is enqueued.
+    pub outbox: Outbox,
 }
 
 /// Turns `/readyz` to 503 once shutdown has begun.

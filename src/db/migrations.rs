@@ -57,6 +57,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "mark_deleted_users",
         change: Change::Sql(include_str!("../../sql/0005_mark_deleted_users.sql")),
     },
+    Migration {
+        version: 6,
+        name: "create_mail_outbox",
+        change: Change::Sql(include_str!("../../sql/0006_create_mail_outbox.sql")),
+    },
 ];
 
 /// How long an instance waits for another one that is migrating the same

@@ -3,6 +3,7 @@
 
 pub mod account_purge;
 pub mod migrations;
+pub mod outbox;
 pub mod security_events;
 pub mod statuses;
 pub mod users;
