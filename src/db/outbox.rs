@@ -227,26 +227,13 @@ pub async fn pending_count(db: &Database) -> Result<u64, DbError> {
 }
 
 /// Deletes rows finished longer than `KEEP_FINISHED` ago, `PRUNE_BATCH`
-/// per statement; how many went. Safe when several instances run it at
-/// once, as `security_events::delete_older_than` is.
+/// per statement; how many went. Several instances may run this at once.
 pub async fn delete_finished(db: &Database) -> Result<u64, DbError> {
-    let mut deleted = 0;
-    loop {
-        let batch = db
-            .run(|pool| async move {
-                let mut conn = pool.get_conn().await?;
-                conn.exec_drop(
-                    "DELETE FROM mail_outbox \
-                     WHERE finished_at < UTC_TIMESTAMP(6) - INTERVAL ? SECOND LIMIT ?",
-                    (KEEP_FINISHED.as_secs(), PRUNE_BATCH),
-                )
-                .await?;
-                Ok(conn.affected_rows())
-            })
-            .await?;
-        deleted += batch;
-        if batch < PRUNE_BATCH {
-            return Ok(deleted);
-        }
-    }
+    db.delete_in_batches(
+        "DELETE FROM mail_outbox \
+         WHERE finished_at < UTC_TIMESTAMP(6) - INTERVAL ? SECOND LIMIT ?",
+        KEEP_FINISHED.as_secs().into(),
+        PRUNE_BATCH,
+    )
+    .await
 }

@@ -248,20 +248,6 @@ impl OutboxRow {
     }
 }
 
-type RawOutboxRow = (
-    u64,
-    String,
-    String,
-    u32,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<Vec<u8>>,
-);
-
 impl TestApp {
     /// The outbox, oldest row first.
     pub async fn outbox(&self) -> Vec<OutboxRow> {
@@ -288,40 +274,24 @@ impl TestApp {
 }
 
 pub async fn outbox_rows(conn: &mut mysql_async::Conn) -> Vec<OutboxRow> {
-    let rows: Vec<RawOutboxRow> = conn
-        .query(
-            "SELECT id, kind, state, attempts, CAST(lease_until AS CHAR), recipient, name, \
-             CAST(requested_at AS CHAR), ip, user_agent, sealed_link FROM mail_outbox ORDER BY id",
-        )
-        .await
-        .expect("the outbox");
-    rows.into_iter()
-        .map(
-            |(
-                id,
-                kind,
-                state,
-                attempts,
-                lease_until,
-                recipient,
-                name,
-                requested_at,
-                ip,
-                user_agent,
-                sealed_link,
-            )| OutboxRow {
-                id,
-                kind,
-                state,
-                attempts,
-                lease_until,
-                recipient,
-                name,
-                requested_at,
-                ip,
-                user_agent,
-                sealed_link,
-            },
-        )
-        .collect()
+    conn.query_map(
+        "SELECT id, kind, state, attempts, CAST(lease_until AS CHAR) AS lease_until, recipient, \
+         name, CAST(requested_at AS CHAR) AS requested_at, ip, user_agent, sealed_link \
+         FROM mail_outbox ORDER BY id",
+        |mut row: mysql_async::Row| OutboxRow {
+            id: row.take("id").unwrap(),
+            kind: row.take("kind").unwrap(),
+            state: row.take("state").unwrap(),
+            attempts: row.take("attempts").unwrap(),
+            lease_until: row.take("lease_until").unwrap(),
+            recipient: row.take("recipient").unwrap(),
+            name: row.take("name").unwrap(),
+            requested_at: row.take("requested_at").unwrap(),
+            ip: row.take("ip").unwrap(),
+            user_agent: row.take("user_agent").unwrap(),
+            sealed_link: row.take("sealed_link").unwrap(),
+        },
+    )
+    .await
+    .expect("the outbox")
 }
