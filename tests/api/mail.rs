@@ -33,6 +33,11 @@ const SUBJECT: &str = "Your status-api password was changed";
 /// `AGENT`, and changes its password (`204`, however the mail server
 /// fares); the account's email.
 async fn password_changed(app: &TestApp) -> String {
+    password_changed_in(app).await.0
+}
+
+/// `password_changed`, and how long the change took to answer.
+async fn password_changed_in(app: &TestApp) -> (String, Duration) {
     let browser = app.new_browser_named(AGENT);
     let email = unique_email();
     let registered = browser.register_with(&email, PASSWORD, NAME).await;
@@ -40,12 +45,7 @@ async fn password_changed(app: &TestApp) -> String {
     let began = Instant::now();
     let changed = browser.change_password(PASSWORD, NEW_PASSWORD).await;
     assert_eq!(changed.status(), 204);
-    assert!(
-        began.elapsed() < Duration::from_secs(2),
-        "the request waited on the mail server: {:?}",
-        began.elapsed()
-    );
-    email
+    (email, began.elapsed())
 }
 
 /// The password notices among what arrived.
@@ -335,13 +335,17 @@ async fn a_mail_server_that_never_answers_is_cut_off_after_the_timeout_and_retri
     let silent = SilentServer::start().await;
     let app = spawn_app_with(&[
         ("MAIL_URL", &format!("smtp://127.0.0.1:{}", silent.port)),
-        ("MAIL_TIMEOUT_SECS", "2"),
+        ("MAIL_TIMEOUT_SECS", "3"),
         ("MAIL_RETRY_MAX_SECS", "1"),
     ])
     .await;
-    password_changed(&app).await;
+    let (_, answered_in) = password_changed_in(&app).await;
+    assert!(
+        answered_in < Duration::from_secs(3),
+        "the request waited on the mail server: {answered_in:?}"
+    );
 
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(25);
     let connections = loop {
         let connections = silent.connections();
         if connections.len() >= 2 {
@@ -353,8 +357,8 @@ async fn a_mail_server_that_never_answers_is_cut_off_after_the_timeout_and_retri
     let first = connections[0];
     let held = first.closed.expect("the first was closed by the app") - first.accepted;
     assert!(
-        held >= Duration::from_millis(1900) && held < Duration::from_secs(5),
-        "held {held:?} for a 2 s MAIL_TIMEOUT_SECS"
+        held >= Duration::from_millis(2900) && held < Duration::from_secs(6),
+        "held {held:?} for a 3 s MAIL_TIMEOUT_SECS"
     );
     let rows = app.outbox().await;
     assert_eq!(rows[0].state, "pending", "still to be sent");
