@@ -169,8 +169,16 @@ nginx: ## Debian's nginx for the scale-out tests (they start their own, never a 
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
 	as_root systemctl disable --now nginx >/dev/null 2>&1 || true
 
+.PHONY: aiosmtpd
+aiosmtpd: ## Debian's python3-aiosmtpd for the mail tests (they start their own SMTP server)
+	@eval "$$HELPERS"
+	if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then exit 0; fi
+	say "installing python3-aiosmtpd"
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-aiosmtpd >/dev/null
+
 .PHONY: test-rust
-test-rust: test-db nginx ## unit, in-process and integration tests (real MariaDB, Redis, nginx)
+test-rust: test-db nginx aiosmtpd ## unit, in-process and integration tests (real MariaDB, Redis, nginx, SMTP)
 	cargo test --locked
 
 # Schemathesis against a live server, from the server's own spec.

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use actix_web::cookie::SameSite;
 use ipnet::IpNet;
+use lettre::message::Mailbox;
 
 use crate::domain::TokenLifetimes;
 
@@ -58,6 +59,53 @@ pub struct Settings {
     pub token_lifetimes: TokenLifetimes,
     /// Whether `/addStatus` refuses accounts whose email is not verified.
     pub require_verified_email: bool,
+    pub mail: MailSettings,
+}
+
+/// Where mail goes and how hard the outbox tries (docs/API.md, Email).
+#[derive(Clone)]
+pub struct MailSettings {
+    pub url: MailUrl,
+    pub from: Mailbox,
+    /// The SPA's origin (`https://app.example.com`, no trailing slash):
+    /// the base of every link a message carries.
+    pub public_url: String,
+    /// How long after a message was written it is still retried.
+    pub retry_window: Duration,
+    /// The longest wait between two tries.
+    pub retry_max_delay: Duration,
+    /// The longest one SMTP exchange (or file write) may take.
+    pub timeout: Duration,
+    /// An extra CA (PEM) trusted for the mail server's TLS.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// `MAIL_URL`: an SMTP server, or a folder that gets one `.eml` per message.
+#[derive(Clone, PartialEq, Eq)]
+pub enum MailUrl {
+    Smtp(SmtpServer),
+    File(PathBuf),
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpServer {
+    /// A name or an IP address (without brackets), also the name its TLS
+    /// certificate must carry.
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    /// User and password, percent-decoded.
+    pub credentials: Option<(String, String)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// `smtp://`: STARTTLS when the server offers it, plain text otherwise.
+    Opportunistic,
+    /// `smtp://…?tls=required`: STARTTLS or nothing is sent.
+    Required,
+    /// `smtps://`: TLS from the first byte.
+    Wrapper,
 }
 
 /// `N/SECONDS`: at most N events in any rolling window of that length.
@@ -92,6 +140,7 @@ impl std::error::Error for ConfigError {}
 pub const MIN_SECRET_BYTES: usize = 64;
 
 const SECS_PER_DAY: u64 = 86_400;
+const SECS_PER_HOUR: u64 = 3600;
 
 /// The longest a token may live: a link valid for more than a year is a
 /// mistake, and MySQL must be able to write its expiry.
@@ -167,6 +216,18 @@ impl Settings {
                 verify: vars.token_lifetime("VERIFY_TOKEN_SECS", SECS_PER_DAY),
             },
             require_verified_email: vars.parse_bool("REQUIRE_VERIFIED_EMAIL", false),
+            mail: MailSettings {
+                url: vars.mail_url(),
+                from: vars.mail_from(),
+                public_url: vars.public_url(),
+                retry_window: Duration::from_secs(
+                    vars.positive::<u64>("MAIL_RETRY_HOURS", 24)
+                        .saturating_mul(SECS_PER_HOUR),
+                ),
+                retry_max_delay: Duration::from_secs(vars.positive("MAIL_RETRY_MAX_SECS", 300)),
+                timeout: Duration::from_secs(vars.positive("MAIL_TIMEOUT_SECS", 30)),
+                ca_file: vars.readable_file("MAIL_CA_FILE"),
+            },
         };
         if settings.database_ca_file.is_some()
             && !settings.database_url.contains("require_ssl=true")
@@ -175,6 +236,9 @@ impl Settings {
         }
         if settings.redis_ca_file.is_some() && !settings.redis_url.starts_with("rediss://") {
             vars.fail("REDIS_CA_FILE", "needs a rediss:// REDIS_URL");
+        }
+        if settings.mail.ca_file.is_some() && matches!(settings.mail.url, MailUrl::File(_)) {
+            vars.fail("MAIL_CA_FILE", "needs an smtp:// or smtps:// MAIL_URL");
         }
         if vars.errors.is_empty() {
             Ok(settings)
@@ -447,6 +511,61 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         Duration::from_secs(secs)
     }
 
+    /// `smtp://[user:pass@]host[:port][?tls=required]`, `smtps://…` or
+    /// `file:PATH`.
+    fn mail_url(&mut self) -> MailUrl {
+        let raw = self.text("MAIL_URL", "file:mail-outbox");
+        match parse_mail_url(raw.trim()) {
+            Ok(url) => url,
+            Err(problem) => {
+                self.fail("MAIL_URL", problem);
+                MailUrl::File(PathBuf::from("mail-outbox"))
+            }
+        }
+    }
+
+    fn mail_from(&mut self) -> Mailbox {
+        let Some(raw) = self.get("MAIL_FROM") else {
+            return default_mail_from();
+        };
+        raw.trim().parse().unwrap_or_else(|error| {
+            self.fail(
+                "MAIL_FROM",
+                format_args!(
+                    "must be an address like `Name <no-reply@example.com>`, not {raw:?} ({error})"
+                ),
+            );
+            default_mail_from()
+        })
+    }
+
+    /// An http(s) origin, kept without a trailing slash so that links are
+    /// `PUBLIC_URL` + a path.
+    fn public_url(&mut self) -> String {
+        let raw = self.text("PUBLIC_URL", "http://127.0.0.1:8080");
+        let origin = url::Url::parse(raw.trim()).ok().filter(|url| {
+            matches!(url.scheme(), "http" | "https")
+                && url.host().is_some()
+                && url.username().is_empty()
+                && url.password().is_none()
+                && url.path() == "/"
+                && url.query().is_none()
+                && url.fragment().is_none()
+        });
+        match origin {
+            Some(url) => url.origin().ascii_serialization(),
+            None => {
+                self.fail(
+                    "PUBLIC_URL",
+                    format_args!(
+                        "must be an http(s) origin like https://app.example.com, not {raw:?}"
+                    ),
+                );
+                raw
+            }
+        }
+    }
+
     fn bcrypt_cost(&mut self) -> u32 {
         let cost = self.parse("BCRYPT_COST", 12);
         if !(4..=31).contains(&cost) {
@@ -454,6 +573,78 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         }
         cost
     }
+}
+
+/// `status-api <no-reply@localhost>`.
+fn default_mail_from() -> Mailbox {
+    let address = lettre::Address::new("no-reply", "localhost")
+        .unwrap_or_else(|error| unreachable!("a valid address: {error}"));
+    Mailbox::new(Some("status-api".to_owned()), address)
+}
+
+fn parse_mail_url(raw: &str) -> Result<MailUrl, String> {
+    if let Some(path) = raw.strip_prefix("file:") {
+        // `file:///srv/mail` as URLs write it, `file:mail` relative.
+        let path = path.strip_prefix("//").unwrap_or(path);
+        if path.is_empty() {
+            return Err("needs a folder after file:".to_owned());
+        }
+        return Ok(MailUrl::File(PathBuf::from(path)));
+    }
+    let url = url::Url::parse(raw).map_err(|error| {
+        format!("must be smtp://host:port, smtps://host:port or file:PATH, not {raw:?} ({error})")
+    })?;
+    let host = match url.host() {
+        Some(url::Host::Domain(name)) if !name.is_empty() => name.to_owned(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => ip.to_string(),
+        _ => {
+            return Err(format!(
+                "needs a host, as in smtp://mail.example.com:587 (not {raw:?})"
+            ));
+        }
+    };
+    let tls: Vec<_> = url.query_pairs().collect();
+    let security = match (url.scheme(), tls.as_slice()) {
+        ("smtp", []) => SmtpSecurity::Opportunistic,
+        ("smtp", [(name, value)]) if name == "tls" && value == "required" => SmtpSecurity::Required,
+        ("smtps", []) => SmtpSecurity::Wrapper,
+        ("smtp" | "smtps", _) => {
+            return Err(format!(
+                "takes no query but ?tls=required (and that on smtp:// only), not {raw:?}"
+            ));
+        }
+        (scheme, _) => {
+            return Err(format!("must be smtp://, smtps:// or file:, not {scheme}:"));
+        }
+    };
+    if !matches!(url.path(), "" | "/") || url.fragment().is_some() {
+        return Err(format!(
+            "has a path or fragment an SMTP server does not take: {raw:?}"
+        ));
+    }
+    let decode = |part: &str| {
+        percent_encoding::percent_decode_str(part)
+            .decode_utf8()
+            .map(std::borrow::Cow::into_owned)
+            .map_err(|_| "has a user or password that is not UTF-8 once decoded".to_owned())
+    };
+    let credentials = match (url.username(), url.password()) {
+        ("", None) => None,
+        (user, Some(password)) => Some((decode(user)?, decode(password)?)),
+        (_, None) => return Err("has a user without a password".to_owned()),
+    };
+    let default_port = if security == SmtpSecurity::Wrapper {
+        465
+    } else {
+        25
+    };
+    Ok(MailUrl::Smtp(SmtpServer {
+        host,
+        port: url.port().unwrap_or(default_port),
+        security,
+        credentials,
+    }))
 }
 
 #[cfg(test)]
@@ -638,6 +829,186 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), names.len(), "{names:?}");
+    }
+
+    #[test]
+    fn mail_defaults_follow_the_contract() {
+        let mail = settings(&[]).unwrap().mail;
+        assert!(mail.url == MailUrl::File(PathBuf::from("mail-outbox")));
+        assert_eq!(mail.from.to_string(), "status-api <no-reply@localhost>");
+        assert_eq!(mail.public_url, "http://127.0.0.1:8080");
+        assert_eq!(mail.retry_window, Duration::from_secs(24 * 3600));
+        assert_eq!(mail.retry_max_delay, Duration::from_secs(300));
+        assert_eq!(mail.timeout, Duration::from_secs(30));
+        assert!(mail.ca_file.is_none());
+    }
+
+    fn mail_url(raw: &str) -> Result<MailUrl, String> {
+        settings(&[("MAIL_URL", raw)])
+            .map(|settings| settings.mail.url)
+            .map_err(|error| error.to_string())
+    }
+
+    fn smtp(
+        host: &str,
+        port: u16,
+        security: SmtpSecurity,
+        credentials: Option<(&str, &str)>,
+    ) -> MailUrl {
+        MailUrl::Smtp(SmtpServer {
+            host: host.to_owned(),
+            port,
+            security,
+            credentials: credentials.map(|(user, password)| (user.to_owned(), password.to_owned())),
+        })
+    }
+
+    #[test]
+    fn mail_urls_are_smtp_smtps_or_a_folder() {
+        use SmtpSecurity::*;
+        let cases = [
+            (
+                "smtp://mail.example.com:587",
+                smtp("mail.example.com", 587, Opportunistic, None),
+            ),
+            (
+                "smtp://mail.example.com",
+                smtp("mail.example.com", 25, Opportunistic, None),
+            ),
+            (
+                "smtp://127.0.0.1:2525?tls=required",
+                smtp("127.0.0.1", 2525, Required, None),
+            ),
+            ("smtps://[::1]:465", smtp("::1", 465, Wrapper, None)),
+            (
+                "smtps://mail.example.com",
+                smtp("mail.example.com", 465, Wrapper, None),
+            ),
+            (
+                "smtp://me%40example.com:p%3Ass@mail.example.com:587/",
+                smtp(
+                    "mail.example.com",
+                    587,
+                    Opportunistic,
+                    Some(("me@example.com", "p:ss")),
+                ),
+            ),
+            (
+                "file:mail-outbox",
+                MailUrl::File(PathBuf::from("mail-outbox")),
+            ),
+            (
+                "file:///srv/mail",
+                MailUrl::File(PathBuf::from("/srv/mail")),
+            ),
+        ];
+        for (raw, expected) in cases {
+            assert!(mail_url(raw).unwrap() == expected, "{raw}");
+        }
+        for bad in [
+            "mail.example.com:25",
+            "http://mail.example.com",
+            "smtp://",
+            "smtp://mail.example.com:587?tls=maybe",
+            "smtp://mail.example.com:587?tls=required&x=1",
+            "smtps://mail.example.com?tls=required",
+            "smtp://mail.example.com:587/relay",
+            "smtp://user@mail.example.com:587",
+            "smtp://mail.example.com:99999",
+            "file:",
+        ] {
+            let error = mail_url(bad)
+                .err()
+                .unwrap_or_else(|| panic!("{bad} accepted"));
+            assert!(error.contains("MAIL_URL"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn public_url_is_an_http_origin() {
+        let public_url = |raw: &str| settings(&[("PUBLIC_URL", raw)]).map(|s| s.mail.public_url);
+        assert_eq!(
+            public_url("https://app.example.com/").unwrap(),
+            "https://app.example.com"
+        );
+        assert_eq!(
+            public_url("http://localhost:5173").unwrap(),
+            "http://localhost:5173"
+        );
+        for bad in [
+            "app.example.com",
+            "ftp://app.example.com",
+            "https://app.example.com/app",
+            "https://app.example.com/?x=1",
+            "https://app.example.com/#top",
+            "https://user:pw@app.example.com",
+        ] {
+            let error = public_url(bad)
+                .err()
+                .unwrap_or_else(|| panic!("{bad} accepted"));
+            assert!(error.to_string().contains("PUBLIC_URL"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn mail_from_is_a_mailbox() {
+        let from = settings(&[("MAIL_FROM", "Status <status@example.com>")])
+            .unwrap()
+            .mail
+            .from;
+        assert_eq!(from.email.to_string(), "status@example.com");
+        for bad in ["nobody", "Status <status@>", "<@example.com>"] {
+            let error = settings(&[("MAIL_FROM", bad)]).err().unwrap();
+            assert!(error.to_string().contains("MAIL_FROM"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn mail_durations_are_positive_integers() {
+        let mail = settings(&[
+            ("MAIL_RETRY_HOURS", "2"),
+            ("MAIL_RETRY_MAX_SECS", "60"),
+            ("MAIL_TIMEOUT_SECS", "5"),
+        ])
+        .unwrap()
+        .mail;
+        assert_eq!(mail.retry_window, Duration::from_secs(7200));
+        assert_eq!(mail.retry_max_delay, Duration::from_secs(60));
+        assert_eq!(mail.timeout, Duration::from_secs(5));
+        for name in [
+            "MAIL_RETRY_HOURS",
+            "MAIL_RETRY_MAX_SECS",
+            "MAIL_TIMEOUT_SECS",
+        ] {
+            for bad in ["0", "-1", "x", "1.5"] {
+                let error = settings(&[(name, bad)]).err().unwrap();
+                assert!(error.to_string().contains(name), "{name}={bad}: {error}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_mail_ca_is_a_readable_file_for_an_smtp_url() {
+        let error = settings(&[
+            ("MAIL_URL", "smtps://mail.example.com"),
+            ("MAIL_CA_FILE", "/nonexistent/ca.pem"),
+        ])
+        .err()
+        .unwrap();
+        assert!(error.to_string().contains("MAIL_CA_FILE"), "{error}");
+        let this_file = concat!(env!("CARGO_MANIFEST_DIR"), "/src/config.rs");
+        assert!(
+            settings(&[
+                ("MAIL_URL", "smtps://mail.example.com"),
+                ("MAIL_CA_FILE", this_file)
+            ])
+            .is_ok()
+        );
+        let error = settings(&[("MAIL_CA_FILE", this_file)]).err().unwrap();
+        assert!(
+            error.to_string().contains("MAIL_CA_FILE needs an smtp"),
+            "{error}"
+        );
     }
 
     #[test]

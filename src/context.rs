@@ -8,6 +8,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::db::Database;
 use crate::hashing::PasswordHasher;
+use crate::mail::Outbox;
 use crate::protection::{AllowedOrigins, RateLimiter, TrustedProxies};
 use crate::redis_pool::RedisPool;
 use crate::session::{CookieSettings, RedisSessionStore, SessionPolicy};
@@ -31,6 +32,8 @@ pub struct ApiContext {
     pub exports: ExportSlots,
     /// `REQUIRE_VERIFIED_EMAIL`: `/addStatus` refuses unverified accounts.
     pub require_verified_email: bool,
+    /// Sealed links for mail, and the sender to wake once mail is enqueued.
+    pub outbox: Outbox,
 }
 
 /// Turns `/readyz` to 503 once shutdown has begun.

@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod hashing;
+pub mod mail;
 pub mod metrics;
 pub mod middleware;
 pub mod outage;

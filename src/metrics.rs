@@ -1,7 +1,7 @@
 //! Prometheus metrics, served only on `METRICS_ADDR` (off by default, and
 //! never on the public listener): requests by route and status with latency
-//! histograms (actix-web-prom), pool use, password hashing, and sessions
-//! begun and ended.
+//! histograms (actix-web-prom), pool use, password hashing, sessions
+//! begun and ended, and the mail outbox.
 
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
@@ -142,6 +142,52 @@ impl Default for HashingGauges {
     }
 }
 
+/// One instance's mail: the outbox's depth as its sender last read it, and
+/// the messages it sent or gave up, by kind. Per instance, as the hashing
+/// gauges are.
+#[derive(Clone)]
+pub struct MailMetrics {
+    pub pending: IntGauge,
+    pub sent: IntCounterVec,
+    pub failed: IntCounterVec,
+}
+
+impl MailMetrics {
+    pub fn new() -> Self {
+        let by_kind = |name: &str, help: &str| {
+            IntCounterVec::new(Opts::new(name, help).namespace(NAMESPACE), &["kind"])
+                .unwrap_or_else(|error| unreachable!("a valid metric: {error}"))
+        };
+        Self {
+            pending: IntGauge::with_opts(
+                Opts::new(
+                    "mail_outbox_pending",
+                    "Messages in the outbox not yet sent nor given up (all instances')",
+                )
+                .namespace(NAMESPACE),
+            )
+            .unwrap_or_else(|error| unreachable!("a valid metric: {error}")),
+            sent: by_kind("mail_sent_total", "Messages this instance sent, by kind"),
+            failed: by_kind(
+                "mail_failed_total",
+                "Messages this instance gave up on, by kind",
+            ),
+        }
+    }
+
+    fn register(&self, registry: &Registry) -> prometheus::Result<()> {
+        registry.register(Box::new(self.pending.clone()))?;
+        registry.register(Box::new(self.sent.clone()))?;
+        registry.register(Box::new(self.failed.clone()))
+    }
+}
+
+impl Default for MailMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 #[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
@@ -155,6 +201,7 @@ impl Metrics {
         redis: RedisPool,
         mysql_pool_max: usize,
         hashing: &HashingGauges,
+        mail: &MailMetrics,
     ) -> anyhow::Result<Self> {
         let registry = Registry::new();
         let http = PrometheusMetricsBuilder::new(NAMESPACE)
@@ -180,6 +227,7 @@ impl Metrics {
         registry.register(Box::new(SESSIONS_BEGUN.clone()))?;
         registry.register(Box::new(SESSIONS_ENDED.clone()))?;
         hashing.register(&registry)?;
+        mail.register(&registry)?;
         Ok(Self {
             registry,
             http,

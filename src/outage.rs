@@ -11,19 +11,26 @@ const REPORT_INTERVAL_MS: u64 = 30_000;
 
 pub struct Dependency {
     name: &'static str,
+    /// What the service does meanwhile, for the log.
+    meanwhile: &'static str,
     down: AtomicBool,
     /// Whether the current outage was reported, so its end is too.
     reported: AtomicBool,
     last_report_ms: AtomicU64,
 }
 
-pub static MYSQL: Dependency = Dependency::new("MySQL");
-pub static REDIS: Dependency = Dependency::new("Redis");
+pub static MYSQL: Dependency = Dependency::new("MySQL", ANSWERING_503);
+pub static REDIS: Dependency = Dependency::new("Redis", ANSWERING_503);
+/// The mail server (or the `file:` folder): no request waits on it.
+pub static MAIL: Dependency = Dependency::new("The mail server", "messages wait in the outbox");
+
+const ANSWERING_503: &str = "answering 503";
 
 impl Dependency {
-    const fn new(name: &'static str) -> Self {
+    const fn new(name: &'static str, meanwhile: &'static str) -> Self {
         Self {
             name,
+            meanwhile,
             down: AtomicBool::new(false),
             reported: AtomicBool::new(false),
             last_report_ms: AtomicU64::new(0),
@@ -45,8 +52,9 @@ impl Dependency {
         {
             self.reported.store(true, Ordering::Relaxed);
             log::error!(
-                "{} is unavailable, answering 503 until it is back: {reason}",
-                self.name
+                "{} is unavailable, {} until it is back: {reason}",
+                self.name,
+                self.meanwhile
             );
         }
     }

@@ -4,6 +4,8 @@
 //!   ones about once an hour. Instances need not agree on who prunes:
 //!   deleting in short batches is safe when several do it at once, and the
 //!   second finds little left to delete.
+//! - Mail: the same task deletes outbox rows sent or given up more than
+//!   7 days ago (they lost their body when they were finished).
 //! - Deleted accounts: one task purges their statuses and security events
 //!   in short batches, then the account row (`db::account_purge`). Each
 //!   account is leased to one instance at a time; one that stops mid-way
@@ -13,7 +15,7 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use crate::db::{Database, DbError, account_purge, security_events};
+use crate::db::{Database, DbError, account_purge, outbox, security_events};
 use crate::domain::Timestamp;
 
 /// How often an instance prunes.
@@ -38,6 +40,11 @@ pub fn spawn_pruning(db: Database, retention: Duration) -> JoinHandle<()> {
                 // The next run picks up where this one stopped.
                 Err(error) => log::warn!("could not prune security events: {error}"),
             }
+            match prune_mail(&db).await {
+                Ok(0) => {}
+                Ok(deleted) => log::info!("pruned {deleted} finished mail outbox rows"),
+                Err(error) => log::warn!("could not prune the mail outbox: {error}"),
+            }
         }
     })
 }
@@ -45,6 +52,12 @@ pub fn spawn_pruning(db: Database, retention: Duration) -> JoinHandle<()> {
 /// Deletes every security event older than `retention`; how many went.
 pub async fn prune(db: &Database, retention: Duration) -> Result<u64, DbError> {
     security_events::delete_older_than(db, Timestamp::now().before(retention)).await
+}
+
+/// Deletes outbox rows finished (sent or given up) more than 7 days ago;
+/// how many went.
+pub async fn prune_mail(db: &Database) -> Result<u64, DbError> {
+    outbox::delete_finished(db).await
 }
 
 /// How often an instance looks for deleted accounts to purge, while it

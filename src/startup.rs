@@ -21,7 +21,9 @@ use crate::connection::TimeoutAnswer;
 use crate::context::{ApiContext, ExportSlots, Readiness};
 use crate::db::{Database, migrations};
 use crate::hashing::PasswordHasher;
-use crate::metrics::Metrics;
+use crate::mail::transport::Transport;
+use crate::mail::{Outbox, sender};
+use crate::metrics::{MailMetrics, Metrics};
 use crate::middleware::{
     html_content_security_policy, problem_for_bare_errors, refuse_unserved_methods, request_context,
 };
@@ -47,6 +49,7 @@ pub struct Application {
     metrics: Option<(Server, SocketAddr)>,
     readiness: Readiness,
     shutdown_drain: Duration,
+    mail_sender: sender::MailSender,
 }
 
 /// Everything connected or built once per instance, before serving:
@@ -68,6 +71,7 @@ struct Dependencies {
     allowed_origins: AllowedOrigins,
     exports: ExportSlots,
     require_verified_email: bool,
+    outbox: Outbox,
 }
 
 impl Dependencies {
@@ -124,6 +128,7 @@ impl Dependencies {
             allowed_origins: AllowedOrigins(settings.allowed_origins.clone()),
             exports: ExportSlots::default(),
             require_verified_email: settings.require_verified_email,
+            outbox: Outbox::new(&settings.session_secret, &settings.mail.public_url),
         })
     }
 
@@ -144,6 +149,7 @@ impl Dependencies {
             allowed_origins: self.allowed_origins.clone(),
             exports: self.exports.clone(),
             require_verified_email: self.require_verified_email,
+            outbox: self.outbox.clone(),
         }
     }
 }
@@ -201,10 +207,14 @@ impl Application {
         tls::install_crypto_provider();
         let workers = std::thread::available_parallelism().map_or(1, usize::from);
         let dependencies = Dependencies::connect(&settings, workers).await?;
+        // Before serving: a mail setting that cannot work stops the start.
+        let mail_transport = Transport::new(&settings.mail)?;
+        let mail_metrics = MailMetrics::new();
         let metrics = Metrics::new(
             dependencies.redis.clone(),
             settings.database_pool_max,
             dependencies.hasher.gauges(),
+            &mail_metrics,
         )?;
         let assembly = Assembly {
             api_docs: settings.api_docs,
@@ -216,6 +226,8 @@ impl Application {
         let readiness = dependencies.readiness.clone();
         let pruning_db = Database::new(&dependencies.db_opts, 1, dependencies.timeout);
         let purging_db = Database::new(&dependencies.db_opts, 1, dependencies.timeout);
+        let mail_db = Database::new(&dependencies.db_opts, 2, dependencies.timeout);
+        let outbox = dependencies.outbox.clone();
 
         let listener = TcpListener::bind(settings.listen_addr)
             .with_context(|| format!("cannot listen on LISTEN_ADDR {}", settings.listen_addr))?;
@@ -243,12 +255,21 @@ impl Application {
         };
         retention::spawn_pruning(pruning_db, settings.security_event_retention);
         retention::spawn_account_purge(purging_db);
+        let mail_sender = sender::spawn(
+            mail_db,
+            outbox,
+            mail_transport,
+            &settings.mail,
+            mail_metrics,
+            settings.dependency_timeout,
+        );
         Ok(Self {
             server,
             address,
             metrics,
             readiness,
             shutdown_drain: settings.shutdown_drain,
+            mail_sender,
         })
     }
 
@@ -262,16 +283,21 @@ impl Application {
     }
 
     /// Serves until the server is stopped through its handle (tests); the
-    /// metrics listener stops with it.
+    /// metrics listener stops with it, and the mail sender once the mail
+    /// it is sending has gone.
     pub async fn run(self) -> std::io::Result<()> {
-        let Some((metrics, _)) = self.metrics else {
-            return self.server.await;
+        let served = match self.metrics {
+            None => self.server.await,
+            Some((metrics, _)) => {
+                let metrics_handle = metrics.handle();
+                let metrics = tokio::spawn(metrics);
+                let served = self.server.await;
+                metrics_handle.stop(true).await;
+                let _ = metrics.await;
+                served
+            }
         };
-        let metrics_handle = metrics.handle();
-        let metrics = tokio::spawn(metrics);
-        let served = self.server.await;
-        metrics_handle.stop(true).await;
-        let _ = metrics.await;
+        self.mail_sender.stop().await;
         served
     }
 

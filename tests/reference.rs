@@ -123,6 +123,19 @@ fn every_setting_is_in_sample_env() {
     assert!(missing.is_empty(), "sample.env lacks {missing:?}");
 }
 
+/// `make run` copies `sample.env` to `.env`, which the service reads with
+/// dotenvy: every line must parse (a value with a space needs quotes).
+#[test]
+fn sample_env_parses_as_a_dot_env_file() {
+    let path = format!("{}/sample.env", env!("CARGO_MANIFEST_DIR"));
+    let mut names = 0;
+    for item in dotenvy::from_filename_iter(&path).expect("sample.env") {
+        item.unwrap_or_else(|error| panic!("sample.env: {error}"));
+        names += 1;
+    }
+    assert!(names > 0);
+}
+
 #[test]
 fn the_checks_see_what_they_look_for() {
     let document = r#"{"paths": {"/a": {"get": {}, "delete": {}}, "/a/{id}": {"post": {}}}}"#;

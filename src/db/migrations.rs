@@ -58,6 +58,11 @@ const MIGRATIONS: &[Migration] = &[
         change: Change::Sql(include_str!("../../sql/0005_mark_deleted_users.sql")),
     },
     Migration {
+        version: 6,
+        name: "create_mail_outbox",
+        change: Change::Sql(include_str!("../../sql/0006_create_mail_outbox.sql")),
+    },
+    Migration {
         version: 7,
         name: "add_email_verified_at",
         change: Change::Sql(include_str!("../../sql/0007_add_email_verified_at.sql")),

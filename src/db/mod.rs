@@ -3,6 +3,7 @@
 
 pub mod account_purge;
 pub mod migrations;
+pub mod outbox;
 pub mod security_events;
 pub mod statuses;
 pub mod tokens;
@@ -117,6 +118,34 @@ impl Database {
             _ => outage::MYSQL.answered(),
         }
         outcome
+    }
+
+    /// Runs `statement`, a `DELETE … LIMIT ?` whose parameters are
+    /// `before` and the batch size, until a run deletes fewer than `batch`
+    /// rows; how many went. Each statement commits by itself, so it holds
+    /// few locks for little time, and several instances may run it at once:
+    /// rows another deleted first are simply not found again.
+    pub async fn delete_in_batches(
+        &self,
+        statement: &'static str,
+        before: mysql_async::Value,
+        batch: u64,
+    ) -> Result<u64, DbError> {
+        let mut deleted = 0;
+        loop {
+            let before = before.clone();
+            let run = self
+                .run(|pool| async move {
+                    let mut conn = pool.get_conn().await?;
+                    conn.exec_drop(statement, (before, batch)).await?;
+                    Ok(conn.affected_rows())
+                })
+                .await?;
+            deleted += run;
+            if run < batch {
+                return Ok(deleted);
+            }
+        }
     }
 
     /// One round trip, for readiness checks.

@@ -112,26 +112,12 @@ pub async fn page(
 }
 
 /// Deletes every event from before `cutoff`, `PRUNE_BATCH` rows per
-/// statement; how many went. Several instances may run this at once: each
-/// statement commits by itself, and rows another instance deleted first are
-/// simply not found again.
+/// statement; how many went. Several instances may run this at once.
 pub async fn delete_older_than(db: &Database, cutoff: Timestamp) -> Result<u64, DbError> {
-    let mut deleted = 0;
-    loop {
-        let batch = db
-            .run(|pool| async move {
-                let mut conn = pool.get_conn().await?;
-                conn.exec_drop(
-                    "DELETE FROM security_events WHERE at < ? LIMIT ?",
-                    (cutoff.as_utc(), PRUNE_BATCH),
-                )
-                .await?;
-                Ok(conn.affected_rows())
-            })
-            .await?;
-        deleted += batch;
-        if batch < PRUNE_BATCH {
-            return Ok(deleted);
-        }
-    }
+    db.delete_in_batches(
+        "DELETE FROM security_events WHERE at < ? LIMIT ?",
+        cutoff.as_utc().into(),
+        PRUNE_BATCH,
+    )
+    .await
 }

@@ -4,9 +4,10 @@ use mysql_async::TxOpts;
 use mysql_async::prelude::*;
 use time::PrimitiveDateTime;
 
-use super::{Database, DbError, security_events, tokens};
+use super::{Database, DbError, outbox, security_events, tokens};
 use crate::domain::{
-    Email, EventOrigin, SecurityEventKind, Timestamp, Token, TokenPurpose, User, UserName,
+    Email, EventOrigin, OutgoingMail, SecurityEventKind, Timestamp, Token, TokenPurpose, User,
+    UserName,
 };
 
 /// The columns a [`User`] is read from, in [`UserRow`]'s order.
@@ -147,15 +148,17 @@ pub async fn password_hash(db: &Database, user_id: u64) -> Result<Option<String>
     .await
 }
 
-/// Stores a new password hash, and its `password-changed` event in the same
-/// transaction: the event is there exactly when the change is. Every
-/// outstanding token of the account is voided with it: a link mailed
-/// before the change may be in the hands the change is meant to lock out.
+/// Stores a new password hash, its `password-changed` event and the
+/// notice mailed about it, in one transaction: the event and the mail are
+/// there exactly when the change is. Every outstanding token of the account
+/// is voided with it: a link mailed before the change may be in the hands
+/// the change is meant to lock out.
 pub async fn change_password(
     db: &Database,
     user_id: u64,
     password_hash: &str,
     origin: &EventOrigin,
+    notice: &OutgoingMail,
 ) -> Result<(), DbError> {
     db.run(|pool| async move {
         let mut conn = pool.get_conn().await?;
@@ -176,8 +179,7 @@ pub async fn change_password(
             origin,
         )
         .await?;
-        // The "your password was changed" notice joins this transaction
-        // (an outbox row) once the service sends mail: see docs/API.md, Email.
+        outbox::enqueue(&mut transaction, notice).await?;
         transaction.commit().await
     })
     .await

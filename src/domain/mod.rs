@@ -5,6 +5,7 @@
 //! error is a message meant for the client, naming the rule that was broken.
 
 mod email;
+mod mail;
 mod page;
 mod password;
 mod security_event;
@@ -15,6 +16,7 @@ mod token;
 mod user;
 
 pub use email::Email;
+pub use mail::{LinkKind, MailDetails, MailKind, NoticeKind, OutgoingMail, SealedLink};
 pub use page::{PageLimit, PageRequest, StatusId};
 pub use password::Password;
 pub use security_event::{EventOrigin, SecurityEvent, SecurityEventKind, SecurityEventPage};

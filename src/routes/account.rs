@@ -12,7 +12,7 @@ use super::password_check::{PasswordCheck, StoredPassword, check_own_password};
 use super::schema;
 use crate::context::ApiContext;
 use crate::db::users;
-use crate::domain::{Email, Password, User, UserName};
+use crate::domain::{Email, MailDetails, NoticeKind, OutgoingMail, Password, User, UserName};
 use crate::error::{ApiError, Context, Problem};
 use crate::metrics::{SESSIONS_BEGUN, SESSIONS_ENDED};
 use crate::session::Epoch;
@@ -235,7 +235,7 @@ pub async fn delete_account(
 
 /// Changes the password. Every session of the account ends, this one
 /// included, and this browser gets a new one (a new key with its own
-/// lifetime, as at login).
+/// lifetime, as at login). A notice is mailed to the account's address.
 #[utoipa::path(
     post, path = "/me/password", tag = "accounts",
     security(("session_cookie" = [])),
@@ -288,13 +288,20 @@ pub async fn change_password(
     }
     let new_hash = ctx.hasher.hash(&place, input.new_password.expose()).await?;
     let epoch = end_every_session(&ctx, user.id, epoch).await?;
-    if let Err(error) = users::change_password(&ctx.db, user.id, &new_hash, &caller.origin()).await
+    let origin = caller.origin();
+    let notice = OutgoingMail::notice(
+        NoticeKind::PasswordChanged,
+        &user.email,
+        MailDetails::now(&user.name, &origin),
+    );
+    if let Err(error) = users::change_password(&ctx.db, user.id, &new_hash, &origin, &notice).await
     {
         // The sessions ended first, this one too: the user is logged out
         // with the old password, never left with old sessions and a new one.
         session.end();
         return Err(error).context("storing a changed password");
     }
+    ctx.outbox.wake();
     // Once more now that the new hash is in: a login may have read the
     // epoch after the first end and the old hash before the commit.
     let epoch = end_every_session(&ctx, user.id, epoch).await?;

@@ -11,6 +11,7 @@ mod export;
 mod hashing;
 mod health;
 mod helpers;
+mod mail;
 mod metrics;
 mod migrations;
 mod outages;

@@ -1,99 +1,12 @@
 //! TLS: HTTPS served directly, MySQL and Redis over verified TLS, each
 //! against servers this test starts privately with a CA it makes.
 
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use status_api::config::Settings;
 
-use crate::helpers::{free_port, random_hex, spawn_app, start};
-
-/// A scratch directory with a CA, a server certificate for 127.0.0.1 signed
-/// by it, and an unrelated CA, made with the openssl CLI.
-struct Certificates {
-    dir: PathBuf,
-}
-
-impl Certificates {
-    fn generate() -> Self {
-        let dir = std::env::temp_dir().join(format!("status-api-tls-{}", random_hex(6)));
-        std::fs::create_dir_all(&dir).unwrap();
-        let run = |args: &[&str]| {
-            let status = Command::new("openssl")
-                .args(args)
-                .current_dir(&dir)
-                .stderr(Stdio::null())
-                .status();
-            assert!(
-                status.expect("the openssl CLI").success(),
-                "openssl {args:?}"
-            );
-        };
-        for ca in ["ca", "other-ca"] {
-            run(&[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                &format!("/CN={ca}"),
-                "-keyout",
-                &format!("{ca}.key"),
-                "-out",
-                &format!("{ca}.pem"),
-            ]);
-        }
-        std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
-        run(&[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-        ]);
-        run(&[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            "san.ext",
-            "-out",
-            "server.pem",
-        ]);
-        Self { dir }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    fn text(&self, name: &str) -> String {
-        self.path(name).to_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for Certificates {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use crate::helpers::{Certificates, free_port, spawn_app, start};
 
 /// Kills the child when the test ends, however it ends.
 struct Server(Child);

@@ -54,6 +54,13 @@ impl TestDatabase {
         format!("{}/{}", admin_url(), self.name)
     }
 
+    /// Where apps on this database write their mail unless a test says
+    /// otherwise (`MAIL_URL=file:…`): never to a real server. Removed with
+    /// the database.
+    pub fn mail_dir(&self) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("status-api-mail-{}", self.name))
+    }
+
     /// The same database through another port on 127.0.0.1 (a proxy),
     /// over TCP only: by default mysql_async moves a local connection to
     /// the server's Unix socket, which would bypass the proxy.
@@ -74,6 +81,7 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(self.mail_dir());
         let name = self.name.clone();
         in_own_runtime(async move {
             let mut conn = admin_conn().await;
@@ -118,6 +126,10 @@ pub fn test_settings(
         ("COOKIE_SECURE", "false".to_owned()),
         ("BCRYPT_COST", "4".to_owned()),
         ("DEPENDENCY_TIMEOUT_MS", "1000".to_owned()),
+        (
+            "MAIL_URL",
+            format!("file:{}", database.mail_dir().display()),
+        ),
     ]
     .into_iter()
     .map(|(name, value)| (name.to_owned(), value))
