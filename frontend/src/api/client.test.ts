@@ -20,7 +20,7 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 const problem = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/problem+json', ...headers } });
 
-const user = { id: 7, email: 'ann@example.com', name: 'Ann', created_at: '2026-11-26T11:05:37Z' };
+const user = { id: 7, email: 'ann@example.com', name: 'Ann', created_at: '2026-11-26T11:05:37Z', email_verified: true };
 
 /** The problem a failed call threw. */
 async function problemOf(call: Promise<unknown>) {
