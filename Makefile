@@ -183,14 +183,14 @@ test-rust: test-db nginx aiosmtpd ## unit, in-process and integration tests (rea
 
 # Schemathesis against a live server, from the server's own spec.
 .PHONY: test-contract
-test-contract: test-db ## Schemathesis against a live server, from its own spec
+test-contract: test-db aiosmtpd ## Schemathesis against a live server, from its own spec
 	cargo build --locked
 	tests/contract/run.sh
 
 # The SPA: type check (in the build), unit tests, then Playwright in Debian's
 # Chromium against the real server serving the fresh build.
 .PHONY: test-frontend
-test-frontend: test-db chromium frontend-build ## the SPA's unit tests, then Playwright in Chromium against the real server
+test-frontend: test-db chromium aiosmtpd frontend-build ## the SPA's unit tests, then Playwright in Chromium against the real server
 	cargo build --locked
 	(cd frontend && npm test)
 	STATIC_DIR=$(CURDIR)/frontend/dist tests/support/with-server.sh \

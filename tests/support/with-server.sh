@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs a command against a live status-api: a fresh database and Redis prefix,
-# a free port, fast hashing, rate limits off. The command finds the server at
-# $STATUS_API_URL; everything is removed afterwards.
+# a free port, fast hashing, rate limits off, mail sent to a real SMTP server
+# of its own (tests/support/smtp_sink.py, python3-aiosmtpd) that saves each
+# message as N.json in $MAIL_SINK_DIR, with links back to this server. The
+# command finds the server at $STATUS_API_URL; everything is removed afterwards.
 #   tests/support/with-server.sh COMMAND [ARG...]
 # Extra server settings pass through the environment (e.g. STATIC_DIR).
 set -euo pipefail
@@ -17,11 +19,13 @@ mysql_admin=(mariadb --protocol=tcp -h"${BASH_REMATCH[3]}" -P"${BASH_REMATCH[4]}
 suffix=$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
 database=status_api_test_live_$suffix
 prefix=status-api-test:live-$suffix:
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
 workdir=$(mktemp -d)
 
 cleanup() {
   if [ -n "${server:-}" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  if [ -n "${sink:-}" ]; then kill "$sink" 2>/dev/null || true; wait "$sink" 2>/dev/null || true; fi
   "${mysql_admin[@]}" -e "DROP DATABASE IF EXISTS \`$database\`" || true
   redis-cli -u "$redis_url" --scan --pattern "$prefix*" | xargs -r redis-cli -u "$redis_url" del >/dev/null || true
   rm -rf "$workdir"
@@ -29,6 +33,16 @@ cleanup() {
 trap cleanup EXIT
 
 "${mysql_admin[@]}" -e "CREATE DATABASE \`$database\`"
+export MAIL_SINK_DIR=$workdir/inbox
+mail_port=$(free_port)
+/usr/bin/python3 tests/support/smtp_sink.py --port "$mail_port" --dir "$MAIL_SINK_DIR" >"$workdir/sink.out" &
+sink=$!
+for _ in $(seq 100); do
+  grep -q ready "$workdir/sink.out" 2>/dev/null && break
+  kill -0 "$sink" 2>/dev/null || { echo "the SMTP sink did not start (apt-get install python3-aiosmtpd)" >&2; exit 1; }
+  sleep 0.1
+done
+grep -q ready "$workdir/sink.out" || { echo "the SMTP sink did not start in time" >&2; exit 1; }
 # The server runs in an empty directory so that no .env is read.
 (
   cd "$workdir"
@@ -39,6 +53,7 @@ trap cleanup EXIT
   # These suites test the API and the SPA, not outages: a first write on a
   # busy machine may take over the default 2 s without anything being down.
   export DEPENDENCY_TIMEOUT_MS=${DEPENDENCY_TIMEOUT_MS:-10000}
+  export MAIL_URL=smtp://127.0.0.1:$mail_port PUBLIC_URL=http://127.0.0.1:$port
   exec "$binary"
 ) &
 server=$!
