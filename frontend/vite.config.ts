@@ -16,6 +16,8 @@ const apiPaths = [
   'addStatus',
   'fetchStatus',
   'sessions',
+  'email',
+  'password',
   'healthz',
   'readyz',
   'api-docs',

@@ -7,6 +7,7 @@ import { Spinner } from './components/Spinner';
 import { HomePage } from './pages/HomePage';
 import { LoginPage } from './pages/LoginPage';
 import { SettingsPage } from './pages/SettingsPage';
+import { VerifyEmailPage } from './pages/VerifyEmailPage';
 import { meQuery, useSessionChanges, type LoginLocationState } from './queries/session';
 
 /** No retries and no refetch on focus unless a query asks: errors show at once, as the pages expect. */
@@ -33,6 +34,7 @@ export function App() {
             <Route index element={<LoginRoute />} />
             <Route path="home" element={<HomeRoute />} />
             <Route path="settings" element={<SettingsRoute />} />
+            <Route path="verify-email" element={<VerifyEmailRoute />} />
             <Route path="*" element={<Navigate to="/" replace />} />
           </Route>
         </Routes>
@@ -71,6 +73,11 @@ function SettingsRoute() {
   );
 }
 
+/** "/verify-email": a mailed link, which works with or without a session. */
+function VerifyEmailRoute() {
+  return <VerifyEmailPage user={useUser()} />;
+}
+
 /** Asks who is logged in (GET /me) once, before any page is shown. */
 function SessionGate() {
   const me = useQuery(meQuery);
@@ -107,6 +114,9 @@ function Unavailable({ error, onRetry }: { error: unknown; onRetry: () => void }
   );
 }
 
+/** The pages a mailed link opens, shown with or without a session. */
+const LINK_PAGES = ['/verify-email'];
+
 /**
  * After a client-side change of page (not on the first one), moves focus to
  * the new page's heading, so that screen readers start there.
@@ -114,7 +124,8 @@ function Unavailable({ error, onRetry }: { error: unknown; onRetry: () => void }
 function useFocusHeadingOnPageChange(user: User | null | undefined) {
   const { pathname } = useLocation();
   const signedInPage = pathname === '/home' || pathname === '/settings' ? pathname : null;
-  const shown = user && signedInPage ? signedInPage : user === null && pathname === '/' ? 'login' : null;
+  const linkPage = user !== undefined && LINK_PAGES.includes(pathname) ? pathname : null;
+  const shown = linkPage ?? (user && signedInPage ? signedInPage : user === null && pathname === '/' ? 'login' : null);
   const lastShown = useRef<string | null>(null);
   useEffect(() => {
     if (!shown) return;

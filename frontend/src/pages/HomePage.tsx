@@ -7,6 +7,7 @@ import { SessionsPanel } from '../components/SessionsPanel';
 import { StatusItem } from '../components/StatusItem';
 import { SubmitButton } from '../components/SubmitButton';
 import { TopBar } from '../components/TopBar';
+import { VerifyEmailBanner } from '../components/email/VerifyEmailBanner';
 import { usePagedList } from '../components/usePagedList';
 import { useNow, useTitle } from '../lib/hooks';
 import { deleteLabels } from '../lib/statusText';
@@ -81,6 +82,7 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
   return (
     <div className="app">
       <TopBar user={user} onLoggedOut={onLoggedOut} />
+      <VerifyEmailBanner user={user} />
       <main id="main" className="home">
         <div className="home-main">
           <section className="card profile" aria-labelledby="profile-name">

@@ -4,6 +4,7 @@ import { ExportSection } from '../components/settings/ExportSection';
 import { NameSection } from '../components/settings/NameSection';
 import { PasswordSection } from '../components/settings/PasswordSection';
 import { TopBar } from '../components/TopBar';
+import { VerifyEmailBanner } from '../components/email/VerifyEmailBanner';
 import { useTitle } from '../lib/hooks';
 
 interface SettingsProps {
@@ -25,6 +26,7 @@ export function SettingsPage({ user, onSessionEnded, onLoggedOut, onAccountDelet
   return (
     <div className="app">
       <TopBar user={user} onLoggedOut={onLoggedOut} />
+      <VerifyEmailBanner user={user} />
       <main id="main" className="settings">
         <h1 tabIndex={-1} data-autofocus>
           Settings

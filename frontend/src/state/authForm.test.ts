@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { toProblem, type ApiProblem } from '../api/problem';
 import {
+  EMAIL_IN_USE,
   INVALID_CREDENTIALS,
   WRONG_PASSWORD,
-  WRONG_PASSWORD_TO_DELETE,
+  WRONG_ACCOUNT_PASSWORD,
+  changeEmailFailure,
   changePasswordFailure,
   deleteAccountFailure,
   loginFailure,
@@ -132,7 +134,7 @@ describe('deleteAccountFailure', () => {
   it('puts a wrong password on the password field', () => {
     const f = deleteAccountFailure(wrongPassword(), now);
     expect(f).toMatchObject({ messages: [], retryAt: null, sessionEnded: false });
-    expect(f.problem?.errors).toEqual({ password: [WRONG_PASSWORD_TO_DELETE] });
+    expect(f.problem?.errors).toEqual({ password: [WRONG_ACCOUNT_PASSWORD] });
   });
 
   it('says how long to wait on a 429, and reports a 401', () => {
@@ -146,5 +148,36 @@ describe('deleteAccountFailure', () => {
   it("puts the server's 422 messages on the field", () => {
     const p = toProblem(res(422), { type: '/problems/validation', errors: { password: ['required'] } });
     expect(deleteAccountFailure(p, now)).toMatchObject({ messages: [], problem: p });
+  });
+});
+
+describe('changeEmailFailure', () => {
+  it('puts a wrong password on the password field', () => {
+    const f = changeEmailFailure(wrongPassword(), now);
+    expect(f).toMatchObject({ messages: [], retryAt: null, sessionEnded: false });
+    expect(f.problem?.errors).toEqual({ password: [WRONG_ACCOUNT_PASSWORD] });
+  });
+
+  it('puts a taken address (409) on the new email field', () => {
+    const p = toProblem(res(409), { type: '/problems/email-taken', title: 'Email already registered' });
+    const f = changeEmailFailure(p, now);
+    expect(f).toMatchObject({ messages: [], retryAt: null, sessionEnded: false });
+    expect(f.problem?.errors).toEqual({ new_email: [EMAIL_IN_USE] });
+  });
+
+  it("puts the server's 422 messages on both fields, and lists the others", () => {
+    const p = toProblem(res(422), {
+      type: '/problems/validation',
+      errors: { new_email: ['must be a valid email address'], password: ['required'], extra: ['unknown field'] },
+    });
+    expect(changeEmailFailure(p, now)).toEqual({ messages: ['extra: unknown field'], problem: p, retryAt: null, sessionEnded: false });
+  });
+
+  it('says how long to wait on a 429, and reports a 401', () => {
+    expect(changeEmailFailure(rateLimited('42'), now)).toMatchObject({
+      messages: ['Too many attempts. Try again in 42 seconds.'],
+      retryAt: now + 42_000,
+    });
+    expect(changeEmailFailure(toProblem(res(401), {}), now).sessionEnded).toBe(true);
   });
 });

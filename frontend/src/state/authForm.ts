@@ -23,7 +23,8 @@ function waitUntil(problem: ApiProblem, now: number): number | null {
   return now + problem.retryAfter * 1000;
 }
 
-function generic(problem: ApiProblem, now: number): FormFailure {
+/** Any other failure: said above the button, with a 429's (or 503's) wait. */
+export function genericFailure(problem: ApiProblem, now: number): FormFailure {
   return { messages: [problemMessage(problem)], problem: null, retryAt: waitUntil(problem, now) };
 }
 
@@ -34,7 +35,7 @@ export function loginFailure(problem: ApiProblem, now = Date.now()): FormFailure
   if (problem.status === 422) {
     return { messages: otherFieldErrors(problem, ['email', 'password']), problem, retryAt: null, invalidCredentials: false };
   }
-  return { ...generic(problem, now), invalidCredentials: false };
+  return { ...genericFailure(problem, now), invalidCredentials: false };
 }
 
 export function registerFailure(problem: ApiProblem, now = Date.now()): FormFailure & { emailTaken: boolean } {
@@ -49,11 +50,11 @@ export function registerFailure(problem: ApiProblem, now = Date.now()): FormFail
   if (problem.status === 422) {
     return { messages: otherFieldErrors(problem, ['email', 'name', 'password']), problem, retryAt: null, emailTaken: false };
   }
-  return { ...generic(problem, now), emailTaken: false };
+  return { ...genericFailure(problem, now), emailTaken: false };
 }
 
 export const WRONG_PASSWORD = 'The current password is wrong.';
-export const WRONG_PASSWORD_TO_DELETE = 'The password is wrong.';
+export const WRONG_ACCOUNT_PASSWORD = 'The password is wrong.';
 
 /**
  * The settings forms that ask for the password (changing it, deleting the
@@ -83,7 +84,7 @@ function passwordFormFailure(
   if (problem.status === 422) {
     return { messages: otherFieldErrors(problem, fields), problem, retryAt: null, sessionEnded: false };
   }
-  return { ...generic(problem, now), sessionEnded: false };
+  return { ...genericFailure(problem, now), sessionEnded: false };
 }
 
 /** POST /me/password. */
@@ -93,5 +94,15 @@ export function changePasswordFailure(problem: ApiProblem, now = Date.now()): Pa
 
 /** DELETE /me. */
 export function deleteAccountFailure(problem: ApiProblem, now = Date.now()): PasswordFormFailure {
-  return passwordFormFailure(problem, 'password', WRONG_PASSWORD_TO_DELETE, ['password'], now);
+  return passwordFormFailure(problem, 'password', WRONG_ACCOUNT_PASSWORD, ['password'], now);
+}
+
+export const EMAIL_IN_USE = 'Another account already uses this email.';
+
+/** POST /me/email: as the other password forms, and a taken address (409) on its field. */
+export function changeEmailFailure(problem: ApiProblem, now = Date.now()): PasswordFormFailure {
+  if (problem.status === 409) {
+    return { messages: [], problem: { ...problem, errors: { new_email: [EMAIL_IN_USE] } }, retryAt: null, sessionEnded: false };
+  }
+  return passwordFormFailure(problem, 'password', WRONG_ACCOUNT_PASSWORD, ['new_email', 'password'], now);
 }

@@ -1,0 +1,25 @@
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { $api, type User } from '../api/client';
+import { showUpdatedUser } from './account';
+import { securityEventsQueryKey } from './securityEvents';
+import { meQuery } from './session';
+
+// The email flows: using a mailed link's token (POST /email/verify).
+
+/**
+ * A verification link worked. When this browser is logged into that account,
+ * every page shows the answer at once (verified, or the new address), and the
+ * activity has a new event; another account logged in here is left alone.
+ */
+export async function showVerifiedUser(queryClient: QueryClient, user: User): Promise<void> {
+  if (queryClient.getQueryData<User | null>(meQuery.queryKey)?.id !== user.id) return;
+  await showUpdatedUser(queryClient, user);
+  await queryClient.invalidateQueries({ queryKey: securityEventsQueryKey });
+}
+
+export function useVerifyEmail() {
+  const queryClient = useQueryClient();
+  return $api.useMutation('post', '/email/verify', {
+    onSuccess: (user) => showVerifiedUser(queryClient, user),
+  });
+}
