@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PasswordRuleList } from '../components/auth/PasswordRules';
 import { loadCommonPasswords, newPasswordRules, passwordRules } from './passwordRules';
 
-const metOf = (password: string, email: string, common: ReadonlySet<string> | null) =>
+const metOf = (password: string, email: string | null, common: ReadonlySet<string> | null) =>
   Object.fromEntries(passwordRules(password, email, common).map((rule) => [rule.text, rule.met]));
 
 describe('passwordRules', () => {
@@ -34,6 +34,14 @@ describe('passwordRules', () => {
     expect(metOf('🔑🔑', 'a@b.c', new Set())['8 to 72 bytes']).toBe(true);
     expect(metOf('x'.repeat(73), 'a@b.c', new Set())['8 to 72 bytes']).toBe(false);
     expect(metOf('Ann@Example.com', ' ann@example.com ', new Set())['Not your email']).toBe(false);
+  });
+
+  it('leaves the email rule unknown where the email is (a reset link carries only a token)', () => {
+    expect(metOf('Pw-kx9-unusual-enough', null, new Set())).toEqual({
+      '8 to 72 bytes': true,
+      'Not a common password': true,
+      'Not your email': null,
+    });
   });
 
   it('shows an unmet rule as unmet', async () => {

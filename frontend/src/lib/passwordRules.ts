@@ -16,9 +16,11 @@ export async function loadCommonPasswords(): Promise<ReadonlySet<string>> {
 
 /**
  * `commonPasswords` is null until it has loaded: that rule is then unknown.
- * Both comparisons ignore case, as the server's do.
+ * `email` is null where the page does not know it (a reset link carries only
+ * a token): the server still checks that rule. Both comparisons ignore case,
+ * as the server's do.
  */
-export function passwordRules(password: string, email: string, commonPasswords: ReadonlySet<string> | null): PasswordRule[] {
+export function passwordRules(password: string, email: string | null, commonPasswords: ReadonlySet<string> | null): PasswordRule[] {
   const bytes = utf8Length(password);
   const typed = password !== '';
   const lowered = password.toLowerCase();
@@ -28,7 +30,7 @@ export function passwordRules(password: string, email: string, commonPasswords: 
       met: typed ? bytes >= PASSWORD_MIN_BYTES && bytes <= PASSWORD_MAX_BYTES : null,
     },
     { text: 'Not a common password', met: typed && commonPasswords ? !commonPasswords.has(lowered) : null },
-    { text: 'Not your email', met: typed ? lowered !== email.trim().toLowerCase() : null },
+    { text: 'Not your email', met: typed && email !== null ? lowered !== email.trim().toLowerCase() : null },
   ];
 }
 
@@ -39,7 +41,7 @@ export function passwordRules(password: string, email: string, commonPasswords: 
  */
 export function newPasswordRules(
   password: string,
-  email: string,
+  email: string | null,
   currentPassword: string,
   commonPasswords: ReadonlySet<string> | null,
 ): PasswordRule[] {

@@ -4,7 +4,8 @@ import { loadCommonPasswords, newPasswordRules, passwordRules, type PasswordRule
 interface PasswordRulesProps {
   id: string;
   password: string;
-  email: string;
+  /** Null where the page does not know it (resetting from a link). */
+  email: string | null;
   /** When changing the password: the current one, which the new one must differ from. */
   currentPassword?: string;
 }
