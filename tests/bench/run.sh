@@ -191,8 +191,8 @@ rss_reset() { # 1 when every pid's peak RSS could be reset to its current RSS
 rss_peak_kib() { # sum of VmHWM
   local p v sum=0
   for p in "$@"; do
-    v=$(awk '/^VmHWM:/{print $2}' "/proc/$p/status" 2>/dev/null)
-    sum=$((sum + ${v:-0}))
+    v=$(proc_status "$p" VmHWM) || v=0
+    sum=$((sum + v))
   done
   echo $sum
 }
@@ -320,14 +320,10 @@ start_node() { # name workers
 }
 
 seed() { # target: registers a user, keeps its cookie, adds 200 statuses
-  local t=$1 base=${url[$1]} code hdr="$tmp/seed-$1.headers" body="$tmp/seed-$1.body"
+  local t=$1 base=${url[$1]} body="$tmp/seed-$1.body"
   email[$t]="bench-$(rand_hex 6)@example.com"
   password[$t]="Bench-$(rand_hex 10)-pw"
-  code=$(curl -sS -o "$body" -D "$hdr" -w '%{http_code}' -H 'Content-Type: application/json' \
-    -d "{\"email\":\"${email[$t]}\",\"password\":\"${password[$t]}\",\"name\":\"Bench User\"}" "$base/register")
-  [ "$code" = 201 ] || die "$t: POST /register answered $code: $(head -c 300 "$body")"
-  cookie[$t]=$(tr -d '\r' <"$hdr" | sed -nE 's/^[Ss]et-[Cc]ookie: *sid=([^;]*).*/\1/p' | tail -n 1)
-  [ -n "${cookie[$t]}" ] || die "$t: POST /register set no sid cookie"
+  cookie[$t]=$(register "$base" "${email[$t]}" "${password[$t]}" "Bench User" "$body")
   user_id[$t]=$(jq -r '.id' "$body")
   local cfg="$tmp/seed-$t.curl" i
   : >"$cfg"
