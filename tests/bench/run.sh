@@ -611,13 +611,13 @@ measure_export() { # round
           rss_hwm_kib: (if $reset == 1 then $hwm else null end),
           rss_peak_kib: ([$sampled, (if $reset == 1 then $hwm else null end)] | map(select(. != null)) | max),
           rss_after_kib: ($samples | last | .[1]? // null),
-          rss_samples: ($samples | length),
+          rss_samples: $samples, # [[ms since the request, VmRSS KiB], ...]
           document: $check
         }' >>"$records"
     jq -r --argjson round "$round" --arg part "$part" 'select(.scenario == "export" and .round == $round and .part == $part)
       | def mib: . / 1024 * 10 | round / 10;
         "    status-api export/\(.part): HTTP \(.http_code), \((.bytes // 0) / 1e6 * 10 | round / 10) MB in \(.seconds // 0 | . * 10 | round / 10) s; "
-        + "RSS idle \(.rss_idle_kib | mib) MiB, peak \(.rss_peak_kib | mib) MiB (\(.rss_peak_kib - .rss_idle_kib | if . >= 0 then "+" else "" end)\((.rss_peak_kib - .rss_idle_kib) | mib)) over \(.rss_samples) samples"
+        + "RSS idle \(.rss_idle_kib | mib) MiB, peak \(.rss_peak_kib | mib) MiB (\(.rss_peak_kib - .rss_idle_kib | if . >= 0 then "+" else "" end)\((.rss_peak_kib - .rss_idle_kib) | mib)) over \(.rss_samples | length) samples"
         + (if .document then "; document: " + (if .document.valid then "\(.document.statuses) statuses, newest first" else "INVALID: \(.document.error)" end) else "" end)' \
       "$records" >&2
     if [ "$part" = full ] && [ "$rc" != 0 ]; then warn "the full-speed export ended with curl exit $rc: $(cat "$prefix.err")"; fi

@@ -67,7 +67,7 @@ def summarize_exports:
     rss_after_mib: (med(.rss_after_kib) | mib),
     rss_growth_mib: (med(.rss_peak_kib - .rss_idle_kib) | mib),
     rss_growth_max_mib: (maxof(.rss_peak_kib - .rss_idle_kib) | mib),
-    rss_samples: med(.rss_samples),
+    rss_samples: med(.rss_samples | length),
     rss_peak_from: (if all(.[]; .rss_hwm_kib != null) then "VmHWM and samples" else "samples" end),
     document: (if any(.[]; .document != null) then
         {valid: all(.[]; .document.valid == true), statuses: med(.document.statuses),
