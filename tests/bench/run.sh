@@ -11,7 +11,8 @@
 # everything it started, on success, failure or Ctrl+C.
 #
 # Environment (all optional):
-#   BENCH_BINARY              server binary (default target/release/status-api, from the repo root)
+#   BENCH_BINARY              server binary (default $CARGO_TARGET_DIR/release/status-api, where
+#                             make bench builds it; target/ in the repo root when that is unset)
 #   BENCH_SECONDS             seconds per scenario (15)
 #   BENCH_CONNECTIONS         connections per scenario and ceiling (64)
 #   BENCH_LOGIN_CONNECTIONS   connections of the login scenarios, alone and beside /fetchStatus
@@ -61,7 +62,7 @@ settle_max=${BENCH_SETTLE_MAX:-120}
 scenarios=${BENCH_SCENARIOS:-healthz,me,fetch,add,checkemail,login,fetch_login,export}
 export_statuses=${BENCH_EXPORT_STATUSES:-1000000}
 export_slow_rate=${BENCH_EXPORT_SLOW_RATE:-1M}
-binary=${BENCH_BINARY:-target/release/status-api}
+binary=${BENCH_BINARY:-${CARGO_TARGET_DIR:-target}/release/status-api}
 [[ $binary = /* ]] || binary="$root/$binary"
 admin_url=${BENCH_DATABASE_ADMIN_URL:-mysql://status_api_test:status_api_test@127.0.0.1:3306}
 redis_url=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}

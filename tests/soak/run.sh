@@ -14,7 +14,8 @@
 # Ctrl+C.
 #
 # Environment (all optional):
-#   SOAK_BINARY              server binary (target/release/status-api, from the repo root)
+#   SOAK_BINARY              server binary ($CARGO_TARGET_DIR/release/status-api, where make soak
+#                            builds it; target/ in the repo root when that is unset)
 #   SOAK_SECONDS             length of the load (600)
 #   SOAK_SAMPLE_SECONDS      RSS sampling interval (5)
 #   SOAK_WARMUP_SECONDS      warm-up: drift is measured from its end (60, at most a quarter
@@ -49,7 +50,7 @@ conns=${SOAK_CONNECTIONS:-32}
 churn_conns=${SOAK_CHURN_CONNECTIONS:-2}
 threads=${SOAK_THREADS:-2}
 bcrypt_cost=${SOAK_BCRYPT_COST:-4}
-binary=${SOAK_BINARY:-target/release/status-api}
+binary=${SOAK_BINARY:-${CARGO_TARGET_DIR:-target}/release/status-api}
 [[ $binary = /* ]] || binary="$root/$binary"
 admin_url=${SOAK_DATABASE_ADMIN_URL:-${TEST_DATABASE_ADMIN_URL:-mysql://status_api_test:status_api_test@127.0.0.1:3306}}
 redis_url=${SOAK_REDIS_URL:-${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}}
