@@ -38,6 +38,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Uses a verification link's token: the account's email counts as
+         *     verified, and an email-change token moves the account to its new
+         *     address. No session is needed (the link may be opened in another
+         *     browser); every live session of the account shows the change from the
+         *     moment this answers.
+         */
+        post: operations["verify_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/fetchStatus": {
         parameters: {
             query?: never;
@@ -165,7 +188,7 @@ export interface paths {
         /**
          * Changes the password. Every session of the account ends, this one
          *     included, and this browser gets a new one (a new key with its own
-         *     lifetime, as at login).
+         *     lifetime, as at login). A notice is mailed to the account's address.
          */
         post: operations["change_password"];
         delete?: never;
@@ -337,6 +360,15 @@ export interface components {
              * @description An email address; stored and compared normalised: the domain in its ASCII form (IDNA, UTS #46 non-transitional, as browsers do) and the whole address lowercased. The normalised form must be valid too (at most 254 characters, domain labels at most 63).
              */
             email: string;
+        };
+        /**
+         * @example {
+         *       "token": "3f0c8a1d5b7e9f20c4d6e8a0b2c4d6e8f0a2b4c6d8e0f2a4b6c8d0e2f4a6b8c0"
+         *     }
+         */
+        EmailVerification: {
+            /** @description The token of a verification link (`PUBLIC_URL/verify-email#token=…`): 64 lowercase hex digits. Any other string is an unknown token (`400`). */
+            token: string;
         };
         Health: {
             /** @example ok */
@@ -510,6 +542,7 @@ export interface components {
          * @example {
          *       "created_at": "2026-11-26T11:05:37Z",
          *       "email": "alice@example.com",
+         *       "email_verified": true,
          *       "id": 1,
          *       "name": "Alice"
          *     }
@@ -519,6 +552,8 @@ export interface components {
             created_at: string;
             /** @description The stored, lowercased form. */
             email: string;
+            /** @description Whether the email is verified: a link mailed to it has been used. */
+            email_verified: boolean;
             /** Format: int64 */
             id: number;
             name: string;
@@ -578,7 +613,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `Origin` (or `Referer`) names another site */
+            /** @description With `REQUIRE_VERIFIED_EMAIL=true`, the account's email is not verified (`email-unverified`); or `Origin` (or `Referer`) names another site (`forbidden-origin`) */
             403: {
                 headers: {
                     /** @description The request's id: the client's own if it was safe, else a new one */
@@ -769,6 +804,135 @@ export interface operations {
                 headers: {
                     /** @description Whole seconds until a request would be served */
                     "Retry-After"?: number;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description MySQL or Redis unreachable, or the hashing queue full */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verify_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailVerification"];
+            };
+        };
+        responses: {
+            /** @description Verified, and for an email-change token at the new address */
+            200: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description `invalid-token`: unknown, used, replaced by a newer link, voided by a password change, expired, or not a token at all (or `bad-request`: the body is not a JSON object) */
+            400: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `Origin` (or `Referer`) names another site */
+            403: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong method for this path; `Allow` lists the right ones */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An email-change token whose address another account has taken meanwhile (`email-taken`); the token is left unused */
+            409: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over `BODY_LIMIT_BYTES` */
+            413: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields */
+            422: {
+                headers: {
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;

@@ -6,7 +6,13 @@ import { securityEventsQueryKey } from './securityEvents';
 import { sessionsQueryKey } from './sessions';
 import { meQuery } from './session';
 
-const ada: User = { id: 1, email: 'ada@example.com', name: 'Ada', created_at: '2026-11-26T11:05:37Z' };
+const ada: User = {
+  id: 1,
+  email: 'ada@example.com',
+  name: 'Ada',
+  created_at: '2026-11-26T11:05:37Z',
+  email_verified: false,
+};
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
