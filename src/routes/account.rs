@@ -411,8 +411,8 @@ pub async fn change_email(
     };
     let checked_hash = account.password_hash.clone();
     let current = account.user.clone();
-    // Before the address is looked up: a `409` would tell a session's
-    // holder which addresses have accounts without knowing the password.
+    // Before the address is looked up (403 before 409): the answer to a
+    // wrong password tells nothing about the new address.
     check_own_password(&ctx, &caller, account, input.password).await?;
 
     let token = Token::generate()
