@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 
 use crate::db::DbError;
 use crate::hashing::HashError;
+use crate::mail::seal::SealError;
 use crate::protection::LimitError;
 use crate::session::StoreError;
 
@@ -355,6 +356,13 @@ impl From<LimitError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         Self::Unavailable(error.to_string())
+    }
+}
+
+/// A link that cannot be sealed: the system's randomness failed.
+impl From<SealError> for ApiError {
+    fn from(error: SealError) -> Self {
+        Self::Internal(error.into())
     }
 }
 

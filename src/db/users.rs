@@ -6,8 +6,8 @@ use time::PrimitiveDateTime;
 
 use super::{Database, DbError, outbox, security_events, tokens};
 use crate::domain::{
-    Email, EventOrigin, OutgoingMail, SecurityEventKind, Timestamp, Token, TokenPurpose, User,
-    UserName,
+    Email, EventOrigin, OutgoingMail, SecurityEventKind, Timestamp, Token, TokenLifetimes,
+    TokenPurpose, User, UserName,
 };
 
 /// The columns a [`User`] is read from, in [`UserRow`]'s order.
@@ -358,6 +358,95 @@ pub async fn use_email_token(
             user: user_of(row),
             event,
         })
+    })
+    .await
+}
+
+/// An email change as `POST /me/email` asks for it, once the account's
+/// password has been checked against `checked_hash`.
+pub struct EmailChangeRequest<'a> {
+    pub user_id: u64,
+    /// The stored hash the password was checked against.
+    pub checked_hash: &'a str,
+    pub new_email: &'a Email,
+    /// The change-email token that `confirmation`'s link carries.
+    pub token: &'a Token,
+    /// The link to the new address.
+    pub confirmation: &'a OutgoingMail,
+    /// The notice to the current one.
+    pub notice: &'a OutgoingMail,
+}
+
+/// What asking for an email change did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum EmailChangeOutcome {
+    /// The token, both messages and the `verification-sent` event are stored.
+    Requested,
+    /// The account is deleted, or its password changed since it was checked
+    /// (that change ended every session, this request's too).
+    AccountChanged,
+    /// Another live account holds the new address.
+    EmailTaken,
+}
+
+/// Stores an email change's token (voiding the account's older change-email
+/// tokens), the confirmation link and the notice in the outbox, and a
+/// `verification-sent` event, in one transaction: the mail exists exactly
+/// when the token does. Nothing is stored when the account's row, read
+/// under lock, is gone or no longer has the hash the password was checked
+/// against: a password change committed meanwhile voids every token, and
+/// this one must not be issued after it. (A password change that commits
+/// after this waits for the lock, and voids this token itself.)
+pub async fn request_email_change(
+    db: &Database,
+    request: &EmailChangeRequest<'_>,
+    lifetimes: &TokenLifetimes,
+    origin: &EventOrigin,
+) -> Result<EmailChangeOutcome, DbError> {
+    db.run(|pool| async move {
+        let mut conn = pool.get_conn().await?;
+        let mut transaction = conn.start_transaction(TxOpts::default()).await?;
+        let purpose = TokenPurpose::ChangeEmail(request.new_email.clone());
+        // Tokens before the account's row, as `use_email_token` locks
+        // them, so the two never wait on each other in a circle.
+        tokens::issue_in(
+            &mut transaction,
+            request.user_id,
+            request.token,
+            &purpose,
+            lifetimes,
+        )
+        .await?;
+        let unchanged: Option<u8> = transaction
+            .exec_first(
+                "SELECT 1 FROM users WHERE id = ? AND deleted_at IS NULL AND password_hash = ? \
+                 FOR UPDATE",
+                (request.user_id, request.checked_hash),
+            )
+            .await?;
+        if unchanged.is_none() {
+            return Ok(EmailChangeOutcome::AccountChanged);
+        }
+        let taken: Option<u8> = transaction
+            .exec_first(
+                "SELECT 1 FROM users WHERE email = ? AND deleted_at IS NULL AND id <> ?",
+                (request.new_email.as_str(), request.user_id),
+            )
+            .await?;
+        if taken.is_some() {
+            return Ok(EmailChangeOutcome::EmailTaken);
+        }
+        security_events::record_in(
+            &mut transaction,
+            request.user_id,
+            SecurityEventKind::VerificationSent,
+            origin,
+        )
+        .await?;
+        outbox::enqueue(&mut transaction, request.confirmation).await?;
+        outbox::enqueue(&mut transaction, request.notice).await?;
+        transaction.commit().await?;
+        Ok(EmailChangeOutcome::Requested)
     })
     .await
 }

@@ -34,8 +34,9 @@ pub enum NoticeKind {
     PasswordChanged,
     /// `POST /password/reset`.
     PasswordReset,
-    /// Sent to the old address once an email change is confirmed.
-    EmailChanged,
+    /// `POST /me/email`: sent to the account's current address, which
+    /// stays the account's unless the link mailed to the new one is used.
+    EmailChangeRequested,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +52,7 @@ impl MailKind {
         Self::Link(LinkKind::ResetPassword),
         Self::Notice(NoticeKind::PasswordChanged),
         Self::Notice(NoticeKind::PasswordReset),
-        Self::Notice(NoticeKind::EmailChanged),
+        Self::Notice(NoticeKind::EmailChangeRequested),
     ];
 
     /// The name the outbox stores and the logs show.
@@ -62,7 +63,7 @@ impl MailKind {
             Self::Link(LinkKind::ResetPassword) => "reset-password",
             Self::Notice(NoticeKind::PasswordChanged) => "password-changed",
             Self::Notice(NoticeKind::PasswordReset) => "password-reset",
-            Self::Notice(NoticeKind::EmailChanged) => "email-changed",
+            Self::Notice(NoticeKind::EmailChangeRequested) => "email-change-requested",
         }
     }
 

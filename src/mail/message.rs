@@ -33,7 +33,7 @@ pub fn notice(kind: NoticeKind, details: &MailDetails) -> Rendered {
     match kind {
         NoticeKind::PasswordChanged => password_changed(details),
         NoticeKind::PasswordReset => password_reset(details),
-        NoticeKind::EmailChanged => email_changed(details),
+        NoticeKind::EmailChangeRequested => email_change_requested(details),
     }
 }
 
@@ -102,15 +102,19 @@ fn password_reset(details: &MailDetails) -> Rendered {
     .render(details)
 }
 
-fn email_changed(details: &MailDetails) -> Rendered {
+fn email_change_requested(details: &MailDetails) -> Rendered {
     Letter {
-        subject: format!("The email address of your {SERVICE} account was changed"),
-        says: "Your account no longer uses this email address: a new one was confirmed \
-               from its own mailbox, and this address gets no more mail about the account.",
+        subject: format!("A new email address was requested for your {SERVICE} account"),
+        says: "Someone signed in to your account asked to move it to another email \
+               address, and a link to confirm that address was mailed to it. Nothing \
+               changes unless that link is opened: until then this address stays your \
+               account's.",
         action: None,
-        when: "Changed",
-        not_you: "If this was not you, someone else is signed in to your account: contact \
-                  the people who run this service at once.",
+        when: "Asked for",
+        not_you: "If this was not you, someone knows your password: change it at once, \
+                  which ends every session and makes the link useless, then look through \
+                  your account's security events. If you can no longer sign in with this \
+                  address, contact the people who run this service.",
     }
     .render(details)
 }

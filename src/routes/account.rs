@@ -1,5 +1,5 @@
 //! Your account: who am I, changing what the account shows, changing its
-//! password, and deleting it.
+//! password or its email, and deleting it.
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
@@ -11,8 +11,10 @@ use super::input::{Fields, JsonObject};
 use super::password_check::{PasswordCheck, StoredPassword, check_own_password};
 use super::schema;
 use crate::context::ApiContext;
-use crate::db::users;
-use crate::domain::{Email, MailDetails, NoticeKind, OutgoingMail, Password, User, UserName};
+use crate::db::users::{self, EmailChangeOutcome, EmailChangeRequest};
+use crate::domain::{
+    Email, LinkKind, MailDetails, NoticeKind, OutgoingMail, Password, Token, User, UserName,
+};
 use crate::error::{ApiError, Context, Problem};
 use crate::metrics::{SESSIONS_BEGUN, SESSIONS_ENDED};
 use crate::session::Epoch;
@@ -120,6 +122,59 @@ impl PartialSchema for AccountDeletion {
 }
 
 impl ToSchema for AccountDeletion {}
+
+pub struct EmailChange {
+    new_email: Email,
+    password: String,
+}
+
+impl EmailChange {
+    /// The new address follows the rules of registration, and differs from
+    /// the account's `current` one (as stored) and from `password` as sent
+    /// (the rule that a password is not its account's email): neither
+    /// comparison involves the stored password, so a `422` tells nothing
+    /// about it.
+    fn from_json(body: JsonObject, current: &str) -> Result<Self, ApiError> {
+        let mut fields = Fields::new(body, &["new_email", "password"]);
+        let password = fields.string("password");
+        let new_email = fields.parse("new_email", |raw| {
+            let email = Email::parse(raw)?;
+            if email.as_str() == current {
+                return Err("must differ from the account's current email".to_owned());
+            }
+            if password
+                .as_deref()
+                .is_some_and(|password| email.is_spelled(&password.to_lowercase()))
+            {
+                return Err("must not be the same as the password".to_owned());
+            }
+            Ok(email)
+        });
+        fields
+            .finish(new_email.zip(password))
+            .map(|(new_email, password)| Self {
+                new_email,
+                password,
+            })
+    }
+}
+
+impl PartialSchema for EmailChange {
+    fn schema() -> RefOr<Schema> {
+        schema::closed_object(
+            vec![
+                ("new_email", schema::email(Email::MAX_CHARS)),
+                (
+                    "password",
+                    schema::string(0, None, "The account's password as it is now."),
+                ),
+            ],
+            json!({"new_email": "alice@example.org", "password": "correct horse battery"}),
+        )
+    }
+}
+
+impl ToSchema for EmailChange {}
 
 /// The session's user, straight from the session: no SQL.
 #[utoipa::path(
@@ -314,6 +369,85 @@ pub async fn change_password(
         .inc();
     log::info!("user {} changed their password", user.id);
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Asks to move the account to another email address: a link to confirm
+/// it is mailed to the new address, and a notice to the current one. The
+/// account's email changes only when the link is used (`POST
+/// /email/verify`); until then it logs in with the current one.
+#[utoipa::path(
+    post, path = "/me/email", tag = "accounts",
+    security(("session_cookie" = [])),
+    request_body = EmailChange,
+    responses(
+        (status = 202, description = "Asked for: a confirmation link (`PUBLIC_URL/verify-email#token=…`, \
+            valid `VERIFY_TOKEN_SECS`) is mailed to the new address, and a notice to the current one; \
+            an older link of this kind no longer works"),
+        (status = 401, description = "No live session", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`password` is wrong (`wrong-password`; counted as a failed login); \
+            checked before the new address is looked up", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another account has the new address (`email-taken`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields; `new_email` is also refused when it is the account's \
+            current address or `password` as sent", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Locked out after failed logins or password checks for this account from this IP, or too many failures from this IP", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Whole seconds until a request would be served"))),
+    )
+)]
+pub async fn change_email(
+    body: JsonObject,
+    session: CurrentSession,
+    caller: Caller,
+    ctx: web::Data<ApiContext>,
+) -> Result<HttpResponse, ApiError> {
+    let user = session.authenticate()?;
+    let input = EmailChange::from_json(body, &user.email)?;
+    let Some(account) = users::find_credentials_by_id(&ctx.db, user.id)
+        .await
+        .context("looking up an account to change its email")?
+    else {
+        // The account is gone: its session is over.
+        session.end();
+        return Err(ApiError::Unauthenticated);
+    };
+    let checked_hash = account.password_hash.clone();
+    let current = account.user.clone();
+    // Before the address is looked up (403 before 409): the answer to a
+    // wrong password tells nothing about the new address.
+    check_own_password(&ctx, &caller, account, input.password).await?;
+
+    let token = Token::generate()
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("generating a token: {error}")))?;
+    let new_email = input.new_email.as_str();
+    let origin = caller.origin();
+    let details = MailDetails::now(&current.name, &origin);
+    let link = ctx
+        .outbox
+        .link(LinkKind::ConfirmEmailChange, new_email, &token.to_string())?;
+    let confirmation = OutgoingMail::with_link(link, new_email, details.clone());
+    let notice = OutgoingMail::notice(NoticeKind::EmailChangeRequested, &current.email, details);
+    let request = EmailChangeRequest {
+        user_id: current.id,
+        checked_hash: &checked_hash,
+        new_email: &input.new_email,
+        token: &token,
+        confirmation: &confirmation,
+        notice: &notice,
+    };
+    let outcome = users::request_email_change(&ctx.db, &request, &ctx.token_lifetimes, &origin)
+        .await
+        .context("storing an email change request")?;
+    match outcome {
+        EmailChangeOutcome::Requested => {}
+        // A password change or a deletion ended every session, this one
+        // included, while the password was being checked. (A login that
+        // re-hashed the same password at a new BCRYPT_COST in that instant
+        // looks the same; the client logs in again.)
+        EmailChangeOutcome::AccountChanged => return Err(ApiError::Unauthenticated),
+        EmailChangeOutcome::EmailTaken => return Err(ApiError::EmailTaken),
+    }
+    ctx.outbox.wake();
+    log::info!("user {} asked to change their email", user.id);
+    Ok(HttpResponse::Accepted().finish())
 }
 
 /// Ends every session of the user in Redis, the request's own included;

@@ -35,6 +35,7 @@ use crate::error::{ApiError, PROBLEM_JSON, Problem};
         account::rename,
         account::delete_account,
         account::change_password,
+        account::change_email,
         export::export,
         security::security_events,
         status::add_status,

@@ -57,6 +57,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs
     .service(web::resource("/me/password").route(changing(with_session(
         web::post().to(account::change_password),
     ))))
+    .service(web::resource("/me/email").route(changing(with_session(
+        web::post().to(account::change_email),
+    ))))
     .service(
         web::resource("/me/export")
             .route(with_session(web::get().to(export::export)))

@@ -29,6 +29,7 @@ const EVERY_OPERATION: &[(&str, &str)] = &[
     ("/me", "patch"),
     ("/me", "delete"),
     ("/me/password", "post"),
+    ("/me/email", "post"),
     ("/addStatus", "post"),
     ("/fetchStatus", "get"),
     ("/statuses/{id}", "delete"),

@@ -6,6 +6,7 @@ mod accounts;
 mod active_sessions;
 mod conventions;
 mod docs;
+mod email_change;
 mod email_verification;
 mod export;
 mod hashing;

@@ -3,12 +3,16 @@
 # MariaDB and Redis with a fresh database and Redis key prefix, seeds one user with
 # 200 statuses, drives each scenario with wrk for a fixed time, measures the ceilings
 # (the same server's /healthz, mariadb-slap on the statuses query, redis-benchmark
-# GET) in the same run, and prints medians of interleaved rounds. Writes
+# GET) in the same run, and prints medians of interleaved rounds. The export scenario
+# measures memory, not speed: a second user gets 1,000,000 statuses straight into
+# MariaDB, and each round streams its GET /me/export once at full speed and once to
+# a slow reader while the server's RSS is sampled every 0.1 s. Writes
 # target/bench/<timestamp>.json and target/bench/latest.json. Stops and removes
 # everything it started, on success, failure or Ctrl+C.
 #
 # Environment (all optional):
-#   BENCH_BINARY              server binary (default target/release/status-api, from the repo root)
+#   BENCH_BINARY              server binary (default $CARGO_TARGET_DIR/release/status-api, where
+#                             make bench builds it; target/ in the repo root when that is unset)
 #   BENCH_SECONDS             seconds per scenario (15)
 #   BENCH_CONNECTIONS         connections per scenario and ceiling (64)
 #   BENCH_LOGIN_CONNECTIONS   connections of the login scenarios, alone and beside /fetchStatus
@@ -20,7 +24,11 @@
 #   BENCH_TIMEOUT             wrk's per-request timeout in seconds (10)
 #   BENCH_PAUSE               seconds of quiet between runs (1), after the target is idle again
 #   BENCH_SETTLE_MAX          longest wait, in seconds, for a target to become idle after a run (120)
-#   BENCH_SCENARIOS           comma list among healthz,me,fetch,add,checkemail,login,fetch_login (all)
+#   BENCH_SCENARIOS           comma list among healthz,me,fetch,add,checkemail,login,fetch_login,export
+#                             (all; export runs against status-api only)
+#   BENCH_EXPORT_STATUSES     statuses of the export's user (1000000)
+#   BENCH_EXPORT_SLOW_RATE    the slow reader's curl --limit-rate (1M: 1 MiB/s); it stops after
+#                             BENCH_SECONDS
 #   BENCH_STATUS_CODES=1      count every status code in every scenario (costs wrk some throughput)
 #   BENCH_DATABASE_ADMIN_URL  mysql://user[:password]@host:port that may create/drop databases
 #                             (the status_api_test account that make test-db creates)
@@ -51,8 +59,10 @@ rounds=${BENCH_ROUNDS:-3}
 wrk_timeout=${BENCH_TIMEOUT:-10}
 pause=${BENCH_PAUSE:-1}
 settle_max=${BENCH_SETTLE_MAX:-120}
-scenarios=${BENCH_SCENARIOS:-healthz,me,fetch,add,checkemail,login,fetch_login}
-binary=${BENCH_BINARY:-target/release/status-api}
+scenarios=${BENCH_SCENARIOS:-healthz,me,fetch,add,checkemail,login,fetch_login,export}
+export_statuses=${BENCH_EXPORT_STATUSES:-1000000}
+export_slow_rate=${BENCH_EXPORT_SLOW_RATE:-1M}
+binary=${BENCH_BINARY:-${CARGO_TARGET_DIR:-target}/release/status-api}
 [[ $binary = /* ]] || binary="$root/$binary"
 admin_url=${BENCH_DATABASE_ADMIN_URL:-mysql://status_api_test:status_api_test@127.0.0.1:3306}
 redis_url=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}
@@ -68,16 +78,22 @@ bcrypt_cost=12
 now() { echo "$EPOCHREALTIME"; }
 wanted() { [[ ",$scenarios," = *",$1,"* ]]; }
 
-for v in secs conns login_conns threads rounds wrk_timeout settle_max; do
+for v in secs conns login_conns threads rounds wrk_timeout settle_max export_statuses; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
 [[ $pause =~ ^[0-9]+([.][0-9]+)?$ ]] || die "BENCH_PAUSE must be a number of seconds"
+[[ $export_slow_rate =~ ^[1-9][0-9]*[kKmMgG]?$ ]] || die "BENCH_EXPORT_SLOW_RATE must be a curl --limit-rate (e.g. 1M)"
+IFS=, read -r -a scenario_list <<<"$scenarios"
+for s in "${scenario_list[@]}"; do
+  [[ $s =~ ^(healthz|me|fetch|add|checkemail|login|fetch_login|export)$ ]] || die "unknown scenario '$s' in BENCH_SCENARIOS"
+done
 
 ## Tools ---------------------------------------------------------------------
 
 tools=(wrk=wrk mariadb=mariadb-client mariadb-slap=mariadb-client redis-cli=redis-tools
   redis-benchmark=redis-tools jq=jq curl=curl setsid=util-linux)
 [ "$compare" = 1 ] && tools+=(node=nodejs npm=npm)
+wanted export && tools+=(python3=python3)
 install_missing "${tools[@]}"
 
 [ -x "$binary" ] || die "no server binary at $binary (cargo build --release --locked, or set BENCH_BINARY)"
@@ -86,6 +102,9 @@ install_missing "${tools[@]}"
 
 use_mariadb "$admin_url" BENCH_DATABASE_ADMIN_URL
 slap() { as_mariadb_admin mariadb-slap "$@"; }
+if wanted export && [ "$(sql -e "SELECT SUPPORT FROM information_schema.ENGINES WHERE ENGINE = 'SEQUENCE'")" != YES ]; then
+  die "the export scenario seeds its user through MariaDB's SEQUENCE engine, which this server lacks; leave export out of BENCH_SCENARIOS"
+fi
 use_redis "$redis_url" BENCH_REDIS_URL
 
 ## State and cleanup -----------------------------------------------------------
@@ -100,6 +119,7 @@ created_dbs=()      # databases to drop at the end
 server_pid=""       # our server
 node_runs=()        # RUN dirs of the Node instances we started
 bg_pids=()          # background wrk processes
+export_pid=""       # the curl reading an export
 declare -A url cookie email password user_id pids
 targets=()
 failed=1
@@ -118,6 +138,7 @@ cleanup() {
       kill "$p" 2>/dev/null
     fi
   done
+  alive "$export_pid" && kill "$export_pid" 2>/dev/null
   if alive "$server_pid"; then
     kill -TERM "$server_pid" 2>/dev/null
     wait_gone "$server_pid" 15 || { warn "server did not stop on SIGTERM; killing it"; kill -KILL "$server_pid" 2>/dev/null; }
@@ -191,8 +212,8 @@ rss_reset() { # 1 when every pid's peak RSS could be reset to its current RSS
 rss_peak_kib() { # sum of VmHWM
   local p v sum=0
   for p in "$@"; do
-    v=$(awk '/^VmHWM:/{print $2}' "/proc/$p/status" 2>/dev/null)
-    sum=$((sum + ${v:-0}))
+    v=$(proc_status "$p" VmHWM) || v=0
+    sum=$((sum + v))
   done
   echo $sum
 }
@@ -234,6 +255,9 @@ mysql_counters() { # {"Com_stmt_prepare": n, ..., "Questions": n}: every Com_ co
 
 ## Targets: our server, a baseline, the Node instances -----------------------------
 
+# The login scenarios log the seeded user in hundreds of times a run: past
+# MAX_SESSIONS_PER_USER (50 by default) each login would end the least recently
+# seen session, the one every other scenario reads with, and they would measure 401s.
 start_server() {
   local secret attempt port i
   secret=$(head -c 96 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 96)
@@ -252,6 +276,7 @@ start_server() {
       SESSION_SECRET="$secret" \
       COOKIE_SECURE=false BCRYPT_COST=$bcrypt_cost RUST_LOG=warn \
       LOGIN_FAILURE_LIMIT=off LOGIN_IP_LIMIT=off REGISTER_IP_LIMIT=off CHECKEMAIL_IP_LIMIT=off \
+      MAX_SESSIONS_PER_USER=1000000 \
       "$binary") >>"$tmp/server.log" 2>&1 &
     server_pid=$!
     for ((i = 0; i < 600; i++)); do
@@ -320,14 +345,10 @@ start_node() { # name workers
 }
 
 seed() { # target: registers a user, keeps its cookie, adds 200 statuses
-  local t=$1 base=${url[$1]} code hdr="$tmp/seed-$1.headers" body="$tmp/seed-$1.body"
+  local t=$1 base=${url[$1]} body="$tmp/seed-$1.body"
   email[$t]="bench-$(rand_hex 6)@example.com"
   password[$t]="Bench-$(rand_hex 10)-pw"
-  code=$(curl -sS -o "$body" -D "$hdr" -w '%{http_code}' -H 'Content-Type: application/json' \
-    -d "{\"email\":\"${email[$t]}\",\"password\":\"${password[$t]}\",\"name\":\"Bench User\"}" "$base/register")
-  [ "$code" = 201 ] || die "$t: POST /register answered $code: $(head -c 300 "$body")"
-  cookie[$t]=$(tr -d '\r' <"$hdr" | sed -nE 's/^[Ss]et-[Cc]ookie: *sid=([^;]*).*/\1/p' | tail -n 1)
-  [ -n "${cookie[$t]}" ] || die "$t: POST /register set no sid cookie"
+  cookie[$t]=$(register "$base" "${email[$t]}" "${password[$t]}" "Bench User" "$body")
   user_id[$t]=$(jq -r '.id' "$body")
   local cfg="$tmp/seed-$t.curl" i
   : >"$cfg"
@@ -508,6 +529,109 @@ ceiling_redis() { # round: redis-benchmark GET at the same concurrency
   sleep "$pause"
 }
 
+## The export: memory while one account's whole history streams out -----------------
+
+export_cookie=""
+export_user_id=""
+seed_export() { # a user of its own, its statuses written by MariaDB itself: seconds for 1,000,000, not
+  # the minutes as many POST /addStatus would take
+  local t0 body="$tmp/export-register.json"
+  export_cookie=$(register "${url[status-api]}" "bench-export-$(rand_hex 6)@example.com" "Bench-$(rand_hex 10)-pw" \
+    "Bench Export" "$body")
+  export_user_id=$(jq -r '.id' "$body")
+  t0=$(now)
+  # One status a second up to now, ids in the same order as created_at.
+  sql -D "$db_name" -e "INSERT INTO statuses (user_id, text, created_at)
+    SELECT $export_user_id, CONCAT('status ', seq), UTC_TIMESTAMP(6) - INTERVAL ($export_statuses - seq) SECOND
+    FROM seq_1_to_$export_statuses"
+  awk -v a="$t0" -v b="$(now)" -v n="$export_statuses" 'BEGIN{printf "    %d statuses inserted in %.1f s\n", n, b - a}' >&2
+}
+
+# Streams the export once (curl -w prints "code bytes seconds" into $1.curl) while
+# sampling the server's VmRSS every 0.1 s into $1.rss as "ms kib"; returns curl's
+# exit status.
+export_stream() { # file-prefix output curl-args...
+  local prefix=$1 output=$2 t0 rc=0
+  shift 2
+  : >"$prefix.rss"
+  t0=$(now_us)
+  curl -sS -o "$output" -w '%{http_code} %{size_download} %{time_total}\n' -H "Cookie: sid=$export_cookie" "$@" \
+    "${url[status-api]}/me/export" >"$prefix.curl" 2>"$prefix.err" &
+  export_pid=$!
+  while alive "$export_pid"; do
+    echo "$((($(now_us) - t0) / 1000)) $(proc_status "$server_pid" VmRSS)" >>"$prefix.rss"
+    sleep 0.1
+  done
+  wait "$export_pid" || rc=$?
+  export_pid=""
+  return "$rc"
+}
+
+export_warmup() { # one whole export first, so that idle means warm; says what the first one cost
+  local rc=0 bytes took idle peak
+  idle=$(proc_status "$server_pid" VmRSS) || die "the server is gone"
+  export_stream "$tmp/export-warmup" /dev/null || rc=$?
+  [ "$rc" = 0 ] && [[ $(cat "$tmp/export-warmup.curl") = "200 "* ]] \
+    || die "warm-up GET /me/export failed (curl $rc, $(cat "$tmp/export-warmup.curl" "$tmp/export-warmup.err"))"
+  read -r _ bytes took <"$tmp/export-warmup.curl"
+  peak=$(awk '$2 > m {m = $2} END {print m + 0}' "$tmp/export-warmup.rss")
+  awk -v b="$bytes" -v s="$took" -v i="$idle" -v p="$peak" \
+    'BEGIN{printf "    warm-up export: %.1f MB in %.1f s; RSS %.1f MiB before, sampled peak %.1f MiB\n", b / 1e6, s, i / 1024, p / 1024}' >&2
+}
+
+# One round: the full-speed export into a file (checked afterwards, outside the
+# measurement) and the slow reader into /dev/null, each with the server's RSS
+# idle before it, sampled during it, and its VmHWM from a reset just before it.
+measure_export() { # round
+  local round=$1 part prefix output idle reset hwm rc check
+  for part in full slow; do
+    prefix="$tmp/export-$round-$part"
+    local -a limit=()
+    output=/dev/null
+    if [ "$part" = full ]; then output="$tmp/export.json"; else limit=(--limit-rate "$export_slow_rate" --max-time "$secs"); fi
+    idle=$(proc_status "$server_pid" VmRSS) || die "the server is gone"
+    reset=$(rss_reset "$server_pid")
+    rc=0
+    export_stream "$prefix" "$output" "${limit[@]}" || rc=$?
+    hwm=$(proc_status "$server_pid" VmHWM) || die "the server died during the export"
+    check=null
+    if [ "$part" = full ]; then
+      check=$(python3 "$here/check_export.py" "$output" "$export_user_id" "$export_statuses")
+      rm -f "$output"
+    fi
+    jq -c -n --argjson round "$round" --arg part "$part" --arg curl "$(cat "$prefix.curl")" --argjson rc "$rc" \
+      --arg err "$(head -c 300 "$prefix.err")" --rawfile rss "$prefix.rss" --argjson idle "$idle" \
+      --argjson hwm "$hwm" --argjson reset "$reset" --argjson check "$check" \
+      --arg rate "$export_slow_rate" --argjson cap "$secs" '
+      ($curl | split(" ")) as $c
+      | [$rss | split("\n")[] | split(" ") | select(length == 2 and .[1] != "") | map(tonumber)] as $samples
+      | ([$samples[][1]] | max) as $sampled
+      | {
+          round: $round, target: "status-api", scenario: "export", part: $part, connections: 1,
+          http_code: ($c[0] | tonumber? // null), curl_exit: $rc, curl_error: (if $err == "" then null else $err end),
+          bytes: ($c[1] | tonumber? // null), seconds: ($c[2] | tonumber? // null),
+          limit_rate: (if $part == "slow" then $rate else null end), max_seconds: (if $part == "slow" then $cap else null end),
+          rss_idle_kib: $idle,
+          rss_sampled_peak_kib: $sampled,
+          rss_hwm_kib: (if $reset == 1 then $hwm else null end),
+          rss_peak_kib: ([$sampled, (if $reset == 1 then $hwm else null end)] | map(select(. != null)) | max),
+          rss_after_kib: ($samples | last | .[1]? // null),
+          rss_samples: $samples, # [[ms since the request, VmRSS KiB], ...]
+          document: $check
+        }' >>"$records"
+    jq -r --argjson round "$round" --arg part "$part" 'select(.scenario == "export" and .round == $round and .part == $part)
+      | def mib: . / 1024 * 10 | round / 10;
+        "    status-api export/\(.part): HTTP \(.http_code), \((.bytes // 0) / 1e6 * 10 | round / 10) MB in \(.seconds // 0 | . * 10 | round / 10) s; "
+        + "RSS idle \(.rss_idle_kib | mib) MiB, peak \(.rss_peak_kib | mib) MiB (\(.rss_peak_kib - .rss_idle_kib | if . >= 0 then "+" else "" end)\((.rss_peak_kib - .rss_idle_kib) | mib)) over \(.rss_samples | length) samples"
+        + (if .document then "; document: " + (if .document.valid then "\(.document.statuses) statuses, newest first" else "INVALID: \(.document.error)" end) else "" end)' \
+      "$records" >&2
+    if [ "$part" = full ] && [ "$rc" != 0 ]; then warn "the full-speed export ended with curl exit $rc: $(cat "$prefix.err")"; fi
+    # The slow reader stops at BENCH_SECONDS (curl exit 28) unless it finished.
+    if [ "$part" = slow ] && [ "$rc" != 0 ] && [ "$rc" != 28 ]; then warn "the slow export ended with curl exit $rc: $(cat "$prefix.err")"; fi
+    sleep "$pause"
+  done
+}
+
 ## Run ------------------------------------------------------------------------------
 
 timestamp=$(date -u +%Y%m%dT%H%M%SZ)
@@ -533,20 +657,25 @@ for t in "${targets[@]}"; do
   seed "$t"
   preflight "$t"
 done
+if wanted export; then
+  say "seeding the export's user on status-api: $export_statuses statuses"
+  seed_export
+  export_warmup
+fi
 
 hash_concurrency=${HASH_CONCURRENCY:-$(( $(nproc) > 1 ? $(nproc) - 1 : 1 ))}
-IFS=, read -r -a scenario_list <<<"$scenarios"
-for s in "${scenario_list[@]}"; do
-  [[ $s =~ ^(healthz|me|fetch|add|checkemail|login|fetch_login)$ ]] || die "unknown scenario '$s' in BENCH_SCENARIOS"
-done
 
 say "$rounds round(s) of ${#scenario_list[@]} scenario(s) × ${#targets[@]} target(s), ${secs}s each, $conns connections, $threads wrk threads"
 for ((r = 1; r <= rounds; r++)); do
   say "round $r of $rounds"
-  ceiling_slap "$r"
-  ceiling_redis "$r"
+  # The ceilings are what the wrk scenarios are read against; the export has none.
+  if [ "$scenarios" != export ]; then
+    ceiling_slap "$r"
+    ceiling_redis "$r"
+  fi
   wanted login && measure "$r" status-api login_c1
   for s in "${scenario_list[@]}"; do
+    if [ "$s" = export ]; then measure_export "$r"; continue; fi
     for t in "${targets[@]}"; do
       measure "$r" "$t" "$s"
     done
@@ -565,14 +694,16 @@ jq -n --slurpfile rec "$records" --argjson targets "$targets_json" \
   --arg cpu "$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)" --argjson ncpu "$(nproc)" \
   --argjson mem "$(awk '/^MemTotal:/{print $2}' /proc/meminfo)" --arg kernel "$(uname -r)" \
   --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
-  --arg wrk "$(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)" --arg scenarios "$scenarios" '
+  --arg wrk "$(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)" --arg scenarios "$scenarios" \
+  --argjson export_statuses "$export_statuses" --arg export_slow_rate "$export_slow_rate" '
   {
     timestamp: $timestamp,
     git: {commit: $commit, dirty: $dirty},
     machine: {cpu: $cpu, cpus: $ncpu, mem_kib: $mem, kernel: $kernel, loadavg_at_end: $load},
     settings: {seconds: $secs, connections: $conns, login_connections: $login_conns, wrk_threads: $threads,
                rounds: $rounds, scenarios: ($scenarios | split(",")), bcrypt_cost: $cost,
-               hash_concurrency: $hc, binary: $binary, binary_built: $built, load_generator: $wrk},
+               hash_concurrency: $hc, binary: $binary, binary_built: $built, load_generator: $wrk,
+               export_statuses: $export_statuses, export_slow_rate: $export_slow_rate},
     targets: $targets,
     records: $rec
   }' >"$tmp/raw.json"

@@ -1,6 +1,7 @@
 # Turns the raw records of tests/bench/run.sh into medians per target and
 # scenario, the ceilings, each scenario as a fraction of its ceiling, the ratios
-# ours/baseline, and the issue's targets. Input and output: one JSON object.
+# ours/baseline, the issue's targets, and the export's memory. Input and output:
+# one JSON object.
 
 def median: sort | if length == 0 then null
   elif length % 2 == 1 then .[(length - 1) / 2]
@@ -49,8 +50,35 @@ def summarize_runs:
          mysql_per_request: per_request(.mysql_counters)}
     end);
 
+# The export's records (one curl each, no wrk): medians over rounds per part.
+def mib: if . == null then null else . / 1024 end;
+def summarize_exports:
+  {
+    rounds: length,
+    limit_rate: .[0].limit_rate,
+    max_seconds: .[0].max_seconds,
+    http_codes: (map(.http_code | tostring) | unique),
+    curl_exits: (map(.curl_exit) | unique),
+    bytes: med(.bytes),
+    seconds: med(.seconds),
+    mb_per_s: med(if .bytes != null and (.seconds // 0) > 0 then .bytes / .seconds / 1e6 else null end),
+    rss_idle_mib: (med(.rss_idle_kib) | mib),
+    rss_peak_mib: (med(.rss_peak_kib) | mib),
+    rss_after_mib: (med(.rss_after_kib) | mib),
+    rss_growth_mib: (med(.rss_peak_kib - .rss_idle_kib) | mib),
+    rss_growth_max_mib: (maxof(.rss_peak_kib - .rss_idle_kib) | mib),
+    rss_samples: med(.rss_samples | length),
+    rss_peak_from: (if all(.[]; .rss_hwm_kib != null) then "VmHWM and samples" else "samples" end),
+    document: (if any(.[]; .document != null) then
+        {valid: all(.[]; .document.valid == true), statuses: med(.document.statuses),
+         errors: [.[] | .document.error // empty]}
+      else null end)
+  };
+
 . as $raw
-| [.records[] | select(.target != "ceiling")] as $runs
+| ([.records[] | select(.scenario == "export")] | group_by(.part)
+   | map({key: .[0].part, value: summarize_exports}) | from_entries) as $export
+| [.records[] | select(.target != "ceiling" and .scenario != "export")] as $runs
 | ($runs | group_by(.target) | map({key: .[0].target,
      value: (group_by(runkey) | map({key: (.[0] | runkey), value: summarize_runs}) | from_entries)}) | from_entries) as $summary
 | ($summary["status-api"] // {}) as $ours
@@ -112,4 +140,13 @@ def summarize_runs:
     goal("MySQL statements executed per /fetchStatus"; $ours.fetch.mysql_per_request.Questions;
          $ours.fetch.mysql_per_request.Questions <= 1.05; "<= 1")
   ] as $goals
-| $raw + {summary: $summary, ceilings: $ceil, fractions: $frac, ratios: $ratios, goals: $goals}
+# Issue 13: exporting keeps the server's RSS within a few MiB of idle, read as at
+# most 4 MiB above it, for both readers, with every export answered 200 and the
+# full one a whole, valid document.
+| (if ($export | length) == 0 then null else
+    ([$export[] | .rss_growth_max_mib] | max) as $growth
+    | (all($export[]; .http_codes == ["200"]) and ($export.full.document.valid // false)) as $whole
+    | $export + {goal: {name: "server RSS above idle while exporting, MiB", value: $growth, want: "<= 4",
+                        met: ($growth != null and $growth <= 4 and $whole), answered_and_valid: $whole}}
+  end) as $export
+| $raw + {summary: $summary, ceilings: $ceil, fractions: $frac, ratios: $ratios, goals: $goals, export: $export}

@@ -35,6 +35,24 @@ def order: ["healthz", "me", "fetch", "add", "checkemail", "login", "login_c1", 
       + ($x.socket_errors | tostring | lpad(9)) + ($x.rss_peak_mib | num | lpad(9))
       + ($x.cpu_cores.server | num | lpad(8)) + ($x.cpu_cores.mariadb | num | lpad(8)) + ($x.cpu_cores.redis | num | lpad(8))),
   "",
+  (if $r.export then
+    "Export of \($s.export_statuses) statuses (GET /me/export, one client at a time, \($r.export.full.rounds // $r.export.slow.rounds) round(s): medians; "
+      + "server RSS: VmRSS just before, then every 0.1 s, and VmHWM):",
+    ("  " + ("reader" | pad(38)) + ("MB" | lpad(8)) + ("s" | lpad(8)) + ("MB/s" | lpad(8)) + ("RSS idle" | lpad(10)) + ("RSS peak" | lpad(10))
+      + ("+MiB" | lpad(8)) + ("max +MiB" | lpad(10)) + ("HTTP" | lpad(6)) + "  document"),
+    (["full", "slow"][] as $p | $r.export[$p] // empty | . as $x
+      | "  " + (if $p == "full" then "full speed" else "slow: --limit-rate \($x.limit_rate), at most \($x.max_seconds) s" end | pad(38))
+        + ($x.bytes | if . == null then null else . / 1e6 end | num | lpad(8)) + ($x.seconds | num | lpad(8)) + ($x.mb_per_s | num | lpad(8))
+        + ($x.rss_idle_mib | fix(1) | lpad(10)) + ($x.rss_peak_mib | fix(1) | lpad(10))
+        + ($x.rss_growth_mib | fix(2) | lpad(8)) + ($x.rss_growth_max_mib | fix(2) | lpad(10))
+        + ($x.http_codes | join(",") | lpad(6)) + "  "
+        + (if $x.document == null then "-" elif $x.document.valid then "valid JSON, \($x.document.statuses) statuses, newest first"
+           else "INVALID: " + ($x.document.errors | unique | join("; ")) end)),
+    "  Issue 13: " + (if $r.export.goal.met then "met   " else "MISSED" end)
+      + "  RSS within a few MiB of idle: at most +\($r.export.goal.value | fix(2)) MiB (want \($r.export.goal.want))"
+      + (if $r.export.goal.answered_and_valid then "" else "; not every export answered 200 with a whole, valid document" end),
+    ""
+   else empty end),
   ([$sum[][] | select(.status_codes != null and (.status_codes | keys | any(startswith("2") | not)))] | length) as $n
   | if $n > 0 then "Status codes where not all 2xx:",
       ($targets[] as $t | order[] as $k | $sum[$t][$k] // empty

@@ -14,7 +14,8 @@
 # Ctrl+C.
 #
 # Environment (all optional):
-#   SOAK_BINARY              server binary (target/release/status-api, from the repo root)
+#   SOAK_BINARY              server binary ($CARGO_TARGET_DIR/release/status-api, where make soak
+#                            builds it; target/ in the repo root when that is unset)
 #   SOAK_SECONDS             length of the load (600)
 #   SOAK_SAMPLE_SECONDS      RSS sampling interval (5)
 #   SOAK_WARMUP_SECONDS      warm-up: drift is measured from its end (60, at most a quarter
@@ -49,7 +50,7 @@ conns=${SOAK_CONNECTIONS:-32}
 churn_conns=${SOAK_CHURN_CONNECTIONS:-2}
 threads=${SOAK_THREADS:-2}
 bcrypt_cost=${SOAK_BCRYPT_COST:-4}
-binary=${SOAK_BINARY:-target/release/status-api}
+binary=${SOAK_BINARY:-${CARGO_TARGET_DIR:-target}/release/status-api}
 [[ $binary = /* ]] || binary="$root/$binary"
 admin_url=${SOAK_DATABASE_ADMIN_URL:-${TEST_DATABASE_ADMIN_URL:-mysql://status_api_test:status_api_test@127.0.0.1:3306}}
 redis_url=${SOAK_REDIS_URL:-${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}}
@@ -164,20 +165,10 @@ start_server() {
   die "the server did not start"
 }
 
-register() { # email password: prints the session cookie's value
-  local code
-  code=$(curl -sS -o "$tmp/register.body" -D "$tmp/register.headers" -w '%{http_code}' \
-    -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$1\",\"password\":\"$2\",\"name\":\"Soak User\"}" "$base/register")
-  [ "$code" = 201 ] || die "POST /register answered $code: $(head -c 300 "$tmp/register.body")"
-  tr -d '\r' <"$tmp/register.headers" | sed -nE 's/^[Ss]et-[Cc]ookie: *sid=([^;]*).*/\1/p' | tail -n 1
-}
-
 seed() { # the load's user with 50 statuses, and the churn user
   local i cfg="$tmp/seed.curl" codes
   email="soak-$(rand_hex 6)@example.com"
-  cookie=$(register "$email" "Soak-$(rand_hex 10)-pw")
-  [ -n "$cookie" ] || die "POST /register set no sid cookie"
+  cookie=$(register "$base" "$email" "Soak-$(rand_hex 10)-pw" "Soak User" "$tmp/register.body")
   : >"$cfg"
   for i in $(seq 1 50); do
     printf 'url = "%s/addStatus"\nheader = "Content-Type: application/json"\nheader = "Cookie: sid=%s"\ndata = "{\\"text\\":\\"Seed status %d\\"}"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' \
@@ -188,19 +179,17 @@ seed() { # the load's user with 50 statuses, and the churn user
   [ "$codes" = " 50 201;" ] || die "seeding POST /addStatus answered: $codes"
   churn_email="soak-churn-$(rand_hex 6)@example.com"
   churn_password="Churn-$(rand_hex 10)-pw"
-  register "$churn_email" "$churn_password" >/dev/null
+  register "$base" "$churn_email" "$churn_password" "Soak User" "$tmp/register.body" >/dev/null
 }
 
 ## Sampling ----------------------------------------------------------------------
 
-now_us() { echo "${EPOCHREALTIME//[.,]/}"; }
 seconds() { printf '%d.%d' $(($1 / 1000)) $(($1 % 1000 / 100)); } # milliseconds -> "s.d"
 sample_line() { # elapsed-seconds: "t rss_kib fds threads"
   local rss thr fds
-  rss=$(awk '/^VmRSS:/{print $2}' "/proc/$server_pid/status" 2>/dev/null) || return 1
-  thr=$(awk '/^Threads:/{print $2}' "/proc/$server_pid/status" 2>/dev/null)
+  rss=$(proc_status "$server_pid" VmRSS) || return 1
+  thr=$(proc_status "$server_pid" Threads) || return 1
   fds=$(ls "/proc/$server_pid/fd" 2>/dev/null | wc -l)
-  [ -n "$rss" ] || return 1
   echo "$1 $rss $fds $thr"
 }
 

@@ -1,6 +1,6 @@
 # Shared by tests/bench/run.sh and tests/soak/run.sh (sourced, after `set -euo
 # pipefail`): messages, missing tools, the MariaDB and Redis they are pointed at,
-# processes and ports.
+# processes and their memory, ports, registering a user.
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 warn() { printf '\033[33mwarning: %s\033[0m\n' "$*" >&2; }
@@ -53,6 +53,17 @@ rcli() {
 }
 
 alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
+now_us() { echo "${EPOCHREALTIME//[.,]/}"; }
+proc_status() { # pid field: the number of that field of /proc/<pid>/status (VmRSS, VmHWM: KiB;
+  # Threads), without a fork, so it can sample often; fails once the process is gone
+  local key value _
+  {
+    while read -r key value _; do
+      if [ "$key" = "$2:" ]; then echo "$value"; return 0; fi
+    done <"/proc/$1/status"
+  } 2>/dev/null
+  return 1
+}
 wait_gone() { # pid seconds
   local i
   for ((i = 0; i < $2 * 10; i++)); do alive "$1" || return 0; sleep 0.1; done
@@ -66,6 +77,17 @@ free_port() { # below the ephemeral range, so no client socket holds it
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
   done
   die "no free port found"
+}
+
+register() { # base-url email password name body-file: POST /register, prints the session cookie;
+  # the answer's body stays in body-file
+  local code sid
+  code=$(curl -sS -o "$5" -D "$5.headers" -w '%{http_code}' -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$2\",\"password\":\"$3\",\"name\":\"$4\"}" "$1/register")
+  [ "$code" = 201 ] || die "POST $1/register answered $code: $(head -c 300 "$5")"
+  sid=$(tr -d '\r' <"$5.headers" | sed -nE 's/^[Ss]et-[Cc]ookie: *sid=([^;]*).*/\1/p' | tail -n 1)
+  [ -n "$sid" ] || die "POST $1/register set no sid cookie"
+  echo "$sid"
 }
 
 finish() { # rc what: ends a run's cleanup: says why it stopped, keeps a failed run's

@@ -156,6 +156,28 @@ export interface paths {
         patch: operations["rename"];
         trace?: never;
     };
+    "/me/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Asks to move the account to another email address: a link to confirm
+         *     it is mailed to the new address, and a notice to the current one. The
+         *     account's email changes only when the link is used (`POST
+         *     /email/verify`); until then it logs in with the current one.
+         */
+        post: operations["change_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/export": {
         parameters: {
             query?: never;
@@ -348,6 +370,21 @@ export interface components {
             available: boolean;
             /** @description The normalised form: the domain in ASCII (IDNA), all lowercased. */
             email: string;
+        };
+        /**
+         * @example {
+         *       "new_email": "alice@example.org",
+         *       "password": "correct horse battery"
+         *     }
+         */
+        EmailChange: {
+            /**
+             * Format: email
+             * @description An email address; stored and compared normalised: the domain in its ASCII form (IDNA, UTS #46 non-transitional, as browsers do) and the whole address lowercased. The normalised form must be valid too (at most 254 characters, domain labels at most 63).
+             */
+            new_email: string;
+            /** @description The account's password as it is now. */
+            password: string;
         };
         /**
          * @example {
@@ -1621,6 +1658,157 @@ export interface operations {
             /** @description Invalid fields */
             422: {
                 headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description MySQL or Redis unreachable, or the hashing queue full */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailChange"];
+            };
+        };
+        responses: {
+            /** @description Asked for: a confirmation link (`PUBLIC_URL/verify-email#token=…`, valid `VERIFY_TOKEN_SECS`) is mailed to the new address, and a notice to the current one; an older link of this kind no longer works */
+            202: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not a JSON object */
+            400: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No live session */
+            401: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `password` is wrong (`wrong-password`; counted as a failed login); checked before the new address is looked up */
+            403: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong method for this path; `Allow` lists the right ones */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another account has the new address (`email-taken`) */
+            409: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over `BODY_LIMIT_BYTES` */
+            413: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent as `application/json` */
+            415: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields; `new_email` is also refused when it is the account's current address or `password` as sent */
+            422: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked out after failed logins or password checks for this account from this IP, or too many failures from this IP */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be served */
+                    "Retry-After"?: number;
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;

@@ -156,6 +156,15 @@ impl Browser {
         .await
     }
 
+    /// POST /me/email.
+    pub async fn change_email(&self, new_email: &str, password: &str) -> Response {
+        self.post_json(
+            "/me/email",
+            &json!({"new_email": new_email, "password": password}),
+        )
+        .await
+    }
+
     /// POST /checkemail.
     pub async fn check_email(&self, email: &str) -> Response {
         self.post_json("/checkemail", &json!({"email": email}))
