@@ -14,11 +14,13 @@ use std::fmt;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use rand::rand_core::OsError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::DbError;
 use crate::hashing::HashError;
+use crate::mail::seal::SealError;
 use crate::protection::LimitError;
 use crate::session::StoreError;
 
@@ -361,6 +363,20 @@ impl From<StoreError> for ApiError {
 impl From<actix_session::SessionInsertError> for ApiError {
     fn from(error: actix_session::SessionInsertError) -> Self {
         Self::Internal(error.into())
+    }
+}
+
+/// Sealing a mailed link failed: the system's random source.
+impl From<SealError> for ApiError {
+    fn from(error: SealError) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
+/// A token could not be drawn from the operating system's generator.
+impl From<OsError> for ApiError {
+    fn from(error: OsError) -> Self {
+        Self::Internal(anyhow::anyhow!("drawing a token: {error}"))
     }
 }
 

@@ -1,13 +1,13 @@
 //! The `users` table.
 
-use mysql_async::TxOpts;
 use mysql_async::prelude::*;
+use mysql_async::{Transaction, TxOpts};
 use time::PrimitiveDateTime;
 
 use super::{Database, DbError, outbox, security_events, tokens};
 use crate::domain::{
-    Email, EventOrigin, OutgoingMail, SecurityEventKind, Timestamp, Token, TokenPurpose, User,
-    UserName,
+    Email, EventOrigin, OutgoingMail, SecurityEventKind, Timestamp, Token, TokenLifetimes,
+    TokenPurpose, User, UserName,
 };
 
 /// The columns a [`User`] is read from, in [`UserRow`]'s order.
@@ -31,15 +31,26 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
-/// Stores a new account under the normalised email, and its `registered`
-/// event in the same transaction. `DbError::Duplicate` when the email is
-/// taken.
+/// A new verify-email token and the message that carries its link to the
+/// account's address: stored in one transaction, so the token exists
+/// exactly when its mail is on its way.
+pub struct Verification {
+    pub token: Token,
+    pub mail: OutgoingMail,
+}
+
+/// Stores a new account under the normalised email, with, in the same
+/// transaction, its `registered` event and its first verification link
+/// (`verification`, and its `verification-sent` event).
+/// `DbError::Duplicate` when the email is taken.
 pub async fn insert(
     db: &Database,
     email: &Email,
     name: &UserName,
     password_hash: &str,
     origin: &EventOrigin,
+    verification: &Verification,
+    lifetimes: &TokenLifetimes,
 ) -> Result<User, DbError> {
     let created_at = Timestamp::now();
     let id = db
@@ -69,6 +80,15 @@ pub async fn insert(
                 origin,
             )
             .await?;
+            tokens::issue_in(
+                &mut transaction,
+                id,
+                &verification.token,
+                &TokenPurpose::VerifyEmail,
+                lifetimes,
+            )
+            .await?;
+            mail_verification_in(&mut transaction, id, verification, origin).await?;
             transaction.commit().await?;
             Ok(Some(id))
         })
@@ -81,6 +101,25 @@ pub async fn insert(
         created_at,
         email_verified: false,
     })
+}
+
+/// Enqueues a verification link's message and records its
+/// `verification-sent` event, in the caller's transaction (which issued
+/// its token).
+async fn mail_verification_in(
+    transaction: &mut Transaction<'_>,
+    user_id: u64,
+    verification: &Verification,
+    origin: &EventOrigin,
+) -> Result<(), mysql_async::Error> {
+    outbox::enqueue(transaction, &verification.mail).await?;
+    security_events::record_in(
+        transaction,
+        user_id,
+        SecurityEventKind::VerificationSent,
+        origin,
+    )
+    .await
 }
 
 /// The account to log in to (a deleted one is never found). An account stored under exactly the legacy

@@ -1,4 +1,5 @@
-//! Email: using the tokens that mailed links carry.
+//! Email: mailing verification links, and using the tokens that mailed
+//! links carry.
 
 use actix_web::web;
 use serde_json::json;
@@ -9,8 +10,8 @@ use super::extract::Caller;
 use super::input::{Fields, JsonObject};
 use super::schema;
 use crate::context::ApiContext;
-use crate::db::users::{self, EmailTokenUse};
-use crate::domain::{Token, User};
+use crate::db::users::{self, EmailTokenUse, Verification};
+use crate::domain::{EventOrigin, LinkKind, MailDetails, OutgoingMail, Token, User};
 use crate::error::{ApiError, Context, Problem};
 
 pub struct EmailVerification {
@@ -88,4 +89,21 @@ pub async fn verify_email(
     ctx.sessions.rewrite_user(&user).await?;
     log::info!("user {}: {}", user.id, event.as_str());
     Ok(web::Json(user))
+}
+
+/// A new verify-email token, and the message that carries its link
+/// (`PUBLIC_URL/verify-email#token=…`, sealed) to `email`, greeting `name`
+/// and telling where the request came from.
+pub(super) fn verification(
+    ctx: &ApiContext,
+    email: &str,
+    name: &str,
+    origin: &EventOrigin,
+) -> Result<Verification, ApiError> {
+    let token = Token::generate()?;
+    let link = ctx
+        .outbox
+        .link(LinkKind::VerifyEmail, email, &token.to_string())?;
+    let mail = OutgoingMail::with_link(link, email, MailDetails::now(name, origin));
+    Ok(Verification { token, mail })
 }

@@ -1,11 +1,14 @@
 //! POST /email/verify and the tokens behind it: single use, voided by a
 //! newer one of the kind or a password change, expiring, stored hashed;
-//! email changes; and REQUIRE_VERIFIED_EMAIL on /addStatus.
+//! email changes; the verification link registration mails, read from the
+//! mail as an SMTP server of the test's own received it; and
+//! REQUIRE_VERIFIED_EMAIL on /addStatus.
 //!
-//! Mailing links is not wired yet, so tokens are issued here as the
-//! service will issue them (`db::tokens::issue_in`) and handed to the API.
+//! Only registration mails links so far, so the other tokens are issued
+//! here as the service will issue them (`db::tokens::issue_in`) and handed
+//! to the API.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mysql_async::TxOpts;
 use mysql_async::prelude::*;
@@ -15,7 +18,8 @@ use status_api::db::tokens;
 use status_api::domain::{Email, Token, TokenPurpose};
 
 use crate::helpers::{
-    PASSWORD, TestApp, json_of, problem, spawn_app, spawn_app_with, unique_email,
+    PASSWORD, Received, SilentServer, SmtpSink, TestApp, json_of, problem, spawn_app,
+    spawn_app_with, unique_email,
 };
 
 /// Issues a token for the user as the service does when it mails a link;
@@ -57,6 +61,143 @@ fn id_of(user: &Value) -> u64 {
 
 fn email_of(user: &Value) -> &str {
     user["email"].as_str().expect("an email")
+}
+
+/// The subject of a verification mail.
+const SUBJECT: &str = "Confirm your email address for status-api";
+
+/// How long a test waits for a message to arrive.
+const MAIL_WAIT: Duration = Duration::from_secs(15);
+
+/// The app with some settings changed, mailing to an SMTP server of the
+/// test's own.
+async fn mailing_app(overrides: &[(&str, &str)]) -> (TestApp, SmtpSink) {
+    let sink = SmtpSink::start();
+    let url = sink.url();
+    let mut settings = vec![("MAIL_URL", url.as_str())];
+    settings.extend_from_slice(overrides);
+    (spawn_app_with(&settings).await, sink)
+}
+
+/// The verification mails `to` received, oldest first, once there are at
+/// least `count` (failing past `MAIL_WAIT`).
+async fn verification_mails(sink: &SmtpSink, to: &str, count: usize) -> Vec<Received> {
+    let deadline = Instant::now() + MAIL_WAIT;
+    loop {
+        let mails: Vec<Received> = sink
+            .received()
+            .into_iter()
+            .filter(|mail| mail.subject == SUBJECT && mail.rcpt_tos == [to])
+            .collect();
+        if mails.len() >= count {
+            return mails;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} of {count} verification mails to {to}",
+            mails.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The token of a verification mail's link, `<public_url>/verify-email#token=…`,
+/// which the plain text has on a line of its own and the HTML as a link.
+fn token_in(mail: &Received, public_url: &str) -> String {
+    let page = format!("{public_url}/verify-email#token=");
+    let text = mail.text.as_deref().expect("a plain text part");
+    let link = text
+        .lines()
+        .find(|line| line.starts_with(&page))
+        .unwrap_or_else(|| panic!("no link to {page} in {text}"));
+    let html = mail.html.as_deref().expect("an HTML part");
+    assert!(html.contains(&format!("<a href=\"{link}\">")), "{html}");
+    link[page.len()..].to_owned()
+}
+
+/// The token of the `nth` (from 1) verification link mailed to `to`.
+async fn mailed_token(app: &TestApp, sink: &SmtpSink, to: &str, nth: usize) -> String {
+    let mails = verification_mails(sink, to, nth).await;
+    token_in(&mails[nth - 1], &app.settings.mail.public_url)
+}
+
+/// A name and a user agent with characters HTML must escape.
+const NAME: &str = "<b>Eve</b> & \"Co\"";
+const AGENT: &str = "Mozilla/5.0 <Tester>";
+
+#[tokio::test]
+async fn registration_mails_a_link_that_verifies_the_email_on_every_session() {
+    let public_url = "https://app.example.com";
+    let (app, sink) = mailing_app(&[("PUBLIC_URL", public_url)]).await;
+    let browser = app.new_browser_named(AGENT);
+    let email = unique_email();
+    let user = json_of(browser.register_with(&email, PASSWORD, NAME).await, 201).await;
+    assert_eq!(user["email_verified"], false);
+    assert_eq!(
+        browser.security_event_types().await,
+        ["verification-sent", "registered"]
+    );
+
+    let mails = verification_mails(&sink, &email, 1).await;
+    let mail = &mails[0];
+    assert_eq!(mail.content_type, "multipart/alternative");
+    let text = mail.text.as_deref().expect("a plain text part");
+    let html = mail.html.as_deref().expect("an HTML part");
+    assert!(text.starts_with(&format!("Hello {NAME},")), "{text}");
+    assert!(text.contains(AGENT), "{text}");
+    assert!(
+        html.contains("Hello &lt;b&gt;Eve&lt;/b&gt; &amp; &quot;Co&quot;,"),
+        "{html}"
+    );
+    assert!(html.contains("Mozilla/5.0 &lt;Tester&gt;"), "{html}");
+    assert!(
+        !html.contains("<b>Eve") && !html.contains("<Tester>"),
+        "{html}"
+    );
+    for part in [text, html] {
+        assert!(part.contains("127.0.0.1"), "the client's IP: {part}");
+    }
+    let token = token_in(mail, public_url);
+    assert!(Token::parse(&token).is_some(), "{token}");
+
+    // Another browser, logged in before the link is used.
+    let laptop = app.new_browser();
+    let logged_in = json_of(laptop.login(&email, PASSWORD).await, 200).await;
+    assert_eq!(logged_in["email_verified"], false);
+    // The link opened in a browser with no session at all.
+    let verified = json_of(app.new_browser().verify_email(&token).await, 200).await;
+    let mut expected = user.clone();
+    expected["email_verified"] = json!(true);
+    assert_eq!(verified, expected);
+    // Both sessions see it on their next request, without logging in again.
+    assert_eq!(json_of(browser.me().await, 200).await, expected);
+    assert_eq!(json_of(laptop.me().await, 200).await, expected);
+    // And so does a new login, from MySQL.
+    let again = app.new_browser().login(&email, PASSWORD).await;
+    assert_eq!(json_of(again, 200).await, expected);
+    let types = browser.security_event_types().await;
+    assert!(types.contains(&"email-verified".to_owned()), "{types:?}");
+}
+
+#[tokio::test]
+async fn registration_waits_on_no_mail_server() {
+    let silent = SilentServer::start().await;
+    let url = format!("smtp://127.0.0.1:{}", silent.port);
+    let app = spawn_app_with(&[("MAIL_URL", &url), ("MAIL_TIMEOUT_SECS", "10")]).await;
+    let email = unique_email();
+    let began = Instant::now();
+    assert_eq!(app.register(&email).await.status(), 201);
+    let answered_in = began.elapsed();
+    assert!(
+        answered_in < Duration::from_secs(5),
+        "the registration waited on the mail server: {answered_in:?}"
+    );
+    // The link waits in the outbox, committed with the account.
+    let rows = app.outbox().await;
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0].kind, "verify-email");
+    assert_eq!(rows[0].state, "pending");
+    assert_eq!(rows[0].recipient.as_deref(), Some(email.as_str()));
 }
 
 #[tokio::test]
@@ -240,14 +381,14 @@ async fn the_409_comes_before_the_tokens_own_400() {
 }
 
 #[tokio::test]
-async fn unverified_accounts_cannot_post_when_verification_is_required() {
-    let app = spawn_app_with(&[("REQUIRE_VERIFIED_EMAIL", "true")]).await;
-    let user = registered(&app).await;
+async fn with_verification_required_the_mailed_link_unlocks_posting() {
+    let (app, sink) = mailing_app(&[("REQUIRE_VERIFIED_EMAIL", "true")]).await;
+    let email = app.signed_up().await;
+    let token = mailed_token(&app, &sink, &email, 1).await;
     problem(app.add_status("hello").await, 403, "email-unverified").await;
     // 422 before 403.
     problem(app.add_status("").await, 422, "validation").await;
 
-    let token = verify_token(&app, id_of(&user)).await;
     assert_eq!(app.new_browser().verify_email(&token).await.status(), 200);
     // The same session, not logged in again.
     assert_eq!(app.add_status("hello").await.status(), 201);
@@ -282,7 +423,10 @@ async fn only_the_sha256_of_a_token_is_stored() {
     let user = registered(&app).await;
     let token = change_token(&app, id_of(&user), &unique_email()).await;
     let mut conn = app.db().await;
-    let rows: Vec<mysql_async::Row> = conn.query("SELECT * FROM account_tokens").await.unwrap();
+    let rows: Vec<mysql_async::Row> = conn
+        .query("SELECT * FROM account_tokens WHERE kind = 'change-email'")
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 1);
     let raw = hex_bytes(&token);
     let hash = Sha256::digest(&raw).to_vec();
