@@ -103,6 +103,52 @@ pub async fn insert(
     })
 }
 
+/// Mails a new verification link (`POST /email/verify/resend`) if the
+/// account is live and not verified yet: in one transaction, the token
+/// (voiding the account's older verify-email tokens), the message and the
+/// `verification-sent` event. Whether it was mailed; otherwise nothing is
+/// stored. (An account whose address changed since the mail was written
+/// for it is verified: only a used link changes an address.)
+pub async fn resend_verification(
+    db: &Database,
+    user_id: u64,
+    verification: &Verification,
+    lifetimes: &TokenLifetimes,
+    origin: &EventOrigin,
+) -> Result<bool, DbError> {
+    db.run(|pool| async move {
+        let mut conn = pool.get_conn().await?;
+        let mut transaction = conn.start_transaction(TxOpts::default()).await?;
+        // Tokens before the account's row, as `use_email_token` locks
+        // them, so the two never wait on each other in a circle.
+        tokens::issue_in(
+            &mut transaction,
+            user_id,
+            &verification.token,
+            &TokenPurpose::VerifyEmail,
+            lifetimes,
+        )
+        .await?;
+        // A locking read: a verification committed since the session was
+        // read counts.
+        let unverified: Option<bool> = transaction
+            .exec_first(
+                "SELECT email_verified_at IS NULL FROM users \
+                 WHERE id = ? AND deleted_at IS NULL FOR UPDATE",
+                (user_id,),
+            )
+            .await?;
+        if unverified != Some(true) {
+            // The dropped transaction rolls the token back.
+            return Ok(false);
+        }
+        mail_verification_in(&mut transaction, user_id, verification, origin).await?;
+        transaction.commit().await?;
+        Ok(true)
+    })
+    .await
+}
+
 /// Enqueues a verification link's message and records its
 /// `verification-sent` event, in the caller's transaction (which issued
 /// its token).

@@ -246,13 +246,17 @@ async fn the_accounts_limit_counters_go_and_the_clients_stay() {
         .await
         .unwrap();
     assert_eq!(failed.status(), 401);
+    assert_eq!(app.resend_verification().await.status(), 202);
     let account_keys = |keys: &[String]| -> Vec<String> {
         keys.iter()
-            .filter(|key| key.contains("{login:"))
+            .filter(|key| key.contains("{login:") || key.contains("{verify-resend:"))
             .cloned()
             .collect()
     };
-    assert!(!account_keys(&app.redis_keys().await).is_empty());
+    let counted = account_keys(&app.redis_keys().await);
+    for kind in ["{login:", "{verify-resend:"] {
+        assert!(counted.iter().any(|key| key.contains(kind)), "{counted:?}");
+    }
 
     assert_eq!(app.delete_account(PASSWORD).await.status(), 204);
     let keys = app.redis_keys().await;
