@@ -269,7 +269,7 @@ pub async fn delete_account(
     // Redis first: should MySQL fail next, the user is logged out
     // everywhere and may retry, never left deleted with sessions alive.
     let ended = ctx.sessions.end_all(user.id).await?;
-    ctx.limiter.forget_account(&email).await?;
+    ctx.limiter.forget_account(user.id, &email).await?;
     users::mark_deleted(&ctx.db, user.id)
         .await
         .context("deleting an account")?;
