@@ -123,6 +123,8 @@ pub struct LimitSettings {
     pub login_ip: Option<Limit>,
     pub register_ip: Option<Limit>,
     pub checkemail_ip: Option<Limit>,
+    /// `POST /email/verify/resend`, per account.
+    pub verify_resend: Option<Limit>,
 }
 
 /// Every problem found in the settings, each naming its variable.
@@ -196,6 +198,7 @@ impl Settings {
                 login_ip: vars.limit("LOGIN_IP_LIMIT", "50/900"),
                 register_ip: vars.limit("REGISTER_IP_LIMIT", "20/3600"),
                 checkemail_ip: vars.limit("CHECKEMAIL_IP_LIMIT", "60/60"),
+                verify_resend: vars.limit("VERIFY_RESEND_LIMIT", "3/3600"),
             },
             allowed_origins: vars.allowed_origins(),
             trusted_proxies: vars.trusted_proxies(),
@@ -773,6 +776,17 @@ mod tests {
             })
         );
         assert_eq!(parsed.limits.login_lockout, Duration::from_secs(60));
+        assert_eq!(
+            parsed.limits.verify_resend,
+            Some(Limit {
+                count: 3,
+                window: Duration::from_secs(3600)
+            })
+        );
+        let resend_off = settings(&[("VERIFY_RESEND_LIMIT", "off")]).unwrap();
+        assert_eq!(resend_off.limits.verify_resend, None);
+        let error = settings(&[("VERIFY_RESEND_LIMIT", "3")]).err().unwrap();
+        assert!(error.to_string().contains("VERIFY_RESEND_LIMIT"));
         for bad in ["5", "0/10", "5/0", "x/y", "5/900/1"] {
             let error = settings(&[("CHECKEMAIL_IP_LIMIT", bad)]).err().unwrap();
             assert!(error.to_string().contains("CHECKEMAIL_IP_LIMIT"), "{bad}");

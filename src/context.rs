@@ -35,7 +35,7 @@ pub struct ApiContext {
     pub require_verified_email: bool,
     /// Sealed links for mail, and the sender to wake once mail is enqueued.
     pub outbox: Outbox,
-    /// `VERIFY_TOKEN_SECS`: how long the tokens that mailed links carry work.
+    /// How long the tokens of mailed links can be used, by kind.
     pub token_lifetimes: TokenLifetimes,
 }
 

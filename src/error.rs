@@ -14,6 +14,7 @@ use std::fmt;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use rand::rand_core::OsError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -369,6 +370,13 @@ impl From<SealError> for ApiError {
 impl From<actix_session::SessionInsertError> for ApiError {
     fn from(error: actix_session::SessionInsertError) -> Self {
         Self::Internal(error.into())
+    }
+}
+
+/// A token could not be drawn from the operating system's generator.
+impl From<OsError> for ApiError {
+    fn from(error: OsError) -> Self {
+        Self::Internal(anyhow::anyhow!("drawing a token: {error}"))
     }
 }
 

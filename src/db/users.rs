@@ -1,7 +1,7 @@
 //! The `users` table.
 
-use mysql_async::TxOpts;
 use mysql_async::prelude::*;
+use mysql_async::{Transaction, TxOpts};
 use time::PrimitiveDateTime;
 
 use super::{Database, DbError, outbox, security_events, tokens};
@@ -31,15 +31,26 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
-/// Stores a new account under the normalised email, and its `registered`
-/// event in the same transaction. `DbError::Duplicate` when the email is
-/// taken.
+/// A new verify-email token and the message that carries its link to the
+/// account's address: stored in one transaction, so the token exists
+/// exactly when its mail is on its way.
+pub struct Verification {
+    pub token: Token,
+    pub mail: OutgoingMail,
+}
+
+/// Stores a new account under the normalised email, with, in the same
+/// transaction, its `registered` event and its first verification link
+/// (`verification`, and its `verification-sent` event).
+/// `DbError::Duplicate` when the email is taken.
 pub async fn insert(
     db: &Database,
     email: &Email,
     name: &UserName,
     password_hash: &str,
     origin: &EventOrigin,
+    verification: &Verification,
+    lifetimes: &TokenLifetimes,
 ) -> Result<User, DbError> {
     let created_at = Timestamp::now();
     let id = db
@@ -69,6 +80,15 @@ pub async fn insert(
                 origin,
             )
             .await?;
+            tokens::issue_in(
+                &mut transaction,
+                id,
+                &verification.token,
+                &TokenPurpose::VerifyEmail,
+                lifetimes,
+            )
+            .await?;
+            mail_verification_in(&mut transaction, id, verification, origin).await?;
             transaction.commit().await?;
             Ok(Some(id))
         })
@@ -81,6 +101,71 @@ pub async fn insert(
         created_at,
         email_verified: false,
     })
+}
+
+/// Mails a new verification link (`POST /email/verify/resend`) if the
+/// account is live and not verified yet: in one transaction, the token
+/// (voiding the account's older verify-email tokens), the message and the
+/// `verification-sent` event. Whether it was mailed; otherwise nothing is
+/// stored. (An account whose address changed since the mail was written
+/// for it is verified: only a used link changes an address.)
+pub async fn resend_verification(
+    db: &Database,
+    user_id: u64,
+    verification: &Verification,
+    lifetimes: &TokenLifetimes,
+    origin: &EventOrigin,
+) -> Result<bool, DbError> {
+    db.run(|pool| async move {
+        let mut conn = pool.get_conn().await?;
+        let mut transaction = conn.start_transaction(TxOpts::default()).await?;
+        // Tokens before the account's row, as `use_email_token` locks
+        // them, so the two never wait on each other in a circle.
+        tokens::issue_in(
+            &mut transaction,
+            user_id,
+            &verification.token,
+            &TokenPurpose::VerifyEmail,
+            lifetimes,
+        )
+        .await?;
+        // A locking read: a verification committed since the session was
+        // read counts.
+        let unverified: Option<bool> = transaction
+            .exec_first(
+                "SELECT email_verified_at IS NULL FROM users \
+                 WHERE id = ? AND deleted_at IS NULL FOR UPDATE",
+                (user_id,),
+            )
+            .await?;
+        if unverified != Some(true) {
+            // The dropped transaction rolls the token back.
+            return Ok(false);
+        }
+        mail_verification_in(&mut transaction, user_id, verification, origin).await?;
+        transaction.commit().await?;
+        Ok(true)
+    })
+    .await
+}
+
+/// Enqueues a verification link's message and records its
+/// `verification-sent` event, in the caller's transaction (which issued
+/// its token).
+async fn mail_verification_in(
+    transaction: &mut Transaction<'_>,
+    user_id: u64,
+    verification: &Verification,
+    origin: &EventOrigin,
+) -> Result<(), mysql_async::Error> {
+    outbox::enqueue(transaction, &verification.mail).await?;
+    security_events::record_in(
+        transaction,
+        user_id,
+        SecurityEventKind::VerificationSent,
+        origin,
+    )
+    .await
 }
 
 /// The account to log in to (a deleted one is never found). An account stored under exactly the legacy

@@ -128,6 +128,15 @@ impl RateLimiter {
         .await
     }
 
+    /// `POST /email/verify/resend`: per account, whatever the client, so
+    /// that no number of IPs mails one address more often. Named by the
+    /// account's id, which stays when its address changes and is never
+    /// given to another account.
+    pub async fn verify_resend(&self, user_id: u64) -> Result<(), LimitError> {
+        self.hit(self.limits.verify_resend, &verify_resend_tag(user_id), true)
+            .await
+    }
+
     /// Before a password is checked: the account-and-IP lockout, then the
     /// IP's failures across all accounts.
     pub async fn before_login(&self, email: &Email, ip: IpAddr) -> Result<(), LimitError> {
@@ -205,12 +214,21 @@ impl RateLimiter {
         Ok(())
     }
 
-    /// Forgets every failure count and lockout of an account (it is being
-    /// deleted): the keys of each pair of it and a client. They are named
-    /// by client as well, so they are found by scanning for the account's
-    /// part of the name; the per-IP counters are the clients', not the
-    /// account's, and stay.
-    pub async fn forget_account(&self, email: &Email) -> Result<(), LimitError> {
+    /// Forgets every counter of an account (it is being deleted): its
+    /// link resends, and the failure counts and lockouts of each pair of
+    /// it and a client. Those are named by client as well, so they are
+    /// found by scanning for the account's part of the name; the per-IP
+    /// counters are the clients', not the account's, and stay.
+    pub async fn forget_account(&self, user_id: u64, email: &Email) -> Result<(), LimitError> {
+        let resends = format!("{}{}", self.key_prefix, verify_resend_tag(user_id));
+        self.redis
+            .run(|mut conn| async move {
+                redis::cmd("DEL")
+                    .arg(resends)
+                    .query_async::<u64>(&mut conn)
+                    .await
+            })
+            .await?;
         let pattern = format!(
             "{}{{login:{}:*",
             glob_escaped(&self.key_prefix),
@@ -306,6 +324,11 @@ impl RateLimiter {
             .map(|byte| format!("{byte:02x}"))
             .collect()
     }
+}
+
+/// The hash tag of an account's resend counter.
+fn verify_resend_tag(user_id: u64) -> String {
+    format!("{{verify-resend:{user_id}}}")
 }
 
 fn limited(wait_ms: u64) -> LimitError {

@@ -269,7 +269,7 @@ pub async fn delete_account(
     // Redis first: should MySQL fail next, the user is logged out
     // everywhere and may retry, never left deleted with sessions alive.
     let ended = ctx.sessions.end_all(user.id).await?;
-    ctx.limiter.forget_account(&email).await?;
+    ctx.limiter.forget_account(user.id, &email).await?;
     users::mark_deleted(&ctx.db, user.id)
         .await
         .context("deleting an account")?;
@@ -414,6 +414,10 @@ pub async fn change_email(
     // Before the address is looked up (403 before 409): the answer to a
     // wrong password tells nothing about the new address.
     check_own_password(&ctx, &caller, account, input.password).await?;
+    // Every request with the right password mails a link to an address of
+    // the caller's choosing: counted with the account's resends, so a
+    // session cannot be used to flood someone's mailbox.
+    ctx.limiter.verify_resend(user.id).await?;
 
     let token = Token::generate()
         .map_err(|error| ApiError::Internal(anyhow::anyhow!("generating a token: {error}")))?;

@@ -9,6 +9,7 @@ use serde_json::json;
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
+use super::email;
 use super::extract::{Caller, CurrentSession};
 use super::input::{Fields, JsonObject};
 use super::password_check::{PasswordCheck, StoredPassword};
@@ -131,6 +132,9 @@ pub struct EmailAvailability {
 }
 
 /// Creates an account and logs it in.
+///
+/// A link to verify the email is mailed to it, in the background: no
+/// registration waits on the mail server.
 #[utoipa::path(
     post, path = "/register", tag = "accounts",
     request_body = Registration,
@@ -156,15 +160,23 @@ pub async fn register(
     let slot = ctx.hasher.slot(&place).await?;
     ctx.limiter.register(caller.ip).await?;
     let password_hash = ctx.hasher.hash_in(slot, input.password.expose()).await?;
+    let origin = caller.origin();
+    let verification =
+        email::verification(&ctx, input.email.as_str(), input.name.as_str(), &origin)?;
     let user = users::insert(
         &ctx.db,
         &input.email,
         &input.name,
         &password_hash,
-        &caller.origin(),
+        &origin,
+        &verification,
+        &ctx.token_lifetimes,
     )
     .await
     .context("storing a new account")?;
+    // The link is in the outbox, committed with the account: the sender
+    // mails it, and no registration waits on the mail server.
+    ctx.outbox.wake();
     // Normally 0: nothing can end every session of an account before one
     // of its sessions exists.
     let epoch = ctx.sessions.epoch(user.id).await?;

@@ -31,6 +31,7 @@ use crate::error::{ApiError, PROBLEM_JSON, Problem};
         auth::logout,
         auth::check_email,
         email::verify_email,
+        email::resend_verification,
         account::me,
         account::rename,
         account::delete_account,

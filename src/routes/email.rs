@@ -1,16 +1,17 @@
-//! Email: using the tokens that mailed links carry.
+//! Email: mailing verification links, and using the tokens that mailed
+//! links carry.
 
-use actix_web::web;
+use actix_web::{HttpResponse, web};
 use serde_json::json;
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
-use super::extract::Caller;
+use super::extract::{Caller, CurrentSession};
 use super::input::{Fields, JsonObject};
 use super::schema;
 use crate::context::ApiContext;
-use crate::db::users::{self, EmailTokenUse};
-use crate::domain::{Token, User};
+use crate::db::users::{self, EmailTokenUse, Verification};
+use crate::domain::{EventOrigin, LinkKind, MailDetails, OutgoingMail, Token, User};
 use crate::error::{ApiError, Context, Problem};
 
 pub struct EmailVerification {
@@ -88,4 +89,63 @@ pub async fn verify_email(
     ctx.sessions.rewrite_user(&user).await?;
     log::info!("user {}: {}", user.id, event.as_str());
     Ok(web::Json(user))
+}
+
+/// A new verify-email token, and the message that carries its link
+/// (`PUBLIC_URL/verify-email#token=…`, sealed) to `email`, greeting `name`
+/// and telling where the request came from.
+pub(super) fn verification(
+    ctx: &ApiContext,
+    email: &str,
+    name: &str,
+    origin: &EventOrigin,
+) -> Result<Verification, ApiError> {
+    let token = Token::generate()?;
+    let link = ctx
+        .outbox
+        .link(LinkKind::VerifyEmail, email, &token.to_string())?;
+    let mail = OutgoingMail::with_link(link, email, MailDetails::now(name, origin));
+    Ok(Verification { token, mail })
+}
+
+/// Mails a new verification link to the account's address.
+///
+/// The new link voids the ones mailed before. An account whose email is
+/// verified already is sent nothing, with the same answer. The mail goes
+/// out in the background: a mail server outage delays it and fails no
+/// request.
+#[utoipa::path(
+    post, path = "/email/verify/resend", tag = "accounts",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 202, description = "A new link is on its way to the account's address \
+            (nothing is sent when the email is verified already)"),
+        (status = 401, description = "No live session", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many links asked for this account (`VERIFY_RESEND_LIMIT`)", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Whole seconds until a request would be served"))),
+    )
+)]
+pub async fn resend_verification(
+    session: CurrentSession,
+    caller: Caller,
+    ctx: web::Data<ApiContext>,
+) -> Result<HttpResponse, ApiError> {
+    let user = session.authenticate()?;
+    ctx.limiter.verify_resend(user.id).await?;
+    let origin = caller.origin();
+    let verification = verification(&ctx, &user.email, &user.name, &origin)?;
+    let mailed = users::resend_verification(
+        &ctx.db,
+        user.id,
+        &verification,
+        &ctx.token_lifetimes,
+        &origin,
+    )
+    .await
+    .context("mailing a verification link")?;
+    if mailed {
+        ctx.outbox.wake();
+        log::info!("user {}: verification link mailed", user.id);
+    }
+    Ok(HttpResponse::Accepted().finish())
 }

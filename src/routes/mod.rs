@@ -46,6 +46,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs
     .service(web::resource("/checkemail").route(changing(web::post().to(auth::check_email))))
     .service(web::resource("/email/verify").route(changing(web::post().to(email::verify_email))))
     .service(
+        web::resource("/email/verify/resend").route(changing(with_session(
+            web::post().to(email::resend_verification),
+        ))),
+    )
+    .service(
         web::resource("/me")
             .route(with_session(web::get().to(account::me)))
             .route(with_session(web::head().to(account::me)))

@@ -246,13 +246,17 @@ async fn the_accounts_limit_counters_go_and_the_clients_stay() {
         .await
         .unwrap();
     assert_eq!(failed.status(), 401);
+    assert_eq!(app.resend_verification().await.status(), 202);
     let account_keys = |keys: &[String]| -> Vec<String> {
         keys.iter()
-            .filter(|key| key.contains("{login:"))
+            .filter(|key| key.contains("{login:") || key.contains("{verify-resend:"))
             .cloned()
             .collect()
     };
-    assert!(!account_keys(&app.redis_keys().await).is_empty());
+    let counted = account_keys(&app.redis_keys().await);
+    for kind in ["{login:", "{verify-resend:"] {
+        assert!(counted.iter().any(|key| key.contains(kind)), "{counted:?}");
+    }
 
     assert_eq!(app.delete_account(PASSWORD).await.status(), 204);
     let keys = app.redis_keys().await;
@@ -272,7 +276,7 @@ async fn statuses_and_security_events_are_purged_in_the_background() {
     }
     let mut conn = app.db().await;
     let (_, statuses, events) = rows_of(&mut conn, id_of(&user)).await;
-    assert_eq!((statuses, events), (3, 1));
+    assert_eq!((statuses, events), (3, 2), "registered, verification-sent");
 
     assert_eq!(app.delete_account(PASSWORD).await.status(), 204);
     until_purged(&mut conn, id_of(&user)).await;
@@ -316,7 +320,8 @@ async fn the_purge_resumes_after_a_restart() {
             .unwrap(),
         100
     );
-    assert_eq!(rows_of(&mut conn, user_id).await, (1, 2400, 1));
+    // Events: registered, verification-sent.
+    assert_eq!(rows_of(&mut conn, user_id).await, (1, 2400, 2));
     // As when the lease (a minute) has run out.
     conn.exec_drop(
         "UPDATE users SET purge_lease_until = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND WHERE id = ?",

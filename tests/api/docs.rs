@@ -23,6 +23,7 @@ const EVERY_OPERATION: &[(&str, &str)] = &[
     ("/logout", "post"),
     ("/checkemail", "post"),
     ("/email/verify", "post"),
+    ("/email/verify/resend", "post"),
     ("/me", "get"),
     ("/me/security-events", "get"),
     ("/me/export", "get"),

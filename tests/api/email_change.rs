@@ -201,7 +201,7 @@ async fn a_wrong_password_is_403_even_for_a_taken_address_and_counts_as_a_failed
     let tokens: Option<u64> = app
         .db()
         .await
-        .query_first("SELECT COUNT(*) FROM account_tokens")
+        .query_first("SELECT COUNT(*) FROM account_tokens WHERE kind = 'change-email'")
         .await
         .unwrap();
     assert_eq!(tokens, Some(0));
@@ -239,6 +239,27 @@ async fn five_wrong_passwords_lock_out_the_change_and_the_login_alike() {
     .await;
     let types = app.security_event_types().await;
     assert!(types.contains(&"locked-out".to_owned()), "{types:?}");
+}
+
+#[tokio::test]
+async fn links_to_new_addresses_count_with_the_accounts_resends() {
+    let app = spawn_app_with(&[("VERIFY_RESEND_LIMIT", "2/3600")]).await;
+    registered(&app).await;
+    assert_eq!(app.resend_verification().await.status(), 202);
+    assert_eq!(
+        app.change_email(&unique_email(), PASSWORD).await.status(),
+        202
+    );
+    // A wrong password is judged first and costs nothing from the count.
+    problem(
+        app.change_email(&unique_email(), "not the password").await,
+        403,
+        "wrong-password",
+    )
+    .await;
+    let limited = app.change_email(&unique_email(), PASSWORD).await;
+    assert!(limited.headers().contains_key("retry-after"));
+    problem(limited, 429, "rate-limited").await;
 }
 
 #[tokio::test]
@@ -493,7 +514,7 @@ async fn a_password_changed_while_the_old_one_was_checked_issues_no_link() {
     let tokens: Option<u64> = app
         .db()
         .await
-        .query_first("SELECT COUNT(*) FROM account_tokens")
+        .query_first("SELECT COUNT(*) FROM account_tokens WHERE kind = 'change-email'")
         .await
         .unwrap();
     assert_eq!(tokens, Some(0));

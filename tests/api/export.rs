@@ -113,7 +113,7 @@ async fn the_export_holds_the_user_every_status_newest_first_the_sessions_and_th
     );
     let events = json_of(app.security_events("?limit=100").await, 200).await;
     assert_eq!(document["security_events"], events["items"]);
-    let kinds = ["login", "registered"];
+    let kinds = ["login", "verification-sent", "registered"];
     assert_eq!(events["items"].as_array().unwrap().len(), kinds.len());
 }
 
@@ -123,7 +123,8 @@ async fn an_empty_account_exports_empty_lists() {
     app.signed_up().await;
     let document = json_of(app.export().await, 200).await;
     assert_eq!(document["statuses"], serde_json::json!([]));
-    assert_eq!(document["security_events"].as_array().unwrap().len(), 1);
+    // Registered, and its verification link sent.
+    assert_eq!(document["security_events"].as_array().unwrap().len(), 2);
 }
 
 #[tokio::test]

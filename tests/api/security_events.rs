@@ -114,6 +114,7 @@ async fn each_action_leaves_its_event_with_ip_and_user_agent() {
             "login",
             "login-failed",
             "logout",
+            "verification-sent",
             "registered",
         ],
         "one event per action, newest first; one per session DELETE /sessions ended"
@@ -152,12 +153,12 @@ async fn each_action_leaves_its_event_with_ip_and_user_agent() {
 async fn a_failed_login_for_an_unknown_email_or_without_a_session_writes_nothing() {
     let app = spawn_app().await;
     app.signed_up().await;
-    assert_eq!(event_count(&app).await, 1, "registered");
+    assert_eq!(event_count(&app).await, 2, "registered, verification-sent");
     let stranger = app.new_browser();
     let unknown = unique_email();
     assert_eq!(stranger.login(&unknown, PASSWORD).await.status(), 401);
     assert_eq!(stranger.logout().await.status(), 204);
-    assert_eq!(event_count(&app).await, 1, "nothing more");
+    assert_eq!(event_count(&app).await, 2, "nothing more");
 }
 
 #[tokio::test]
@@ -176,7 +177,13 @@ async fn the_failure_that_begins_a_lockout_is_recorded_once() {
     .await;
     assert_eq!(
         app.security_event_types().await,
-        ["locked-out", "login-failed", "login-failed", "registered"],
+        [
+            "locked-out",
+            "login-failed",
+            "login-failed",
+            "verification-sent",
+            "registered"
+        ],
         "a login refused by the lockout is no failure of its own"
     );
 }
@@ -188,7 +195,7 @@ async fn pages_like_fetch_status() {
     let user = user_id(&app).await;
     insert_events(&app, user, 5, 0).await;
     let all = stored_ids(&app, user).await;
-    assert_eq!(all.len(), 6);
+    assert_eq!(all.len(), 7, "registered, verification-sent and five more");
 
     let first = page(&app, "?limit=4").await;
     assert_eq!(ids(&first), all[..4]);

@@ -177,6 +177,11 @@ impl Browser {
             .await
     }
 
+    /// POST /email/verify/resend, with no body.
+    pub async fn resend_verification(&self) -> Response {
+        self.post("/email/verify/resend").await
+    }
+
     /// POST /addStatus.
     pub async fn add_status(&self, text: &str) -> Response {
         self.post_json("/addStatus", &json!({"text": text})).await
