@@ -61,6 +61,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/email/verify/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mails a new verification link to the account's address.
+         * @description The new link voids the ones mailed before. An account whose email is
+         *     verified already is sent nothing, with the same answer. The mail goes
+         *     out in the background: a mail server outage delays it and fails no
+         *     request.
+         */
+        post: operations["resend_verification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/fetchStatus": {
         parameters: {
             query?: never;
@@ -265,7 +288,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Creates an account and logs it in. */
+        /**
+         * Creates an account and logs it in.
+         * @description A link to verify the email is mailed to it, in the background: no
+         *     registration waits on the mail server.
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -970,6 +997,98 @@ export interface operations {
             /** @description Invalid fields */
             422: {
                 headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description MySQL or Redis unreachable, or the hashing queue full */
+            503: {
+                headers: {
+                    /** @description Whole seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resend_verification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new link is on its way to the account's address (nothing is sent when the email is verified already) */
+            202: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No live session */
+            401: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `Origin` (or `Referer`) names another site */
+            403: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong method for this path; `Allow` lists the right ones */
+            405: {
+                headers: {
+                    /** @description The methods this path accepts */
+                    Allow?: string;
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request's head or body did not arrive within `REQUEST_TIMEOUT_SECS`; the connection is closed */
+            408: {
+                headers: {
+                    /** @description The request's id: the client's own if it was safe, else a new one */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many links asked for this account (`VERIFY_RESEND_LIMIT`) */
+            429: {
+                headers: {
+                    /** @description Whole seconds until a request would be served */
+                    "Retry-After"?: number;
                     /** @description The request's id: the client's own if it was safe, else a new one */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
