@@ -75,7 +75,8 @@ function SettingsRoute() {
 
 /** "/verify-email": a mailed link, which works with or without a session. */
 function VerifyEmailRoute() {
-  return <VerifyEmailPage user={useUser()} />;
+  const { sessionEnded } = useSessionChanges();
+  return <VerifyEmailPage user={useUser()} onSessionEnded={sessionEnded} />;
 }
 
 /** Asks who is logged in (GET /me) once, before any page is shown. */

@@ -17,16 +17,24 @@ export function withoutFragment(location: Pick<Location, 'pathname' | 'search'>)
 }
 
 /**
- * The token of the link this page was opened with, read once. The fragment
- * is then replaced in the current history entry, so that the token stays
- * neither in the address bar nor in the history (nor in a bookmark or a
- * shared screen); the router's state in that entry is kept.
+ * The token of the link this page was opened with, read once; a link to the
+ * same page followed from here (only the fragment changes) replaces it. The
+ * fragment is then replaced in the current history entry, so that the token
+ * stays neither in the address bar nor in the history (nor in a bookmark or
+ * a shared screen); the router's state in that entry is kept.
  */
 export function useLinkToken(): string | null {
   // Read while rendering (twice in StrictMode, both before the effect below).
-  const [token] = useState(() => tokenFromFragment(window.location.hash));
+  const [token, setToken] = useState(() => tokenFromFragment(window.location.hash));
   useEffect(() => {
-    if (window.location.hash) window.history.replaceState(window.history.state, '', withoutFragment(window.location));
+    function take() {
+      const found = tokenFromFragment(window.location.hash);
+      if (found) setToken(found);
+      if (window.location.hash) window.history.replaceState(window.history.state, '', withoutFragment(window.location));
+    }
+    take();
+    window.addEventListener('hashchange', take);
+    return () => window.removeEventListener('hashchange', take);
   }, []);
   return token;
 }

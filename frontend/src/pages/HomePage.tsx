@@ -82,7 +82,7 @@ export function HomePage({ user, onSessionEnded, onLoggedOut }: HomeProps) {
   return (
     <div className="app">
       <TopBar user={user} onLoggedOut={onLoggedOut} />
-      <VerifyEmailBanner user={user} />
+      <VerifyEmailBanner user={user} onSessionEnded={onSessionEnded} />
       <main id="main" className="home">
         <div className="home-main">
           <section className="card profile" aria-labelledby="profile-name">

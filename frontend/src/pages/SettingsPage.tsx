@@ -1,5 +1,6 @@
 import type { User } from '../api/client';
 import { DeleteAccountSection } from '../components/settings/DeleteAccountSection';
+import { EmailSection } from '../components/settings/EmailSection';
 import { ExportSection } from '../components/settings/ExportSection';
 import { NameSection } from '../components/settings/NameSection';
 import { PasswordSection } from '../components/settings/PasswordSection';
@@ -26,12 +27,13 @@ export function SettingsPage({ user, onSessionEnded, onLoggedOut, onAccountDelet
   return (
     <div className="app">
       <TopBar user={user} onLoggedOut={onLoggedOut} />
-      <VerifyEmailBanner user={user} />
+      <VerifyEmailBanner user={user} onSessionEnded={onSessionEnded} />
       <main id="main" className="settings">
         <h1 tabIndex={-1} data-autofocus>
           Settings
         </h1>
         <NameSection user={user} onSessionEnded={onSessionEnded} />
+        <EmailSection user={user} onSessionEnded={onSessionEnded} />
         <PasswordSection email={user.email} onSessionEnded={onSessionEnded} />
         <ExportSection />
         <DeleteAccountSection onSessionEnded={onSessionEnded} onAccountDeleted={onAccountDeleted} />

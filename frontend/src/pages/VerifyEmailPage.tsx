@@ -2,67 +2,85 @@ import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { toApiProblem, type User } from '../api/client';
 import { LinkPageFrame } from '../components/email/LinkPageFrame';
+import { ResendVerification } from '../components/email/ResendVerification';
 import { Spinner } from '../components/Spinner';
 import { useTitle } from '../lib/hooks';
 import { useLinkToken } from '../lib/linkToken';
 import { useVerifyEmail } from '../queries/email';
-import { verifiedMessage, verifyFailure } from '../state/emailFlows';
+import { LINK_INCOMPLETE, verifiedMessage, verifyFailure } from '../state/emailFlows';
 
 interface VerifyEmailPageProps {
   /** Whoever is logged in in this browser, if anyone: the link works either way. */
   user: User | null;
+  /** A request answered 401: the session is gone. */
+  onSessionEnded: () => void;
 }
-
-export const VERIFY_LINK_INCOMPLETE =
-  'This link is incomplete. Open it again from the email, or copy the whole address from the email into the address bar.';
 
 /**
  * "/verify-email#token=…", the page a verification (or email-change) link
  * opens: uses the token at once (POST /email/verify) and says what came of it.
  */
-export function VerifyEmailPage({ user }: VerifyEmailPageProps) {
+export function VerifyEmailPage({ user, onSessionEnded }: VerifyEmailPageProps) {
   useTitle('Verify your email · Status');
   const token = useLinkToken();
-  const verify = useVerifyEmail();
-  // Who was logged in before: the answer may show their new address.
-  const [before] = useState(user);
-
-  // Once per page load: StrictMode runs effects twice, and a token works once.
-  const sent = useRef(false);
-  useEffect(() => {
-    if (!token || sent.current) return;
-    sent.current = true;
-    verify.mutate({ body: { token } });
-  }, [token, verify.mutate]);
-
   return (
     <LinkPageFrame title="Verify your email address">
-      {!token ? (
+      {token ? (
+        // A new link followed from here starts afresh.
+        <Verification key={token} token={token} user={user} onSessionEnded={onSessionEnded} />
+      ) : (
         <>
           <p role="alert" className="form-error">
-            {VERIFY_LINK_INCOMPLETE}
+            {LINK_INCOMPLETE}
           </p>
           <NextStep user={user} />
         </>
-      ) : verify.isSuccess ? (
-        <>
-          <p role="status" className="form-note">
-            {verifiedMessage(before, verify.data)}
-          </p>
-          <NextStep user={user} />
-        </>
-      ) : verify.isError ? (
-        <VerifyFailed error={verify.error} user={user} onRetry={() => verify.mutate({ body: { token } })} />
-      ) : (
-        <p className="loading" role="status">
-          <Spinner /> Verifying your email address…
-        </p>
       )}
     </LinkPageFrame>
   );
 }
 
-function VerifyFailed({ error, user, onRetry }: { error: unknown; user: User | null; onRetry: () => void }) {
+function Verification({ token, user, onSessionEnded }: VerifyEmailPageProps & { token: string }) {
+  const verify = useVerifyEmail();
+  // Who was logged in before: the answer may show their new address.
+  const [before] = useState(user);
+
+  // Once: StrictMode runs effects twice, and a token works once.
+  const sent = useRef(false);
+  useEffect(() => {
+    if (sent.current) return;
+    sent.current = true;
+    verify.mutate({ body: { token } });
+  }, [token, verify.mutate]);
+
+  if (verify.isSuccess) {
+    return (
+      <>
+        <p role="status" className="form-note">
+          {verifiedMessage(before, verify.data)}
+        </p>
+        <NextStep user={user} />
+      </>
+    );
+  }
+  if (verify.isError) {
+    return <VerifyFailed error={verify.error} user={user} onSessionEnded={onSessionEnded} onRetry={() => verify.mutate({ body: { token } })} />;
+  }
+  return (
+    <p className="loading" role="status">
+      <Spinner /> Verifying your email address…
+    </p>
+  );
+}
+
+interface VerifyFailedProps {
+  error: unknown;
+  user: User | null;
+  onSessionEnded: () => void;
+  onRetry: () => void;
+}
+
+function VerifyFailed({ error, user, onSessionEnded, onRetry }: VerifyFailedProps) {
   const failure = verifyFailure(toApiProblem(error));
   return (
     <>
@@ -76,13 +94,11 @@ function VerifyFailed({ error, user, onRetry }: { error: unknown; user: User | n
           </button>
         </div>
       ) : failure.kind === 'invalid-link' ? (
-        <p>
-          {user
-            ? user.email_verified
-              ? 'To change your email address, ask again in Settings.'
-              : 'You can ask for a new link on your home page.'
-            : 'Log in to ask for a new link.'}
-        </p>
+        user && !user.email_verified ? (
+          <ResendVerification email={user.email} label="Send a new link" onSessionEnded={onSessionEnded} />
+        ) : (
+          <p>{user ? 'To change your email address, ask again in Settings.' : 'Log in to ask for a new link.'}</p>
+        )
       ) : null}
       <NextStep user={user} />
     </>

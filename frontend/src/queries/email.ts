@@ -4,7 +4,8 @@ import { showUpdatedUser } from './account';
 import { securityEventsQueryKey } from './securityEvents';
 import { meQuery } from './session';
 
-// The email flows: using a mailed link's token (POST /email/verify).
+// The email flows: using a mailed link's token (POST /email/verify), asking
+// for another verification link, changing the address.
 
 /**
  * A verification link worked. When this browser is logged into that account,
@@ -21,5 +22,21 @@ export function useVerifyEmail() {
   const queryClient = useQueryClient();
   return $api.useMutation('post', '/email/verify', {
     onSuccess: (user) => showVerifiedUser(queryClient, user),
+  });
+}
+
+/** POST /email/verify/resend: a new link to the account's address (a "verification-sent" event). */
+export function useResendVerification() {
+  const queryClient = useQueryClient();
+  return $api.useMutation('post', '/email/verify/resend', {
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: securityEventsQueryKey }),
+  });
+}
+
+/** POST /me/email: a link goes to the new address; the email changes only once it is used. */
+export function useChangeEmail() {
+  const queryClient = useQueryClient();
+  return $api.useMutation('post', '/me/email', {
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: securityEventsQueryKey }),
   });
 }

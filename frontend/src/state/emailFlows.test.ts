@@ -4,6 +4,7 @@ import { toProblem } from '../api/problem';
 import {
   RESET_LINK_INVALID,
   VERIFY_EMAIL_TAKEN,
+  changeEmailSent,
   forgotPasswordFailure,
   resendFailure,
   resetLinkSent,
@@ -100,6 +101,12 @@ describe('verifyFailure', () => {
       message: 'Your email address could not be verified. The service is temporarily unavailable. Try again in 2 seconds.',
     });
     expect(verifyFailure({ status: 0, type: 'network', title: 'Network error', detail: 'Offline.', errors: {} }).kind).toBe('retry');
+  });
+});
+
+describe('changeEmailSent', () => {
+  it('names the new address, where the link went', () => {
+    expect(changeEmailSent(' ada@new.example ')).toBe('We sent a link to ada@new.example. Your address changes once you open it.');
   });
 });
 

@@ -7,6 +7,10 @@ import { genericFailure, type FormFailure } from './authForm';
 // "Send again". Kept out of the components so that every branch is
 // unit-tested.
 
+/** A page a mailed link opens, without the link's token. */
+export const LINK_INCOMPLETE =
+  'This link is incomplete. Open it again from the email, or copy the whole address from the email into the address bar.';
+
 /** POST /password/forgot answered 202: the same words whether or not the address has an account. */
 export function resetLinkSent(email: string): string {
   return `If ${email.trim()} has an account, a link to choose a new password is on its way to it. It works once, and only for a short time.`;
@@ -54,6 +58,11 @@ export function verifyFailure(problem: ApiProblem): VerifyFailure {
   if (problem.status === 400 || problem.status === 422) return { kind: 'invalid-link', message: VERIFY_LINK_INVALID };
   if (problem.status === 409 || problemSlug(problem) === 'email-taken') return { kind: 'email-taken', message: VERIFY_EMAIL_TAKEN };
   return { kind: 'retry', message: `Your email address could not be verified. ${problemMessage(problem)}` };
+}
+
+/** POST /me/email answered 202. */
+export function changeEmailSent(newEmail: string): string {
+  return `We sent a link to ${newEmail.trim()}. Your address changes once you open it.`;
 }
 
 /** POST /email/verify/resend answered 202. */
