@@ -131,8 +131,10 @@ test('the security activity lists registration and logins, newest first, a page 
   await expect(events.first()).toContainText('Headless Chrome on Linux');
 
   await panel.getByRole('button', { name: 'Load more activity' }).click();
-  await expect(events).toHaveCount(13);
+  // Registration wrote two: the account, and its verification link mailed.
+  await expect(events).toHaveCount(14);
   await expect(events.nth(10)).toBeFocused();
+  await expect(events.nth(12)).toContainText('Verification email sent');
   await expect(events.last()).toContainText('Account created');
   await expect(panel.getByRole('button', { name: 'Load more activity' })).toHaveCount(0);
 });
