@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::db::Database;
+use crate::domain::TokenLifetimes;
 use crate::hashing::PasswordHasher;
 use crate::mail::Outbox;
 use crate::protection::{AllowedOrigins, RateLimiter, TrustedProxies};
@@ -34,6 +35,8 @@ pub struct ApiContext {
     pub require_verified_email: bool,
     /// Sealed links for mail, and the sender to wake once mail is enqueued.
     pub outbox: Outbox,
+    /// How long each kind of mailed token can be used.
+    pub token_lifetimes: TokenLifetimes,
 }
 
 /// Turns `/readyz` to 503 once shutdown has begun.

@@ -20,6 +20,7 @@ use crate::config::Settings;
 use crate::connection::TimeoutAnswer;
 use crate::context::{ApiContext, ExportSlots, Readiness};
 use crate::db::{Database, migrations};
+use crate::domain::TokenLifetimes;
 use crate::hashing::PasswordHasher;
 use crate::mail::transport::Transport;
 use crate::mail::{Outbox, sender};
@@ -72,6 +73,7 @@ struct Dependencies {
     exports: ExportSlots,
     require_verified_email: bool,
     outbox: Outbox,
+    token_lifetimes: TokenLifetimes,
 }
 
 impl Dependencies {
@@ -129,6 +131,7 @@ impl Dependencies {
             exports: ExportSlots::default(),
             require_verified_email: settings.require_verified_email,
             outbox: Outbox::new(&settings.session_secret, &settings.mail.public_url),
+            token_lifetimes: settings.token_lifetimes,
         })
     }
 
@@ -150,6 +153,7 @@ impl Dependencies {
             exports: self.exports.clone(),
             require_verified_email: self.require_verified_email,
             outbox: self.outbox.clone(),
+            token_lifetimes: self.token_lifetimes,
         }
     }
 }

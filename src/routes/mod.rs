@@ -9,6 +9,7 @@ mod extract;
 mod health;
 mod input;
 mod paging;
+mod password;
 mod password_check;
 mod schema;
 mod security;
@@ -45,6 +46,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs
     .service(web::resource("/logout").route(changing(with_session(web::post().to(auth::logout)))))
     .service(web::resource("/checkemail").route(changing(web::post().to(auth::check_email))))
     .service(web::resource("/email/verify").route(changing(web::post().to(email::verify_email))))
+    .service(
+        web::resource("/password/forgot")
+            .route(changing(web::post().to(password::forgot_password))),
+    )
+    .service(
+        web::resource("/password/reset").route(changing(with_session(
+            web::post().to(password::reset_password),
+        ))),
+    )
     .service(
         web::resource("/me")
             .route(with_session(web::get().to(account::me)))

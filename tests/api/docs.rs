@@ -23,6 +23,8 @@ const EVERY_OPERATION: &[(&str, &str)] = &[
     ("/logout", "post"),
     ("/checkemail", "post"),
     ("/email/verify", "post"),
+    ("/password/forgot", "post"),
+    ("/password/reset", "post"),
     ("/me", "get"),
     ("/me/security-events", "get"),
     ("/me/export", "get"),
