@@ -15,8 +15,8 @@ use status_api::db::{Database, tokens, users};
 use status_api::domain::{EventOrigin, MailDetails, NoticeKind, OutgoingMail, Token, TokenPurpose};
 
 use crate::helpers::{
-    Browser, PASSWORD, Received, SmtpSink, TestApp, json_of, problem, random_hex, session_cookie,
-    spawn_app_with, unique_email,
+    Browser, PASSWORD, Received, SmtpSink, TestApp, json_of, post_then_reset, problem, random_hex,
+    session_cookie, spawn_app_with, unique_email,
 };
 
 const NEW_PASSWORD: &str = "staple battery horse";
@@ -698,4 +698,36 @@ async fn a_reset_overtaken_by_a_password_change_after_its_claim_stores_nothing()
     assert_eq!(app.login(&email, NEW_PASSWORD).await.status(), 200);
     let types = app.security_event_types().await;
     assert!(!types.contains(&"password-reset".to_owned()), "{types:?}");
+}
+
+#[tokio::test]
+async fn a_reset_whose_client_goes_away_after_the_claim_still_completes() {
+    let (app, sink) = app_with_sink(&[PATIENT]).await;
+    let (email, _) = account(&app).await;
+    let token = mailed_token(&app, &sink, &email).await;
+    let held = app.hold_security_events().await;
+
+    // The reset has claimed the link and waits to commit when its client
+    // hangs up.
+    let body = json!({"token": token, "new_password": NEW_PASSWORD});
+    let waiting = app.until_waiting("INSERT INTO security_events", 1);
+    post_then_reset(&app.address, "/password/reset", &body, waiting).await;
+    // Time for the server to notice, and drop what it would drop.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    held.release().await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while app.new_browser().login(&email, NEW_PASSWORD).await.status() != 200 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the used link left the old password"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    problem(
+        app.new_browser().login(&email, PASSWORD).await,
+        401,
+        "invalid-credentials",
+    )
+    .await;
 }
