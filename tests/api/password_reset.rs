@@ -15,8 +15,8 @@ use status_api::db::{Database, tokens, users};
 use status_api::domain::{EventOrigin, MailDetails, NoticeKind, OutgoingMail, Token, TokenPurpose};
 
 use crate::helpers::{
-    Browser, PASSWORD, Received, SmtpSink, TestApp, json_of, post_then_reset, problem, random_hex,
-    session_cookie, spawn_app_with, unique_email,
+    Browser, PASSWORD, Received, SmtpSink, TestApp, free_port, json_of, post_then_reset, problem,
+    random_hex, session_cookie, spawn_app_with, unique_email,
 };
 
 const NEW_PASSWORD: &str = "staple battery horse";
@@ -730,4 +730,29 @@ async fn a_reset_whose_client_goes_away_after_the_claim_still_completes() {
         "invalid-credentials",
     )
     .await;
+}
+
+#[tokio::test]
+async fn sessions_a_reset_ends_and_begins_are_counted() {
+    const ENDED: &str = r#"status_api_sessions_ended_total{how="password-reset"}"#;
+    const BEGUN: &str = r#"status_api_sessions_begun_total{how="password-reset"}"#;
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let (app, sink) = app_with_sink(&[("METRICS_ADDR", &metrics)]).await;
+    let (email, _) = account(&app).await;
+    assert_eq!(app.login(&email, PASSWORD).await.status(), 200);
+    let token = mailed_token(&app, &sink, &email).await;
+    // The counters are the process's, shared with tests running beside
+    // this one: only their growth is this test's.
+    let ended_before = app.metric(ENDED).await.unwrap_or(0);
+    let begun_before = app.metric(BEGUN).await.unwrap_or(0);
+
+    let opener = app.new_browser();
+    assert_eq!(
+        opener.reset_password(&token, NEW_PASSWORD).await.status(),
+        200
+    );
+    let ended = app.metric(ENDED).await.unwrap_or(0) - ended_before;
+    let begun = app.metric(BEGUN).await.unwrap_or(0) - begun_before;
+    assert!(ended >= 2, "{ended} sessions ended");
+    assert!(begun >= 1, "{begun} sessions begun");
 }
