@@ -756,3 +756,38 @@ async fn sessions_a_reset_ends_and_begins_are_counted() {
     assert!(ended >= 2, "{ended} sessions ended");
     assert!(begun >= 1, "{begun} sessions begun");
 }
+
+#[tokio::test]
+async fn a_reset_that_cannot_be_stored_leaves_the_old_password_and_no_old_session() {
+    let (app, sink) = app_with_sink(&[]).await;
+    let (email, owner) = account(&app).await;
+    let token = mailed_token(&app, &sink, &email).await;
+    // The password-reset event cannot be written, so neither can the hash.
+    let rename = |from: &str, to: &str| format!("RENAME TABLE {from} TO {to}");
+    let mut conn = app.db().await;
+    conn.query_drop(rename("security_events", "security_events_away"))
+        .await
+        .unwrap();
+
+    let opener = app.new_browser();
+    problem(
+        opener.reset_password(&token, NEW_PASSWORD).await,
+        500,
+        "internal",
+    )
+    .await;
+    // Sessions ended first: the owner is logged out, with the old password.
+    problem(owner.me().await, 401, "unauthenticated").await;
+    problem(opener.me().await, 401, "unauthenticated").await;
+    conn.query_drop(rename("security_events_away", "security_events"))
+        .await
+        .unwrap();
+    assert_eq!(app.login(&email, PASSWORD).await.status(), 200);
+    // The link was used by the claim: a new one is needed.
+    problem(
+        app.reset_password(&token, NEW_PASSWORD).await,
+        400,
+        "invalid-token",
+    )
+    .await;
+}
