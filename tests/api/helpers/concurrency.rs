@@ -1,7 +1,8 @@
-//! Requests sent all at once, each from a browser of its own, and a
-//! client that goes away mid-request.
+//! Requests sent all at once, each from a browser of its own, a client
+//! that goes away mid-request, and waiting for a session to end.
 
 use std::future::Future;
+use std::time::Duration;
 
 use reqwest::Response;
 use serde_json::Value;
@@ -76,4 +77,13 @@ pub async fn post_then_reset(
         .expect("request sent");
     reset_when.await;
     drop(stream);
+}
+
+/// Waits until `browser`'s session has ended (failing past 30 s).
+pub async fn until_logged_out(browser: &Browser) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while browser.me().await.status() != 401 {
+        assert!(tokio::time::Instant::now() < deadline, "never logged out");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
