@@ -3,6 +3,7 @@
 //! way a new password is stored, shared with `POST /me/password`.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
@@ -145,7 +146,7 @@ pub async fn forgot_password(
 
 /// Mails `user` a reset link: the token, its event and the message in one
 /// transaction (see [`users::request_password_reset`]).
-async fn mail_reset_link(ctx: std::sync::Arc<ApiContext>, user: User, origin: EventOrigin) {
+async fn mail_reset_link(ctx: Arc<ApiContext>, user: User, origin: EventOrigin) {
     match issue_reset_link(&ctx, &user, &origin).await {
         Ok(true) => {
             ctx.outbox.wake();
@@ -233,7 +234,7 @@ pub async fn reset_password(
 }
 
 struct Reset {
-    ctx: std::sync::Arc<ApiContext>,
+    ctx: Arc<ApiContext>,
     token: Token,
     new_password: Password,
     origin: EventOrigin,
