@@ -125,6 +125,12 @@ pub struct LimitSettings {
     pub checkemail_ip: Option<Limit>,
     /// `POST /email/verify/resend`, per account.
     pub verify_resend: Option<Limit>,
+    /// Requests to `/password/forgot` and `/password/reset` together, per
+    /// client IP.
+    pub reset_ip: Option<Limit>,
+    /// Reset links mailed per address; past it `/password/forgot` mails
+    /// nothing, and answers the same.
+    pub reset_email: Option<Limit>,
 }
 
 /// Every problem found in the settings, each naming its variable.
@@ -199,6 +205,8 @@ impl Settings {
                 register_ip: vars.limit("REGISTER_IP_LIMIT", "20/3600"),
                 checkemail_ip: vars.limit("CHECKEMAIL_IP_LIMIT", "60/60"),
                 verify_resend: vars.limit("VERIFY_RESEND_LIMIT", "3/3600"),
+                reset_ip: vars.limit("RESET_IP_LIMIT", "10/3600"),
+                reset_email: vars.limit("RESET_EMAIL_LIMIT", "3/3600"),
             },
             allowed_origins: vars.allowed_origins(),
             trusted_proxies: vars.trusted_proxies(),
@@ -217,6 +225,7 @@ impl Settings {
             ),
             token_lifetimes: TokenLifetimes {
                 verify: vars.token_lifetime("VERIFY_TOKEN_SECS", SECS_PER_DAY),
+                reset: vars.token_lifetime("RESET_TOKEN_SECS", 1800),
             },
             require_verified_email: vars.parse_bool("REQUIRE_VERIFIED_EMAIL", false),
             mail: MailSettings {
@@ -685,6 +694,45 @@ mod tests {
         );
         assert_eq!(settings.token_lifetimes.verify, Duration::from_secs(86_400));
         assert!(!settings.require_verified_email);
+        assert_eq!(settings.token_lifetimes.reset, Duration::from_secs(1800));
+        let limit = |count, secs| {
+            Some(Limit {
+                count,
+                window: Duration::from_secs(secs),
+            })
+        };
+        assert_eq!(settings.limits.reset_ip, limit(10, 3600));
+        assert_eq!(settings.limits.reset_email, limit(3, 3600));
+    }
+
+    #[test]
+    fn reset_tokens_live_a_positive_number_of_seconds_up_to_a_year() {
+        let hour = settings(&[("RESET_TOKEN_SECS", "3600")]).unwrap();
+        assert_eq!(hour.token_lifetimes.reset, Duration::from_secs(3600));
+        assert_eq!(hour.token_lifetimes.verify, Duration::from_secs(86_400));
+        for bad in ["0", "-1", "x", "1.5", "31536001"] {
+            let error = settings(&[("RESET_TOKEN_SECS", bad)]).err().unwrap();
+            assert!(error.to_string().contains("RESET_TOKEN_SECS"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn reset_limits_are_n_per_seconds_or_off() {
+        let parsed = settings(&[("RESET_IP_LIMIT", "off"), ("RESET_EMAIL_LIMIT", "1/60")]).unwrap();
+        assert_eq!(parsed.limits.reset_ip, None);
+        assert_eq!(
+            parsed.limits.reset_email,
+            Some(Limit {
+                count: 1,
+                window: Duration::from_secs(60)
+            })
+        );
+        for name in ["RESET_IP_LIMIT", "RESET_EMAIL_LIMIT"] {
+            for bad in ["3", "0/60", "3/0", "x/y"] {
+                let error = settings(&[(name, bad)]).err().unwrap();
+                assert!(error.to_string().contains(name), "{name}={bad}");
+            }
+        }
     }
 
     #[test]

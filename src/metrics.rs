@@ -15,13 +15,14 @@ use crate::redis_pool::RedisPool;
 
 const NAMESPACE: &str = "status_api";
 
-/// Sessions begun, by how: `login`, `register`, or `password-changed` (the
-/// new session of the browser that changed the password).
+/// Sessions begun, by how: `login`, `register`, `password-changed` or
+/// `password-reset` (the new session of the browser that changed or reset
+/// the password).
 pub static SESSIONS_BEGUN: LazyLock<IntCounterVec> = LazyLock::new(|| {
     IntCounterVec::new(
         Opts::new(
             "sessions_begun_total",
-            "Sessions begun, by login, registration or password change",
+            "Sessions begun, by login, registration, password change or reset",
         )
         .namespace(NAMESPACE),
         &["how"],
@@ -30,13 +31,14 @@ pub static SESSIONS_BEGUN: LazyLock<IntCounterVec> = LazyLock::new(|| {
 });
 
 /// Sessions ended, by how: `logout` or `revoked` by their owner,
-/// `evicted` past `MAX_SESSIONS_PER_USER`, or `password-changed` (every
-/// session of an account whose password changed).
+/// `evicted` past `MAX_SESSIONS_PER_USER`, `password-changed` or
+/// `password-reset` (every session of an account whose password changed
+/// or was reset).
 pub static SESSIONS_ENDED: LazyLock<IntCounterVec> = LazyLock::new(|| {
     IntCounterVec::new(
         Opts::new(
             "sessions_ended_total",
-            "Sessions ended by logout, revocation, eviction or password change",
+            "Sessions ended by logout, revocation, eviction, password change or reset",
         )
         .namespace(NAMESPACE),
         &["how"],

@@ -5,6 +5,8 @@
 use std::future::Future;
 use std::io::Write;
 
+use tokio::task::JoinHandle;
+
 tokio::task_local! {
     static REQUEST_ID: String;
 }
@@ -12,6 +14,20 @@ tokio::task_local! {
 /// Runs `future` with `id` as the request id of every line it logs.
 pub async fn with_request_id<F: Future>(id: String, future: F) -> F::Output {
     REQUEST_ID.scope(id, future).await
+}
+
+/// Spawns `future` on the current runtime with the request id of the
+/// request that hands it off, so that the lines of work that outlives or
+/// outruns the request's own task still carry its id.
+pub fn spawn_for_request<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match REQUEST_ID.try_with(Clone::clone) {
+        Ok(id) => tokio::spawn(REQUEST_ID.scope(id, future)),
+        Err(_) => tokio::spawn(future),
+    }
 }
 
 /// `RUST_LOG` filters, `info` by default.
@@ -81,5 +97,24 @@ mod tests {
         let lines: Vec<&str> = output.lines().collect();
         assert!(lines[0].contains("[req-42] handled"), "{output}");
         assert!(lines[1].contains("[-] handled"), "{output}");
+    }
+
+    #[tokio::test]
+    async fn work_a_request_spawns_carries_its_id() {
+        let captured = Captured::default();
+        let logger = Arc::new(
+            logger()
+                .target(env_logger::Target::Pipe(Box::new(captured.clone())))
+                .build(),
+        );
+        let spawned = Arc::clone(&logger);
+        with_request_id("req-7".to_owned(), async move {
+            spawn_for_request(async move { log_line(&spawned) })
+                .await
+                .unwrap();
+        })
+        .await;
+        let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(output.contains("[req-7] handled"), "{output}");
     }
 }

@@ -42,7 +42,7 @@ pub async fn issue_in(
         )
         .await?;
     let new_email = match purpose {
-        TokenPurpose::VerifyEmail => None,
+        TokenPurpose::VerifyEmail | TokenPurpose::ResetPassword => None,
         TokenPurpose::ChangeEmail(email) => Some(email.as_str()),
     };
     transaction
@@ -61,23 +61,30 @@ pub async fn issue_in(
         .await
 }
 
-/// Uses the token: marks it used if it is outstanding (not used, not
-/// voided, not expired). One statement decides, under the row's lock, so of
-/// any number of concurrent claims exactly one wins, whatever instance
-/// makes it; `None` for the others and for any token that is not
-/// outstanding or not ours. Rolling the transaction back gives the token
-/// back.
+/// Uses the token if it is one of `kinds`: marks it used if it is
+/// outstanding (not used, not voided, not expired). One statement decides,
+/// under the row's lock, so of any number of concurrent claims exactly one
+/// wins, whatever instance makes it; `None` for the others and for any
+/// token that is not outstanding, not of those kinds, or not ours (a reset
+/// link sent to `/email/verify` is simply unknown there). Rolling the
+/// transaction back gives the token back.
 pub async fn claim_in(
     transaction: &mut Transaction<'_>,
     token: &Token,
+    kinds: &[TokenKind],
 ) -> Result<Option<Claim>, mysql_async::Error> {
     let hash = token.hash();
+    let mut params: Vec<mysql_async::Value> = vec![hash[..].into()];
+    params.extend(kinds.iter().map(|kind| kind.as_str().into()));
     transaction
         .exec_drop(
-            "UPDATE account_tokens SET used_at = UTC_TIMESTAMP(6) \
-             WHERE token_hash = ? AND used_at IS NULL AND voided_at IS NULL \
-             AND expires_at > UTC_TIMESTAMP(6)",
-            (&hash[..],),
+            format!(
+                "UPDATE account_tokens SET used_at = UTC_TIMESTAMP(6) \
+                 WHERE token_hash = ? AND kind IN ({}) AND used_at IS NULL \
+                 AND voided_at IS NULL AND expires_at > UTC_TIMESTAMP(6)",
+                vec!["?"; kinds.len()].join(", ")
+            ),
+            params,
         )
         .await?;
     if transaction.affected_rows() != 1 {
@@ -95,6 +102,7 @@ pub async fn claim_in(
         (Some(TokenKind::ChangeEmail), Some(email)) => TokenPurpose::ChangeEmail(
             Email::parse(&email).map_err(|_| unexpected("a token's stored email is invalid"))?,
         ),
+        (Some(TokenKind::ResetPassword), None) => TokenPurpose::ResetPassword,
         _ => return Err(unexpected("a token of an unknown kind")),
     };
     Ok(Some(Claim { user_id, purpose }))

@@ -6,8 +6,8 @@ use time::PrimitiveDateTime;
 
 use super::{Database, DbError, outbox, security_events, tokens};
 use crate::domain::{
-    Email, EventOrigin, OutgoingMail, SecurityEventKind, Timestamp, Token, TokenLifetimes,
-    TokenPurpose, User, UserName,
+    Email, EventOrigin, OutgoingMail, SecurityEventKind, Timestamp, Token, TokenKind,
+    TokenLifetimes, TokenPurpose, User, UserName,
 };
 
 /// The columns a [`User`] is read from, in [`UserRow`]'s order.
@@ -251,23 +251,198 @@ pub async fn change_password(
         // Tokens before the account's row, as `use_email_token` locks
         // them, so the two never wait on each other in a circle.
         tokens::void_all_in(&mut transaction, user_id).await?;
-        transaction
-            .exec_drop(
-                "UPDATE users SET password_hash = ? WHERE id = ?",
-                (password_hash, user_id),
-            )
-            .await?;
-        security_events::record_in(
-            &mut transaction,
-            user_id,
-            SecurityEventKind::PasswordChanged,
+        let change = NewPassword {
+            hash: password_hash,
+            event: SecurityEventKind::PasswordChanged,
             origin,
-        )
-        .await?;
-        outbox::enqueue(&mut transaction, notice).await?;
+            notice,
+        };
+        change.store_in(&mut transaction, user_id).await?;
         transaction.commit().await
     })
     .await
+}
+
+/// A new password hash and what goes with it into its transaction.
+struct NewPassword<'a> {
+    hash: &'a str,
+    /// `password-changed` or `password-reset`.
+    event: SecurityEventKind,
+    origin: &'a EventOrigin,
+    /// The notice mailed to the account's address.
+    notice: &'a OutgoingMail,
+}
+
+impl NewPassword<'_> {
+    /// Stores the hash, its event and its notice inside the caller's
+    /// transaction, which has voided the account's tokens first.
+    async fn store_in(
+        &self,
+        transaction: &mut Transaction<'_>,
+        user_id: u64,
+    ) -> Result<(), mysql_async::Error> {
+        transaction
+            .exec_drop(
+                "UPDATE users SET password_hash = ? WHERE id = ?",
+                (self.hash, user_id),
+            )
+            .await?;
+        security_events::record_in(transaction, user_id, self.event, self.origin).await?;
+        outbox::enqueue(transaction, self.notice).await
+    }
+}
+
+/// Issues a reset-password token for the account, with its
+/// `reset-requested` event and the message that carries its link, in one
+/// transaction: the link is mailed exactly when the token exists. Older
+/// reset tokens of the account are voided. `false` when the account was
+/// deleted meanwhile: nothing is kept.
+pub async fn request_password_reset(
+    db: &Database,
+    user_id: u64,
+    token: &Token,
+    lifetimes: &TokenLifetimes,
+    origin: &EventOrigin,
+    mail: &OutgoingMail,
+) -> Result<bool, DbError> {
+    db.run(|pool| async move {
+        let mut conn = pool.get_conn().await?;
+        let mut transaction = conn.start_transaction(TxOpts::default()).await?;
+        tokens::issue_in(
+            &mut transaction,
+            user_id,
+            token,
+            &TokenPurpose::ResetPassword,
+            lifetimes,
+        )
+        .await?;
+        if live_user(&mut transaction, user_id).await?.is_none() {
+            return Ok(false);
+        }
+        security_events::record_in(
+            &mut transaction,
+            user_id,
+            SecurityEventKind::ResetRequested,
+            origin,
+        )
+        .await?;
+        outbox::enqueue(&mut transaction, mail).await?;
+        transaction.commit().await?;
+        Ok(true)
+    })
+    .await
+}
+
+/// A reset-password token just claimed, and the account as it was then:
+/// the reset goes through only if the account is still so when it stores
+/// the new password (see [`reset_password`]).
+pub struct ResetClaim {
+    pub user: User,
+    password_hash: String,
+}
+
+/// What claiming a reset-password token came to.
+pub enum ResetClaimed<T, E> {
+    /// The token is used; `T` is what `accept` made of the account.
+    Claimed(ResetClaim, T),
+    /// `accept` refused the account: the token is left as it was.
+    Refused(E),
+    /// Unknown, used, voided, expired, of another kind, or its account
+    /// deleted.
+    InvalidToken,
+}
+
+/// Claims a reset-password token, in a short transaction of its own
+/// (single use: of any number of claims at once, one wins), so that no
+/// lock or connection is held while the new password is hashed. `accept`
+/// sees the token's account before the claim commits: should it refuse
+/// (a new password that is the account's email, say), the transaction
+/// rolls back and the token stays usable.
+pub async fn claim_reset_token<T, E>(
+    db: &Database,
+    token: &Token,
+    accept: impl FnOnce(&User) -> Result<T, E>,
+) -> Result<ResetClaimed<T, E>, DbError> {
+    db.run(|pool| async move {
+        let mut conn = pool.get_conn().await?;
+        let mut transaction = conn.start_transaction(TxOpts::default()).await?;
+        let kinds = [TokenKind::ResetPassword];
+        let Some(claim) = tokens::claim_in(&mut transaction, token, &kinds).await? else {
+            return Ok(ResetClaimed::InvalidToken);
+        };
+        // A deleted account's tokens are no longer anyone's: the dropped
+        // transaction rolls the claim back.
+        let row = live_credentials(&mut transaction, claim.user_id).await?;
+        let Some(Credentials {
+            user,
+            password_hash,
+        }) = credentials_of(row)
+        else {
+            return Ok(ResetClaimed::InvalidToken);
+        };
+        let accepted = match accept(&user) {
+            Ok(accepted) => accepted,
+            Err(refusal) => return Ok(ResetClaimed::Refused(refusal)),
+        };
+        transaction.commit().await?;
+        Ok(ResetClaimed::Claimed(
+            ResetClaim {
+                user,
+                password_hash,
+            },
+            accepted,
+        ))
+    })
+    .await
+}
+
+/// Stores the password a claimed reset token chose, in one transaction:
+/// every outstanding token of the account voided, the email counted as
+/// verified (the link reached it), the hash, the `password-reset` event
+/// and the notice. `None`, with nothing stored, when the account changed
+/// since the claim: deleted, or its password or email changed (by another
+/// reset, a password change or an email change, each of which would have
+/// voided the token had it not been claimed already).
+pub async fn reset_password(
+    db: &Database,
+    claim: &ResetClaim,
+    password_hash: &str,
+    origin: &EventOrigin,
+    notice: &OutgoingMail,
+) -> Result<Option<User>, DbError> {
+    let user_id = claim.user.id;
+    let row: Option<UserRow> = db
+        .run(|pool| async move {
+            let mut conn = pool.get_conn().await?;
+            let mut transaction = conn.start_transaction(TxOpts::default()).await?;
+            tokens::void_all_in(&mut transaction, user_id).await?;
+            let now = live_credentials(&mut transaction, user_id).await?;
+            let unchanged = now.is_some_and(|(_, email, _, _, _, hash)| {
+                email == claim.user.email && hash == claim.password_hash
+            });
+            if !unchanged {
+                return Ok(None);
+            }
+            transaction
+                .exec_drop(
+                    "UPDATE users SET email_verified_at = \
+                     COALESCE(email_verified_at, UTC_TIMESTAMP(6)) WHERE id = ?",
+                    (user_id,),
+                )
+                .await?;
+            let reset = NewPassword {
+                hash: password_hash,
+                event: SecurityEventKind::PasswordReset,
+                origin,
+                notice,
+            };
+            reset.store_in(&mut transaction, user_id).await?;
+            let row = live_user(&mut transaction, user_id).await?;
+            transaction.commit().await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(row.map(user_of))
 }
 
 /// Brings a hash up to the configured cost; the password is the same.
@@ -318,6 +493,22 @@ async fn live_user(
 ) -> Result<Option<UserRow>, mysql_async::Error> {
     conn.exec_first(
         format!("SELECT {USER_COLUMNS} FROM users WHERE id = ? AND deleted_at IS NULL FOR UPDATE"),
+        (user_id,),
+    )
+    .await
+}
+
+/// The live account's row with its hash, as [`live_user`] reads it: a
+/// locking read.
+async fn live_credentials(
+    conn: &mut impl Queryable,
+    user_id: u64,
+) -> Result<Option<CredentialsRow>, mysql_async::Error> {
+    conn.exec_first(
+        format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users \
+             WHERE id = ? AND deleted_at IS NULL FOR UPDATE"
+        ),
         (user_id,),
     )
     .await
@@ -405,7 +596,8 @@ pub async fn use_email_token(
         if tokens::new_email_taken_in(&mut transaction, token).await? {
             return Ok(EmailTokenUse::EmailTaken);
         }
-        let Some(claim) = tokens::claim_in(&mut transaction, token).await? else {
+        let kinds = [TokenKind::VerifyEmail, TokenKind::ChangeEmail];
+        let Some(claim) = tokens::claim_in(&mut transaction, token, &kinds).await? else {
             return Ok(EmailTokenUse::InvalidToken);
         };
         let event = match &claim.purpose {
@@ -431,6 +623,9 @@ pub async fn use_email_token(
                     .await?;
                 SecurityEventKind::EmailChanged
             }
+            // Not among the kinds claimed above: a reset link is no email
+            // token.
+            TokenPurpose::ResetPassword => return Ok(EmailTokenUse::InvalidToken),
         };
         // A deleted account's tokens are no longer anyone's: the dropped
         // transaction rolls the claim back.

@@ -1,6 +1,6 @@
 //! Account tokens: the secrets that mailed links carry (`#token=…`), each
-//! good for one thing (verifying the email, confirming a new one) and for
-//! one use.
+//! good for one thing (verifying the email, confirming a new one, resetting
+//! the password) and for one use.
 
 use std::fmt;
 use std::time::Duration;
@@ -82,6 +82,8 @@ pub enum TokenPurpose {
     /// Moves the account to this (normalised) address, which its link was
     /// mailed to, and so shows that it is verified too.
     ChangeEmail(Email),
+    /// Lets whoever reads the account's mail choose a new password.
+    ResetPassword,
 }
 
 impl TokenPurpose {
@@ -89,6 +91,7 @@ impl TokenPurpose {
         match self {
             Self::VerifyEmail => TokenKind::VerifyEmail,
             Self::ChangeEmail(_) => TokenKind::ChangeEmail,
+            Self::ResetPassword => TokenKind::ResetPassword,
         }
     }
 }
@@ -99,16 +102,18 @@ impl TokenPurpose {
 pub enum TokenKind {
     VerifyEmail,
     ChangeEmail,
+    ResetPassword,
 }
 
 impl TokenKind {
-    pub const ALL: [Self; 2] = [Self::VerifyEmail, Self::ChangeEmail];
+    pub const ALL: [Self; 3] = [Self::VerifyEmail, Self::ChangeEmail, Self::ResetPassword];
 
     /// The name the table stores.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::VerifyEmail => "verify-email",
             Self::ChangeEmail => "change-email",
+            Self::ResetPassword => "reset-password",
         }
     }
 
@@ -122,12 +127,15 @@ impl TokenKind {
 pub struct TokenLifetimes {
     /// `VERIFY_TOKEN_SECS`: verifying the email and confirming a new one.
     pub verify: Duration,
+    /// `RESET_TOKEN_SECS`: resetting the password.
+    pub reset: Duration,
 }
 
 impl TokenLifetimes {
     pub fn of(&self, kind: TokenKind) -> Duration {
         match kind {
             TokenKind::VerifyEmail | TokenKind::ChangeEmail => self.verify,
+            TokenKind::ResetPassword => self.reset,
         }
     }
 }
@@ -191,12 +199,17 @@ mod tests {
     }
 
     #[test]
-    fn both_email_kinds_live_verify_token_secs() {
+    fn email_kinds_live_verify_token_secs_and_resets_reset_token_secs() {
         let lifetimes = TokenLifetimes {
             verify: Duration::from_secs(60),
+            reset: Duration::from_secs(30),
         };
-        for kind in TokenKind::ALL {
+        for kind in [TokenKind::VerifyEmail, TokenKind::ChangeEmail] {
             assert_eq!(lifetimes.of(kind), Duration::from_secs(60));
         }
+        assert_eq!(
+            lifetimes.of(TokenKind::ResetPassword),
+            Duration::from_secs(30)
+        );
     }
 }

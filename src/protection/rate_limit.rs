@@ -137,6 +137,25 @@ impl RateLimiter {
             .await
     }
 
+    /// `/password/forgot` and `/password/reset`: one counter for both, so
+    /// that asking for links and trying tokens share one budget.
+    pub async fn password_reset(&self, ip: IpAddr) -> Result<(), LimitError> {
+        let client = self.client(ip);
+        self.hit(self.limits.reset_ip, &format!("{{reset:{client}}}"), true)
+            .await
+    }
+
+    /// Counts a reset link asked for `email`, whether or not an account has
+    /// it (the same work either way); whether one may still be mailed.
+    pub async fn reset_mail(&self, email: &Email) -> Result<bool, LimitError> {
+        let key = self.reset_mail_tag(email);
+        match self.hit(self.limits.reset_email, &key, true).await {
+            Ok(()) => Ok(true),
+            Err(LimitError::Limited { .. }) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
     /// Before a password is checked: the account-and-IP lockout, then the
     /// IP's failures across all accounts.
     pub async fn before_login(&self, email: &Email, ip: IpAddr) -> Result<(), LimitError> {
@@ -215,16 +234,18 @@ impl RateLimiter {
     }
 
     /// Forgets every counter of an account (it is being deleted): its
-    /// link resends, and the failure counts and lockouts of each pair of
-    /// it and a client. Those are named by client as well, so they are
-    /// found by scanning for the account's part of the name; the per-IP
-    /// counters are the clients', not the account's, and stay.
+    /// link resends, the reset links mailed to it, and each failure count
+    /// and lockout of it and a client. Those are named by client as well,
+    /// so they are found by scanning for the account's part of the name;
+    /// the per-IP counters are the clients', not the account's, and stay.
     pub async fn forget_account(&self, user_id: u64, email: &Email) -> Result<(), LimitError> {
         let resends = format!("{}{}", self.key_prefix, verify_resend_tag(user_id));
+        let reset_mail = format!("{}{}", self.key_prefix, self.reset_mail_tag(email));
         self.redis
             .run(|mut conn| async move {
                 redis::cmd("DEL")
                     .arg(resends)
+                    .arg(reset_mail)
                     .query_async::<u64>(&mut conn)
                     .await
             })
@@ -311,6 +332,10 @@ impl RateLimiter {
     /// One Redis Cluster slot per account and client: the hash tag.
     fn pair_tag(&self, email: &Email, ip: IpAddr) -> String {
         format!("{{login:{}:{}}}", self.account_tag(email), self.client(ip))
+    }
+
+    fn reset_mail_tag(&self, email: &Email) -> String {
+        format!("{{reset-mail:{}}}", self.account_tag(email))
     }
 
     /// How keys name an account: a keyed hash of its email.

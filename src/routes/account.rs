@@ -8,6 +8,7 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::extract::{Caller, CurrentSession};
 use super::input::{Fields, JsonObject};
+use super::password::replace_password;
 use super::password_check::{PasswordCheck, StoredPassword, check_own_password};
 use super::schema;
 use crate::context::ApiContext;
@@ -17,7 +18,6 @@ use crate::domain::{
 };
 use crate::error::{ApiError, Context, Problem};
 use crate::metrics::{SESSIONS_BEGUN, SESSIONS_ENDED};
-use crate::session::Epoch;
 
 pub struct NameChange {
     name: UserName,
@@ -342,27 +342,23 @@ pub async fn change_password(
         return Err(ApiError::WrongPassword);
     }
     let new_hash = ctx.hasher.hash(&place, input.new_password.expose()).await?;
-    let epoch = end_every_session(&ctx, user.id, epoch).await?;
     let origin = caller.origin();
     let notice = OutgoingMail::notice(
         NoticeKind::PasswordChanged,
         &user.email,
         MailDetails::now(&user.name, &origin),
     );
-    if let Err(error) = users::change_password(&ctx.db, user.id, &new_hash, &origin, &notice).await
-    {
-        // The sessions ended first, this one too: the user is logged out
-        // with the old password, never left with old sessions and a new one.
-        session.end();
-        return Err(error).context("storing a changed password");
-    }
-    ctx.outbox.wake();
-    // Once more now that the new hash is in: a login may have read the
-    // epoch after the first end and the old hash before the commit.
-    let epoch = end_every_session(&ctx, user.id, epoch).await?;
-    // In the epoch these two ends lead to from the one read before the
-    // hash: should another request have ended every session meanwhile (a
-    // deletion, another change), the store refuses this one too.
+    let store = async {
+        let stored = users::change_password(&ctx.db, user.id, &new_hash, &origin, &notice).await;
+        if stored.is_err() {
+            // The sessions ended first, this one too: the user is logged
+            // out with the old password, never left with old sessions and
+            // a new one.
+            session.end();
+        }
+        stored.context("storing a changed password")
+    };
+    let ((), epoch) = replace_password(&ctx, user.id, epoch, "password-changed", store).await?;
     session.begin(&user, epoch, &caller)?;
     SESSIONS_BEGUN
         .with_label_values(&["password-changed"])
@@ -452,18 +448,4 @@ pub async fn change_email(
     ctx.outbox.wake();
     log::info!("user {} asked to change their email", user.id);
     Ok(HttpResponse::Accepted().finish())
-}
-
-/// Ends every session of the user in Redis, the request's own included;
-/// the epoch after `epoch` that this leads to.
-async fn end_every_session(
-    ctx: &ApiContext,
-    user_id: u64,
-    epoch: Epoch,
-) -> Result<Epoch, ApiError> {
-    let ended = ctx.sessions.revoke_all(user_id).await?;
-    SESSIONS_ENDED
-        .with_label_values(&["password-changed"])
-        .inc_by(ended);
-    Ok(epoch.next())
 }

@@ -12,7 +12,7 @@ use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::Config;
 
-use super::{account, auth, email, export, health, security, sessions, status};
+use super::{account, auth, email, export, health, password, security, sessions, status};
 use crate::domain::{
     SecurityEvent, SecurityEventKind, SecurityEventPage, Status, StatusPage, User,
 };
@@ -32,6 +32,8 @@ use crate::error::{ApiError, PROBLEM_JSON, Problem};
         auth::check_email,
         email::verify_email,
         email::resend_verification,
+        password::forgot_password,
+        password::reset_password,
         account::me,
         account::rename,
         account::delete_account,

@@ -9,6 +9,7 @@ mod extract;
 mod health;
 mod input;
 mod paging;
+mod password;
 mod password_check;
 mod schema;
 mod security;
@@ -48,6 +49,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, sessions: &SessionLayer, api_docs
     .service(
         web::resource("/email/verify/resend").route(changing(with_session(
             web::post().to(email::resend_verification),
+        ))),
+    )
+    .service(
+        web::resource("/password/forgot")
+            .route(changing(web::post().to(password::forgot_password))),
+    )
+    .service(
+        web::resource("/password/reset").route(changing(with_session(
+            web::post().to(password::reset_password),
         ))),
     )
     .service(

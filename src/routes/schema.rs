@@ -57,6 +57,18 @@ pub fn email(max_chars: usize) -> ObjectBuilder {
     string(1, Some(max_chars), &description).format(Some(SchemaFormat::Custom("email".to_owned())))
 }
 
+/// The token of a mailed link (`PUBLIC_URL/<page>#token=…`): 64 lowercase
+/// hex digits. Any other string is an unknown token (`400`), not a field
+/// error, so the pattern describes what can succeed.
+/// `link` names the link, as in "a verification link (`…`)".
+pub fn token(chars: usize, link: &str) -> ObjectBuilder {
+    let description = format!(
+        "The token of {link}: {chars} lowercase hex digits. Any other string is an unknown \
+         token (`400`)."
+    );
+    string(chars, Some(chars), &description).pattern(Some(format!("^[0-9a-f]{{{chars}}}$")))
+}
+
 /// A closed object: every listed field required, no others allowed.
 pub fn closed_object(
     fields: Vec<(&str, ObjectBuilder)>,

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Browser, PASSWORD, TestApp, client, json_of, problem, session_cookie, session_pair, spawn_app,
-    spawn_app_with, spawn_app_with_metrics, unique_email,
+    spawn_app_with, spawn_app_with_metrics, unique_email, until_logged_out,
 };
 
 /// Registers an account on the app's own browser; the user it returns.
@@ -505,15 +505,6 @@ async fn signed_up_twice(app: &TestApp) -> (String, Browser) {
     let other = app.new_browser();
     assert_eq!(other.login(&email, PASSWORD).await.status(), 200);
     (email, other)
-}
-
-/// Waits until `browser`'s session has ended.
-async fn until_logged_out(browser: &Browser) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while browser.me().await.status() != 401 {
-        assert!(tokio::time::Instant::now() < deadline, "never logged out");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 #[tokio::test]

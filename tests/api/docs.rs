@@ -24,6 +24,8 @@ const EVERY_OPERATION: &[(&str, &str)] = &[
     ("/checkemail", "post"),
     ("/email/verify", "post"),
     ("/email/verify/resend", "post"),
+    ("/password/forgot", "post"),
+    ("/password/reset", "post"),
     ("/me", "get"),
     ("/me/security-events", "get"),
     ("/me/export", "get"),

@@ -5,11 +5,9 @@ use std::time::{Duration, Instant};
 
 use redis::AsyncCommands;
 use serde_json::json;
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app_with_metrics, unique_email};
+use crate::helpers::{PASSWORD, TestApp, post_then_reset, spawn_app_with_metrics, unique_email};
 
 /// Clients of a reset flood, and how they are spaced: each stays long
 /// enough to be admitted, so abandoned requests keep replacing each other.
@@ -36,24 +34,11 @@ async fn metric(app: &TestApp, name: &str) -> i64 {
     value.unwrap_or_else(|| panic!("{name} missing from the metrics"))
 }
 
-/// Sends a login on a connection of its own, which is then reset (RST,
-/// not FIN) once `reset_when` resolves, without reading any answer.
+/// Sends a login with a wrong password on a connection of its own, which
+/// is then reset once `reset_when` resolves.
 async fn login_then_reset(app_address: &str, email: &str, reset_when: impl Future<Output = ()>) {
-    let body = json!({"email": email, "password": "not the password"}).to_string();
-    let request = format!(
-        "POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    let address = app_address.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(address).await.expect("connect");
-    stream.set_zero_linger().expect("SO_LINGER 0");
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .expect("request sent");
-    reset_when.await;
-    drop(stream);
+    let body = json!({"email": email, "password": "not the password"});
+    post_then_reset(app_address, "/login", &body, reset_when).await;
 }
 
 /// Failed logins recorded for the client IP across accounts.

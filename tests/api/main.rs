@@ -16,6 +16,7 @@ mod mail;
 mod metrics;
 mod migrations;
 mod outages;
+mod password_reset;
 mod process;
 mod protection;
 mod scale_out;

@@ -182,6 +182,21 @@ impl Browser {
         self.post("/email/verify/resend").await
     }
 
+    /// POST /password/forgot.
+    pub async fn forgot_password(&self, email: &str) -> Response {
+        self.post_json("/password/forgot", &json!({"email": email}))
+            .await
+    }
+
+    /// POST /password/reset with the token as written.
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> Response {
+        self.post_json(
+            "/password/reset",
+            &json!({"token": token, "new_password": new_password}),
+        )
+        .await
+    }
+
     /// POST /addStatus.
     pub async fn add_status(&self, text: &str) -> Response {
         self.post_json("/addStatus", &json!({"text": text})).await

@@ -1,8 +1,13 @@
-//! Requests sent all at once, each from a browser of its own.
+//! Requests sent all at once, each from a browser of its own, a client
+//! that goes away mid-request, and waiting for a session to end.
 
 use std::future::Future;
+use std::time::Duration;
 
 use reqwest::Response;
+use serde_json::Value;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
 
 use super::app::TestApp;
 use super::browser::Browser;
@@ -45,5 +50,40 @@ impl TestApp {
             .collect();
         statuses.sort_unstable();
         statuses
+    }
+}
+
+/// POSTs `body` to `path` on a connection of its own, which is then reset
+/// (RST, not FIN: the server notices at once) once `reset_when` resolves,
+/// without reading any answer: a client that goes away mid-request.
+pub async fn post_then_reset(
+    app_address: &str,
+    path: &str,
+    body: &Value,
+    reset_when: impl Future<Output = ()>,
+) {
+    let body = body.to_string();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let address = app_address.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).await.expect("connect");
+    stream.set_zero_linger().expect("SO_LINGER 0");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("request sent");
+    reset_when.await;
+    drop(stream);
+}
+
+/// Waits until `browser`'s session has ended (failing past 30 s).
+pub async fn until_logged_out(browser: &Browser) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while browser.me().await.status() != 401 {
+        assert!(tokio::time::Instant::now() < deadline, "never logged out");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -20,6 +20,7 @@ mod smtp;
 pub use app::*;
 pub use browser::*;
 pub use certificates::*;
+pub use concurrency::*;
 pub use metrics::*;
 pub use private_redis::*;
 pub use problem::*;

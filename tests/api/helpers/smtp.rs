@@ -39,6 +39,37 @@ pub struct Received {
     pub html: Option<String>,
 }
 
+/// A name and a user agent with every character HTML must escape, for
+/// tests to register and browse with.
+pub const MARKUP_NAME: &str = "<b>Ann</b> & \"Co\"";
+pub const MARKUP_AGENT: &str = "Mozilla/5.0 <Tester> & 'friends'";
+
+impl Received {
+    /// Checks that the message tells the request as it came, from
+    /// 127.0.0.1 by `MARKUP_NAME`'s account with `MARKUP_AGENT`: as typed
+    /// in the text, escaped in the HTML. Its two parts.
+    pub fn shows_markup_escaped(&self) -> (&str, &str) {
+        let text = self.text.as_deref().expect("a plain text part");
+        let html = self.html.as_deref().expect("an HTML part");
+        assert!(text.contains(MARKUP_NAME), "{text}");
+        assert!(text.contains(MARKUP_AGENT), "{text}");
+        assert!(
+            html.contains("&lt;b&gt;Ann&lt;/b&gt; &amp; &quot;Co&quot;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("Mozilla/5.0 &lt;Tester&gt; &amp; &#39;friends&#39;"),
+            "{html}"
+        );
+        assert!(!html.contains("<b>Ann"), "{html}");
+        assert!(!html.contains("<Tester>"), "{html}");
+        for part in [text, html] {
+            assert!(part.contains("127.0.0.1"), "the client's IP: {part}");
+        }
+        (text, html)
+    }
+}
+
 /// An SMTP server on 127.0.0.1 that keeps what it accepts.
 pub struct SmtpSink {
     pub port: u16,
