@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { linkMailedTo, mailsTo, needsMail } from './mail';
-import { activityPanel, newUser, registerViaApi, registerViaUi, type TestUser } from './support';
+import { activityPanel, loginViaUi, newUser, registerViaApi, registerViaUi, type TestUser } from './support';
 
 // The email flows end to end: each test follows the link of the mail the
 // server really sent (through its SMTP sink, e2e/mail.ts), as a user would.
@@ -9,6 +9,7 @@ const banner = (page: Page) => page.getByRole('region', { name: 'Email not verif
 const randomToken = () => Array.from({ length: 64 }, () => Math.floor(Math.random() * 16).toString(16)).join('');
 const VERIFY_SUBJECT = /^Confirm your email address/;
 const CHANGE_SUBJECT = /^Confirm your new email address/;
+const RESET_SUBJECT = /^Reset your .* password/;
 const DEAD_LINK = 'This link can no longer be used: it was already used, a newer one was sent, or it has expired.';
 
 /** The page a mailed link opens has taken the token out of the address bar. */
@@ -113,6 +114,81 @@ test('a dead verification link is explained, and its token leaves the address ba
   expect(sent).toEqual([token]);
   await expectTokenGone(page, '/verify-email');
   await expect(page.getByText('Log in to ask for a new link.')).toBeVisible();
+});
+
+test('forgot password: the mailed link sets a new password and logs in', async ({ browser, page }) => {
+  needsMail();
+  const user = newUser();
+  await registerElsewhere(browser, user);
+
+  await page.goto('/');
+  const login = page.getByRole('form', { name: 'Log in' });
+  await login.getByLabel('Email', { exact: true }).fill(user.email);
+  await login.getByRole('button', { name: 'Forgot your password?' }).click();
+  const forgot = page.getByRole('form', { name: 'Forgot password' });
+  // What the login form had is carried over, and the focus is there.
+  await expect(forgot.getByLabel('Email', { exact: true })).toHaveValue(user.email);
+  await expect(forgot.getByLabel('Email', { exact: true })).toBeFocused();
+  await forgot.getByRole('button', { name: 'Send reset link' }).click();
+  const sent = page.getByRole('status');
+  await expect(sent).toHaveText(/is on its way/);
+  const said = (await sent.textContent())!;
+
+  // An address without an account reads the same, and is mailed nothing.
+  const stranger = newUser();
+  await page.getByRole('button', { name: 'Use another address' }).click();
+  await forgot.getByLabel('Email', { exact: true }).fill(stranger.email);
+  await forgot.getByRole('button', { name: 'Send reset link' }).click();
+  await expect(sent).toHaveText(said.replace(user.email, stranger.email));
+
+  // Back to the login form, as it was left.
+  await page.getByRole('button', { name: 'Back to log in' }).click();
+  await expect(login.getByRole('button', { name: 'Forgot your password?' })).toBeFocused();
+  await expect(login.getByLabel('Email', { exact: true })).toHaveValue(user.email);
+
+  const link = await linkMailedTo(user.email, RESET_SUBJECT);
+  expect(link).toContain('/reset-password#token=');
+  await page.goto(link);
+  await expect(page.getByRole('heading', { level: 1, name: 'Choose a new password' })).toBeVisible();
+  await expectTokenGone(page, '/reset-password');
+  const reset = page.getByRole('form', { name: 'Reset password' });
+  const newPassword = `${user.password}-reset`;
+  await reset.getByLabel('New password', { exact: true }).fill(newPassword);
+  await expect(reset.getByRole('listitem').filter({ hasText: '8 to 72 bytes' })).toHaveClass(/rule--met/);
+  await reset.getByRole('button', { name: 'Save password and log in' }).click();
+
+  // Logged in, at home; the reset verified the address too.
+  await expect(page).toHaveURL(/\/home$/);
+  await expect(page.getByRole('heading', { level: 1, name: user.name })).toBeVisible();
+  await expect(banner(page)).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1, name: user.name })).toBeVisible();
+
+  // The old password is gone, the new one logs in.
+  const fresh = await browser.newContext();
+  expect((await fresh.request.post('/login', { data: { email: user.email, password: user.password } })).status()).toBe(401);
+  await loginViaUi(await fresh.newPage(), { ...user, password: newPassword });
+  await fresh.close();
+
+  // The link worked once: opened again, it offers to ask for a new one.
+  await page.goto(link);
+  await page.getByRole('form', { name: 'Reset password' }).getByLabel('New password', { exact: true }).fill(`${newPassword}-again`);
+  await page.getByRole('button', { name: 'Save password and log in' }).click();
+  await expect(page.getByRole('alert')).toHaveText(DEAD_LINK);
+  const again = page.getByRole('form', { name: 'Forgot password' });
+  await expect(again.getByLabel('Email', { exact: true })).toBeFocused();
+  await again.getByLabel('Email', { exact: true }).fill(user.email);
+  await again.getByRole('button', { name: 'Send reset link' }).click();
+  await expect(page.getByRole('status')).toHaveText(/is on its way/);
+  await mailsTo(user.email, RESET_SUBJECT, 2);
+  // Long after its request, the address without an account has had no mail.
+  expect(await mailsTo(stranger.email, /./, 0)).toEqual([]);
+});
+
+test('/reset-password without a token offers to ask for a link', async ({ page }) => {
+  await page.goto('/reset-password');
+  await expect(page.getByRole('alert')).toHaveText(/This link is incomplete/);
+  await expect(page.getByRole('form', { name: 'Forgot password' })).toBeVisible();
 });
 
 test('changing the email: a link to the new address, and once opened /me has it', async ({ browser, page }) => {

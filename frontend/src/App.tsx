@@ -6,6 +6,7 @@ import { problemMessage } from './api/problem';
 import { Spinner } from './components/Spinner';
 import { HomePage } from './pages/HomePage';
 import { LoginPage } from './pages/LoginPage';
+import { ResetPasswordPage } from './pages/ResetPasswordPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { VerifyEmailPage } from './pages/VerifyEmailPage';
 import { meQuery, useSessionChanges, type LoginLocationState } from './queries/session';
@@ -35,6 +36,7 @@ export function App() {
             <Route path="home" element={<HomeRoute />} />
             <Route path="settings" element={<SettingsRoute />} />
             <Route path="verify-email" element={<VerifyEmailRoute />} />
+            <Route path="reset-password" element={<ResetPasswordRoute />} />
             <Route path="*" element={<Navigate to="/" replace />} />
           </Route>
         </Routes>
@@ -79,6 +81,12 @@ function VerifyEmailRoute() {
   return <VerifyEmailPage user={useUser()} onSessionEnded={sessionEnded} />;
 }
 
+/** "/reset-password": a mailed link, which works with or without a session, and logs in. */
+function ResetPasswordRoute() {
+  const { passwordReset } = useSessionChanges();
+  return <ResetPasswordPage onReset={passwordReset} />;
+}
+
 /** Asks who is logged in (GET /me) once, before any page is shown. */
 function SessionGate() {
   const me = useQuery(meQuery);
@@ -116,7 +124,7 @@ function Unavailable({ error, onRetry }: { error: unknown; onRetry: () => void }
 }
 
 /** The pages a mailed link opens, shown with or without a session. */
-const LINK_PAGES = ['/verify-email'];
+const LINK_PAGES = ['/verify-email', '/reset-password'];
 
 /**
  * After a client-side change of page (not on the first one), moves focus to

@@ -5,7 +5,8 @@ import { securityEventsQueryKey } from './securityEvents';
 import { meQuery } from './session';
 
 // The email flows: using a mailed link's token (POST /email/verify), asking
-// for another verification link, changing the address.
+// for a password reset and doing it, asking for another verification link,
+// changing the address.
 
 /**
  * A verification link worked. When this browser is logged into that account,
@@ -23,6 +24,16 @@ export function useVerifyEmail() {
   return $api.useMutation('post', '/email/verify', {
     onSuccess: (user) => showVerifiedUser(queryClient, user),
   });
+}
+
+/** POST /password/forgot: 202 whether or not the address has an account. */
+export function useForgotPassword() {
+  return $api.useMutation('post', '/password/forgot');
+}
+
+/** POST /password/reset: the answer is the user, logged in (`useSessionChanges().passwordReset`). */
+export function useResetPassword() {
+  return $api.useMutation('post', '/password/reset');
 }
 
 /** POST /email/verify/resend: a new link to the account's address (a "verification-sent" event). */

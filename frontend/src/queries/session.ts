@@ -50,6 +50,15 @@ export function useSessionChanges() {
       forgetEverything();
       void navigate('/');
     },
+    /**
+     * POST /password/reset answered 200: logged in with a new session, maybe
+     * in a browser where another account was: nothing of that one may stay.
+     */
+    passwordReset(user: User) {
+      forgetEverything();
+      queryClient.setQueryData(meQuery.queryKey, user);
+      void navigate('/home', { replace: true });
+    },
     /** A request answered 401: the session was revoked elsewhere or expired. */
     sessionEnded() {
       forgetEverything();

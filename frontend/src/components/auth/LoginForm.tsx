@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useRef, useState, type Ref } from 'react';
 import { $api, type User } from '../../api/client';
 import { fieldError } from '../../api/problem';
 import { loginFailure } from '../../state/authForm';
@@ -6,7 +6,14 @@ import { Field } from '../Field';
 import { AuthForm } from './AuthForm';
 import { useAuthSubmit } from './useAuthSubmit';
 
-export function LoginForm({ onAuthenticated }: { onAuthenticated: (user: User) => void }) {
+interface LoginFormProps {
+  onAuthenticated: (user: User) => void;
+  /** "Forgot your password?", with what the email field holds. */
+  onForgotPassword: (email: string) => void;
+  forgotButtonRef?: Ref<HTMLButtonElement>;
+}
+
+export function LoginForm({ onAuthenticated, onForgotPassword, forgotButtonRef }: LoginFormProps) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const passwordRef = useRef<HTMLInputElement>(null);
@@ -43,6 +50,10 @@ export function LoginForm({ onAuthenticated }: { onAuthenticated: (user: User) =
         error={fieldError(form.problem, 'password')}
         inputRef={passwordRef}
       />
+      {/* The words the password notices' mails point to. */}
+      <button ref={forgotButtonRef} type="button" className="text-button" onClick={() => onForgotPassword(email)}>
+        Forgot your password?
+      </button>
     </AuthForm>
   );
 }
