@@ -88,7 +88,14 @@ pub async fn insert(
                 lifetimes,
             )
             .await?;
-            mail_verification_in(&mut transaction, id, verification, origin).await?;
+            record_and_mail_in(
+                &mut transaction,
+                id,
+                SecurityEventKind::VerificationSent,
+                origin,
+                &verification.mail,
+            )
+            .await?;
             transaction.commit().await?;
             Ok(Some(id))
         })
@@ -142,30 +149,32 @@ pub async fn resend_verification(
             // The dropped transaction rolls the token back.
             return Ok(false);
         }
-        mail_verification_in(&mut transaction, user_id, verification, origin).await?;
+        record_and_mail_in(
+            &mut transaction,
+            user_id,
+            SecurityEventKind::VerificationSent,
+            origin,
+            &verification.mail,
+        )
+        .await?;
         transaction.commit().await?;
         Ok(true)
     })
     .await
 }
 
-/// Enqueues a verification link's message and records its
-/// `verification-sent` event, in the caller's transaction (which issued
-/// its token).
-async fn mail_verification_in(
+/// Records `event` and enqueues the message it comes with, in the caller's
+/// transaction (the one that made the change or issued the token the
+/// message is about): the event and the mail exist exactly when it does.
+async fn record_and_mail_in(
     transaction: &mut Transaction<'_>,
     user_id: u64,
-    verification: &Verification,
+    event: SecurityEventKind,
     origin: &EventOrigin,
+    mail: &OutgoingMail,
 ) -> Result<(), mysql_async::Error> {
-    outbox::enqueue(transaction, &verification.mail).await?;
-    security_events::record_in(
-        transaction,
-        user_id,
-        SecurityEventKind::VerificationSent,
-        origin,
-    )
-    .await
+    security_events::record_in(transaction, user_id, event, origin).await?;
+    outbox::enqueue(transaction, mail).await
 }
 
 /// The account to log in to (a deleted one is never found). An account stored under exactly the legacy
@@ -287,8 +296,7 @@ impl NewPassword<'_> {
                 (self.hash, user_id),
             )
             .await?;
-        security_events::record_in(transaction, user_id, self.event, self.origin).await?;
-        outbox::enqueue(transaction, self.notice).await
+        record_and_mail_in(transaction, user_id, self.event, self.origin, self.notice).await
     }
 }
 
@@ -319,14 +327,14 @@ pub async fn request_password_reset(
         if live_user(&mut transaction, user_id).await?.is_none() {
             return Ok(false);
         }
-        security_events::record_in(
+        record_and_mail_in(
             &mut transaction,
             user_id,
             SecurityEventKind::ResetRequested,
             origin,
+            mail,
         )
         .await?;
-        outbox::enqueue(&mut transaction, mail).await?;
         transaction.commit().await?;
         Ok(true)
     })
@@ -716,14 +724,14 @@ pub async fn request_email_change(
         if taken.is_some() {
             return Ok(EmailChangeOutcome::EmailTaken);
         }
-        security_events::record_in(
+        record_and_mail_in(
             &mut transaction,
             request.user_id,
             SecurityEventKind::VerificationSent,
             origin,
+            request.confirmation,
         )
         .await?;
-        outbox::enqueue(&mut transaction, request.confirmation).await?;
         outbox::enqueue(&mut transaction, request.notice).await?;
         transaction.commit().await?;
         Ok(EmailChangeOutcome::Requested)
