@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use mysql_async::prelude::*;
-use mysql_async::{Transaction, TxOpts};
+use mysql_async::{IsolationLevel, Transaction, TxOpts};
 use time::PrimitiveDateTime;
 
 use super::{Database, DbError};
@@ -94,7 +94,13 @@ pub async fn claim_due(
     let rows: Vec<ClaimedRow> = db
         .run(|pool| async move {
             let mut conn = pool.get_conn().await?;
-            let mut transaction = conn.start_transaction(TxOpts::default()).await?;
+            // READ COMMITTED: the locking read takes the due rows' locks
+            // and no gap locks. Under REPEATABLE READ it locked the gaps of
+            // the due index, where every request that mails inserts its
+            // row, and such a request lost the deadlock with a 503.
+            let mut options = TxOpts::default();
+            options.with_isolation_level(IsolationLevel::ReadCommitted);
+            let mut transaction = conn.start_transaction(options).await?;
             let rows: Vec<ClaimedRow> = transaction
                 .exec(
                     "SELECT id, kind, recipient, name, requested_at, ip, user_agent, sealed_link, \

@@ -41,6 +41,22 @@ pub async fn issue_in(
             (user_id, kind.as_str()),
         )
         .await?;
+    issue_first_in(transaction, user_id, token, purpose, lifetimes).await
+}
+
+/// Stores the first token of an account created in the caller's
+/// transaction. There is nothing to void or delete, and looking for it
+/// would lock the index gap after the highest user id, which every
+/// registration running at the same moment locks too before inserting
+/// into it: a deadlock, answered with a 503.
+pub async fn issue_first_in(
+    transaction: &mut Transaction<'_>,
+    user_id: u64,
+    token: &Token,
+    purpose: &TokenPurpose,
+    lifetimes: &TokenLifetimes,
+) -> Result<(), mysql_async::Error> {
+    let kind = purpose.kind();
     let new_email = match purpose {
         TokenPurpose::VerifyEmail | TokenPurpose::ResetPassword => None,
         TokenPurpose::ChangeEmail(email) => Some(email.as_str()),

@@ -80,7 +80,7 @@ pub async fn insert(
                 origin,
             )
             .await?;
-            tokens::issue_in(
+            tokens::issue_first_in(
                 &mut transaction,
                 id,
                 &verification.token,
