@@ -113,6 +113,31 @@ run: db frontend-build ## serve the API and the SPA on LISTEN_ADDR (http://127.0
 	say "serving on http://$$(grep -E '^LISTEN_ADDR=' .env | cut -d= -f2-)/ (Ctrl+C stops)"
 	exec ./target/release/status-api
 
+## Redis Cluster -------------------------------------------------------------
+
+# A cluster of six local nodes (tests/support/redis_cluster.sh) that `make run`
+# can be pointed at; it runs until `make cluster-stop`.
+.PHONY: cluster
+cluster: ## a local Redis Cluster (3 primaries, 3 replicas) in .cluster/ to try REDIS_CLUSTER_URLS with
+	@eval "$$HELPERS"
+	seed=$$(cut -d, -f1 .cluster/urls 2>/dev/null || true)
+	if [ -n "$$seed" ] && timeout 5 redis-cli -u "$$seed" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; then
+	  say "the cluster in .cluster/ is already running"
+	else
+	  tests/support/redis_cluster.sh stop .cluster
+	  say "starting a Redis Cluster in .cluster/"
+	  tests/support/redis_cluster.sh start .cluster >/dev/null
+	fi
+	urls=$$(cat .cluster/urls)
+	echo "seed nodes:     $$urls"
+	echo "serve on it:    REDIS_CLUSTER_URLS=$$urls make run"
+	echo "test on it:     TEST_REDIS_CLUSTER_URLS=$$urls cargo test --test api sessions::"
+	echo "stop it:        make cluster-stop"
+
+.PHONY: cluster-stop
+cluster-stop: ## stop the cluster make cluster started and remove .cluster/
+	tests/support/redis_cluster.sh stop .cluster
+
 ## Frontend ------------------------------------------------------------------
 
 .PHONY: frontend-deps
@@ -181,6 +206,22 @@ aiosmtpd: ## Debian's python3-aiosmtpd for the mail tests (they start their own 
 test-rust: test-db nginx aiosmtpd ## unit, in-process and integration tests (real MariaDB, Redis, nginx, SMTP)
 	cargo test --locked
 
+# The tests of everything the service keeps in Redis, run again with the app
+# and the helpers on a throwaway cluster, with the cluster module's failover,
+# resharding and key-tag tests (libtest runs a test matching any filter).
+CLUSTER_TEST_FILTERS := sessions:: active_sessions:: protection:: accounts:: account:: \
+  account_deletion:: email_verification:: email_change:: password_reset:: security_events:: \
+  cluster::
+
+.PHONY: test-cluster
+test-cluster: test-db aiosmtpd ## the session, limit and account tests on a throwaway Redis Cluster, and its failover tests
+	@eval "$$HELPERS"
+	workdir=$$(mktemp -d)
+	trap 'tests/support/redis_cluster.sh stop "$$workdir/cluster"; rmdir "$$workdir"' EXIT
+	say "starting a throwaway Redis Cluster"
+	urls=$$(tests/support/redis_cluster.sh start "$$workdir/cluster")
+	TEST_REDIS_CLUSTER_URLS=$$urls cargo test --locked --test api -- $(CLUSTER_TEST_FILTERS)
+
 # Schemathesis against a live server, from the server's own spec.
 .PHONY: test-contract
 test-contract: test-db aiosmtpd ## Schemathesis against a live server, from its own spec
@@ -201,7 +242,7 @@ screenshots: export SCREENSHOT_DIR = $(CURDIR)/frontend/screenshots
 screenshots: test-frontend ## refresh frontend/screenshots/ (the browser tests take them; other runs keep theirs in frontend/test-results/)
 
 .PHONY: test
-test: lint test-rust test-contract test-frontend ## everything
+test: lint test-rust test-cluster test-contract test-frontend ## everything
 	@echo "all checks passed"
 
 ## OpenAPI -------------------------------------------------------------------
