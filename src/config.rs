@@ -20,6 +20,9 @@ pub struct Settings {
     pub database_url: String,
     pub database_pool_max: usize,
     pub redis_url: String,
+    /// Seed nodes of a Redis Cluster; when any are given, the service uses
+    /// the cluster and `redis_url` is not used.
+    pub redis_cluster_urls: Vec<String>,
     pub redis_pool_max: usize,
     pub dependency_timeout: Duration,
     pub redis_prefix: String,
@@ -171,6 +174,15 @@ impl Settings {
         Self::from_lookup(|name| values.get(name).cloned())
     }
 
+    /// Whether Redis is reached over TLS: the cluster's nodes when there is
+    /// a cluster, else `REDIS_URL`.
+    pub fn redis_uses_tls(&self) -> bool {
+        match self.redis_cluster_urls.first() {
+            Some(seed) => seed.starts_with("rediss://"),
+            None => self.redis_url.starts_with("rediss://"),
+        }
+    }
+
     fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut vars = Reader {
             lookup,
@@ -184,6 +196,7 @@ impl Settings {
             database_url: vars.database_url(),
             database_pool_max: vars.positive("DATABASE_POOL_MAX", 20),
             redis_url: vars.redis_url(),
+            redis_cluster_urls: vars.redis_cluster_urls(),
             redis_pool_max: vars.positive("REDIS_POOL_MAX", 16),
             dependency_timeout: Duration::from_millis(vars.positive("DEPENDENCY_TIMEOUT_MS", 2000)),
             redis_prefix: vars.text("REDIS_PREFIX", "status-api:"),
@@ -246,8 +259,11 @@ impl Settings {
         {
             vars.fail("DATABASE_CA_FILE", "needs require_ssl=true in DATABASE_URL");
         }
-        if settings.redis_ca_file.is_some() && !settings.redis_url.starts_with("rediss://") {
-            vars.fail("REDIS_CA_FILE", "needs a rediss:// REDIS_URL");
+        if settings.redis_ca_file.is_some() && !settings.redis_uses_tls() {
+            vars.fail(
+                "REDIS_CA_FILE",
+                "needs a rediss:// REDIS_URL (or rediss:// REDIS_CLUSTER_URLS)",
+            );
         }
         if settings.mail.ca_file.is_some() && matches!(settings.mail.url, MailUrl::File(_)) {
             vars.fail("MAIL_CA_FILE", "needs an smtp:// or smtps:// MAIL_URL");
@@ -355,6 +371,37 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
                 url
             }
         }
+    }
+
+    /// Comma-separated `redis://` or `rediss://` URLs, all of one scheme:
+    /// a cluster's nodes are reached alike.
+    fn redis_cluster_urls(&mut self) -> Vec<String> {
+        let raw = self.text("REDIS_CLUSTER_URLS", "");
+        let urls: Vec<String> = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(str::to_owned)
+            .collect();
+        for url in &urls {
+            let scheme = url.split_once("://").map(|(scheme, _)| scheme);
+            if !matches!(scheme, Some("redis" | "rediss"))
+                || redis::Client::open(url.as_str()).is_err()
+            {
+                self.fail(
+                    "REDIS_CLUSTER_URLS",
+                    format_args!("has {url:?}, which is not a redis:// or rediss:// URL"),
+                );
+            }
+        }
+        let secure = urls
+            .iter()
+            .filter(|url| url.starts_with("rediss://"))
+            .count();
+        if secure != 0 && secure != urls.len() {
+            self.fail("REDIS_CLUSTER_URLS", "mixes redis:// and rediss:// URLs");
+        }
+        urls
     }
 
     fn session_secret(&mut self) -> Vec<u8> {
@@ -858,6 +905,40 @@ mod tests {
         assert_eq!(parsed.trusted_proxies.len(), 3);
         assert!(settings(&[("ALLOWED_ORIGINS", "not a url")]).is_err());
         assert!(settings(&[("TRUSTED_PROXIES", "10.0.0.0/33")]).is_err());
+    }
+
+    #[test]
+    fn cluster_urls_are_parsed_and_checked() {
+        let parsed = settings(&[(
+            "REDIS_CLUSTER_URLS",
+            "redis://10.0.0.1:7000, redis://10.0.0.2:7000,",
+        )])
+        .unwrap();
+        assert_eq!(
+            parsed.redis_cluster_urls,
+            ["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"]
+        );
+        assert!(settings(&[]).unwrap().redis_cluster_urls.is_empty());
+        for (urls, problem) in [
+            ("http://10.0.0.1:7000", "not a redis:// or rediss:// URL"),
+            ("10.0.0.1:7000", "not a redis:// or rediss:// URL"),
+            (
+                "redis://10.0.0.1:7000,rediss://10.0.0.2:7000",
+                "mixes redis:// and rediss://",
+            ),
+        ] {
+            let error = settings(&[("REDIS_CLUSTER_URLS", urls)]).err().unwrap();
+            assert!(error.to_string().contains(problem), "{urls}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_redis_ca_needs_tls_to_the_cluster_when_there_is_one() {
+        let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+        let cluster = |urls| settings(&[("REDIS_CLUSTER_URLS", urls), ("REDIS_CA_FILE", ca)]);
+        assert!(cluster("rediss://10.0.0.1:7000").is_ok());
+        let error = cluster("redis://10.0.0.1:7000").err().unwrap();
+        assert!(error.to_string().contains("REDIS_CA_FILE"));
     }
 
     #[test]

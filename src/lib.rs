@@ -18,6 +18,7 @@ pub mod middleware;
 pub mod outage;
 pub mod protection;
 pub mod redis_pool;
+pub mod redis_target;
 pub mod retention;
 pub mod routes;
 pub mod serving;

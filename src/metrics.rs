@@ -245,15 +245,16 @@ impl Metrics {
 
     /// The text exposition, with the pool gauges read at scrape time.
     pub fn render(&self) -> anyhow::Result<String> {
-        let status = self.redis.status();
-        for (state, value) in [
-            ("open", status.size),
-            ("idle", status.available),
-            ("waiting", status.waiting),
-        ] {
-            self.redis_pool
-                .with_label_values(&[state])
-                .set(i64::try_from(value).unwrap_or(i64::MAX));
+        if let Some(status) = self.redis.status() {
+            for (state, value) in [
+                ("open", status.size),
+                ("idle", status.available),
+                ("waiting", status.waiting),
+            ] {
+                self.redis_pool
+                    .with_label_values(&[state])
+                    .set(i64::try_from(value).unwrap_or(i64::MAX));
+            }
         }
         let mut text = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut text)?;

@@ -30,6 +30,7 @@ use crate::middleware::{
 };
 use crate::protection::{AllowedOrigins, RateLimiter, TrustedProxies};
 use crate::redis_pool::RedisPool;
+use crate::redis_target::RedisTarget;
 use crate::retention;
 use crate::routes;
 use crate::serving::{self, Serving};
@@ -85,13 +86,15 @@ impl Dependencies {
         migrations::run(&db_opts, timeout).await.context(
             "cannot connect to MySQL or migrate its schema (check DATABASE_URL and DATABASE_CA_FILE)",
         )?;
-        let redis_client =
-            tls::redis_client(&settings.redis_url, settings.redis_ca_file.as_deref())?;
-        let session_connection = SessionConnection::check(redis_client.clone(), timeout)
+        let redis_target = RedisTarget::from_settings(settings)?;
+        let session_connection = SessionConnection::check(redis_target.clone(), timeout)
             .await
-            .context("cannot connect to Redis (check REDIS_URL and REDIS_CA_FILE)")?;
-        let redis =
-            RedisPool::new(&redis_client, settings.redis_pool_max, timeout).context("REDIS_URL")?;
+            .context(
+                "cannot connect to Redis (check REDIS_URL or REDIS_CLUSTER_URLS, and REDIS_CA_FILE)",
+            )?;
+        let redis = RedisPool::connect(&redis_target, settings.redis_pool_max, timeout)
+            .await
+            .context("cannot connect to Redis (check REDIS_URL or REDIS_CLUSTER_URLS)")?;
         let hasher = PasswordHasher::new(settings.bcrypt_cost, settings.hash_concurrency)
             .context("BCRYPT_COST")?;
         let limiter = RateLimiter::new(

@@ -50,14 +50,23 @@ pub fn mysql_opts(url: &str, ca_file: Option<&Path>) -> anyhow::Result<Opts> {
 /// A Redis client for `REDIS_URL`; with `REDIS_CA_FILE`, a `rediss://`
 /// connection trusts that CA (instead of the system's roots).
 pub fn redis_client(url: &str, ca_file: Option<&Path>) -> anyhow::Result<redis::Client> {
+    match redis_certificates(ca_file)? {
+        Some(certificates) => Ok(redis::Client::build_with_tls(url, certificates)?),
+        None => Ok(redis::Client::open(url)?),
+    }
+}
+
+/// `REDIS_CA_FILE` as the redis crate takes it, for one server or a cluster.
+pub fn redis_certificates(
+    ca_file: Option<&Path>,
+) -> anyhow::Result<Option<redis::TlsCertificates>> {
     let Some(ca_file) = ca_file else {
-        return Ok(redis::Client::open(url)?);
+        return Ok(None);
     };
     let root_cert =
         std::fs::read(ca_file).with_context(|| format!("REDIS_CA_FILE {}", ca_file.display()))?;
-    let certificates = redis::TlsCertificates {
+    Ok(Some(redis::TlsCertificates {
         client_tls: None,
         root_cert: Some(root_cert),
-    };
-    Ok(redis::Client::build_with_tls(url, certificates)?)
+    }))
 }

@@ -236,39 +236,38 @@ impl RateLimiter {
     /// Forgets every counter of an account (it is being deleted): its
     /// link resends, the reset links mailed to it, and each failure count
     /// and lockout of it and a client. Those are named by client as well,
-    /// so they are found by scanning for the account's part of the name;
+    /// so they are found by scanning for the account's part of the name,
+    /// on the node that holds the account's slot;
     /// the per-IP counters are the clients', not the account's, and stay.
     pub async fn forget_account(&self, user_id: u64, email: &Email) -> Result<(), LimitError> {
-        let resends = format!("{}{}", self.key_prefix, verify_resend_tag(user_id));
-        let reset_mail = format!("{}{}", self.key_prefix, self.reset_mail_tag(email));
-        self.redis
-            .run(|mut conn| async move {
-                redis::cmd("DEL")
-                    .arg(resends)
-                    .arg(reset_mail)
-                    .query_async::<u64>(&mut conn)
-                    .await
-            })
-            .await?;
-        let pattern = format!(
-            "{}{{login:{}:*",
-            glob_escaped(&self.key_prefix),
-            self.account_tag(email)
-        );
+        // One key per command: they are in different slots of a cluster.
+        for tag in [verify_resend_tag(user_id), self.reset_mail_tag(email)] {
+            let key = format!("{}{tag}", self.key_prefix);
+            self.redis
+                .run(|mut conn| async move {
+                    redis::cmd("DEL")
+                        .arg(key)
+                        .query_async::<u64>(&mut conn)
+                        .await
+                })
+                .await?;
+        }
+        let logins = format!("{}{}", self.key_prefix, self.login_tag(email));
+        let pattern = format!("{}:*", glob_escaped(&logins));
         let mut cursor = 0_u64;
         loop {
-            let pattern = pattern.clone();
+            let (logins, pattern) = (logins.clone(), pattern.clone());
             let (next, keys): (u64, Vec<String>) = self
                 .redis
                 .run(|mut conn| async move {
-                    redis::cmd("SCAN")
+                    let scan = redis::cmd("SCAN")
                         .arg(cursor)
                         .arg("MATCH")
                         .arg(pattern)
                         .arg("COUNT")
                         .arg(SCAN_COUNT)
-                        .query_async(&mut conn)
-                        .await
+                        .to_owned();
+                    conn.query_on_node_of(&logins, &scan).await
                 })
                 .await?;
             if !keys.is_empty() {
@@ -329,9 +328,15 @@ impl RateLimiter {
         limit_identity(ip, self.ipv6_prefix).to_string()
     }
 
-    /// One Redis Cluster slot per account and client: the hash tag.
+    /// The name of an account's counters with one client: tagged by the
+    /// account alone, so that all of them share one Redis Cluster slot,
+    /// where forgetting the account finds them.
     fn pair_tag(&self, email: &Email, ip: IpAddr) -> String {
-        format!("{{login:{}:{}}}", self.account_tag(email), self.client(ip))
+        format!("{}:{}", self.login_tag(email), self.client(ip))
+    }
+
+    fn login_tag(&self, email: &Email) -> String {
+        format!("{{login:{}}}", self.account_tag(email))
     }
 
     fn reset_mail_tag(&self, email: &Email) -> String {

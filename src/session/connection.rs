@@ -1,5 +1,6 @@
 //! The session store's Redis connection: one multiplexed connection per
-//! actix worker, opened on that worker's runtime.
+//! actix worker, opened on that worker's runtime (on a cluster, one cluster
+//! connection per worker, which multiplexes per node).
 //!
 //! A multiplexed connection does its I/O in a task on the runtime that
 //! opened it. Opened once at startup, every worker's commands would hop to
@@ -20,53 +21,135 @@ use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::{Cmd, Pipeline, RedisError, RedisFuture, Value};
 use tokio::sync::OnceCell;
 
+use crate::redis_target::{RedisConnection, RedisTarget, TimedCluster};
+
+/// The store's connection: on one server, the worker's recovering one; on
+/// a cluster, a cluster connection.
+pub type SessionRedis = RedisConnection<RecoveringConnection>;
+
 #[derive(Clone)]
 pub struct SessionConnection {
-    client: redis::Client,
+    target: RedisTarget,
     timeout: Duration,
-    connection: Arc<OnceCell<ConnectionManager>>,
+    connection: Arc<OnceCell<SessionRedisHandle>>,
+    /// On a cluster, the connection that writes ending sessions go
+    /// through: one per instance, shared by its workers, used for nothing
+    /// else (see [`SessionConnection::replicated`]).
+    ending: Arc<OnceCell<TimedCluster>>,
+}
+
+#[derive(Clone)]
+enum SessionRedisHandle {
+    Node(ConnectionManager),
+    Cluster(TimedCluster),
 }
 
 impl SessionConnection {
     /// Fails fast when Redis does not answer; workers then open their own
     /// connections (`for_this_worker`).
-    pub async fn check(client: redis::Client, timeout: Duration) -> anyhow::Result<Self> {
+    pub async fn check(target: RedisTarget, timeout: Duration) -> anyhow::Result<Self> {
         let checked = Self {
-            client,
+            target,
             timeout,
             connection: Arc::default(),
+            ending: Arc::default(),
         };
         checked.get().await?;
         Ok(checked.for_this_worker())
     }
 
-    /// The same Redis, with a connection of its own opened on first use.
+    /// The same Redis, with a connection of its own opened on first use
+    /// (and, on a cluster, the instance's connection for ending sessions).
     pub fn for_this_worker(&self) -> Self {
         Self {
-            client: self.client.clone(),
+            target: self.target.clone(),
             timeout: self.timeout,
             connection: Arc::default(),
+            ending: self.ending.clone(),
         }
     }
 
     /// The connection, opened on first use. It reconnects by itself, and
     /// every command on it is bounded by the dependency timeout.
-    pub async fn get(&self) -> anyhow::Result<RecoveringConnection> {
-        let connection = self
+    pub async fn get(&self) -> anyhow::Result<SessionRedis> {
+        let handle = self
             .connection
             .get_or_try_init(|| async {
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(self.timeout)
-                    .set_response_timeout(self.timeout)
-                    .set_number_of_retries(1);
-                let connect = ConnectionManager::new_with_config(self.client.clone(), config);
-                tokio::time::timeout(self.timeout, connect)
-                    .await
-                    .map_err(|_| anyhow!("no answer within {} ms", self.timeout.as_millis()))?
-                    .map_err(anyhow::Error::from)
+                match &self.target {
+                    RedisTarget::Node(client) => anyhow::Ok(SessionRedisHandle::Node(
+                        self.connect_node(client.clone()).await?,
+                    )),
+                    RedisTarget::Cluster(client) => Ok(SessionRedisHandle::Cluster(
+                        TimedCluster::connect(client, self.timeout).await?,
+                    )),
+                }
             })
             .await?;
-        Ok(RecoveringConnection(connection.clone()))
+        Ok(match handle {
+            SessionRedisHandle::Node(manager) => {
+                RedisConnection::Node(RecoveringConnection(manager.clone()))
+            }
+            SessionRedisHandle::Cluster(cluster) => RedisConnection::Cluster(cluster.clone()),
+        })
+    }
+
+    /// The connection for writes that end sessions: the worker's on one
+    /// server, the instance's own for them on a cluster.
+    pub async fn for_ending(&self) -> anyhow::Result<SessionRedis> {
+        let RedisTarget::Cluster(client) = &self.target else {
+            return self.get().await;
+        };
+        let ending = self
+            .ending
+            .get_or_try_init(|| TimedCluster::connect(client, self.timeout))
+            .await?;
+        Ok(RedisConnection::Cluster(ending.clone()))
+    }
+
+    /// Returns once every connected replica of the primary of `key`'s slot
+    /// holds what was written through [`for_ending`](Self::for_ending), so
+    /// that no failover brings an ended session back; an error when they
+    /// do not confirm within the dependency timeout. Nothing to wait for
+    /// on one server.
+    ///
+    /// `WAIT` counts the writes made on its own connection, and blocks it
+    /// meanwhile: hence one connection per primary for these writes alone,
+    /// through which a retried logout, whose delete finds nothing left to
+    /// delete, still waits for the first one's.
+    pub async fn replicated(&self, key: &str) -> anyhow::Result<()> {
+        if matches!(self.target, RedisTarget::Node(_)) {
+            return Ok(());
+        }
+        let mut ending = self.for_ending().await?;
+        let (_, _, replicas): (String, u64, Vec<Value>) =
+            ending.query_on_node_of(key, &redis::cmd("ROLE")).await?;
+        // Short of the dependency timeout, which bounds every command.
+        let wait_ms = self.timeout.as_millis() * 9 / 10;
+        let confirmed: usize = ending
+            .query_on_node_of(
+                key,
+                redis::cmd("WAIT").arg(replicas.len()).arg(wait_ms as u64),
+            )
+            .await?;
+        if confirmed < replicas.len() {
+            return Err(anyhow!(
+                "{confirmed} of {} replicas confirmed the end of a session within {wait_ms} ms",
+                replicas.len()
+            ));
+        }
+        Ok(())
+    }
+
+    async fn connect_node(&self, client: redis::Client) -> anyhow::Result<ConnectionManager> {
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(self.timeout)
+            .set_response_timeout(self.timeout)
+            .set_number_of_retries(1);
+        let connect = ConnectionManager::new_with_config(client, config);
+        tokio::time::timeout(self.timeout, connect)
+            .await
+            .map_err(|_| anyhow!("no answer within {} ms", self.timeout.as_millis()))?
+            .map_err(anyhow::Error::from)
     }
 }
 

@@ -60,8 +60,10 @@ const SECRET_LENGTH: usize = 64;
 /// `REWRITE_USER` changes) and its index entry, scored by last seen; drops
 /// entries idle past their time. An existing session's epoch is not
 /// checked: ending every session deletes it, and XX never brings it back.
-/// Past the cap, drops the entries whose session is gone, then ends the
-/// least recently seen sessions (never the one written) until the cap holds.
+/// Past the cap, a new session drops the entries whose session is gone,
+/// then ends the least recently seen sessions (never the one written) until
+/// the cap holds; an existing one's write ends none (the cap is kept as
+/// sessions begin, and only writes that begin one wait for replicas).
 /// Answers {written (1, 0 when the key's existence said no, -1 when out of
 /// epoch), sessions ended}.
 static WRITE: LazyLock<Script> = LazyLock::new(|| {
@@ -85,7 +87,7 @@ if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then
   redis.call('PEXPIRE', KEYS[2], ARGV[2])
 end
 local most = tonumber(ARGV[7])
-if redis.call('ZCARD', KEYS[2]) <= most then return {1, 0} end
+if ARGV[4] == 'XX' or redis.call('ZCARD', KEYS[2]) <= most then return {1, 0} end
 for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   if redis.call('EXISTS', ARGV[8] .. id) == 0 then
     redis.call('ZREM', KEYS[2], id)
@@ -350,6 +352,13 @@ impl RedisSessionStore {
             .get(EPOCH)
             .and_then(|epoch| serde_json::from_str(epoch).ok())
             .unwrap_or_default();
+        // A new session may end others past the cap: it goes where ending
+        // writes go, to be waited for (see `SessionConnection::replicated`).
+        let mut redis = if check == "NX" {
+            self.redis.for_ending().await?
+        } else {
+            self.redis.get().await?
+        };
         let (written, evicted): (i8, u64) = WRITE
             .key(&at.session_key)
             .key(self.index_key(at.user_id))
@@ -364,9 +373,10 @@ impl RedisSessionStore {
             .arg(self.session_prefix(at.user_id))
             .arg(USER)
             .arg(epoch.0)
-            .invoke_async(&mut self.redis.get().await?)
+            .invoke_async(&mut redis)
             .await?;
         if evicted > 0 {
+            self.redis.replicated(&at.session_key).await?;
             log::info!(
                 "ended {evicted} least recently seen session(s) of user {}: past MAX_SESSIONS_PER_USER",
                 at.user_id
@@ -384,12 +394,13 @@ impl RedisSessionStore {
 
     /// Ends the session and drops its index entry; whether it was live.
     async fn remove(&self, at: &Location) -> anyhow::Result<bool> {
-        let mut redis = self.redis.get().await?;
+        let mut redis = self.redis.for_ending().await?;
         let (deleted, _): (u64, u64) = redis::pipe()
             .del(&at.session_key)
             .zrem(self.index_key(at.user_id), &at.id)
             .query_async(&mut redis)
             .await?;
+        self.redis.replicated(&at.session_key).await?;
         Ok(deleted == 1)
     }
 
@@ -448,15 +459,17 @@ impl RedisSessionStore {
     /// Ends every session of a user's but `keep`, moving on to the user's
     /// next epoch.
     pub async fn revoke_all_but(&self, user_id: u64, keep: &str) -> Result<u64, StoreError> {
+        let index = self.index_key(user_id);
         let ended = REVOKE_ALL_BUT
-            .key(self.index_key(user_id))
+            .key(&index)
             .key(self.epoch_key(user_id))
             .arg(self.session_prefix(user_id))
             .arg(keep)
             .arg(self.lifetime_ms())
-            .invoke_async(&mut self.redis.get().await?)
+            .invoke_async(&mut self.redis.for_ending().await?)
             .await
             .map_err(anyhow::Error::from)?;
+        self.redis.replicated(&index).await?;
         Ok(ended)
     }
 
@@ -464,14 +477,16 @@ impl RedisSessionStore {
     /// being deleted), moving on to the user's next epoch; answers how many
     /// sessions were live.
     pub async fn end_all(&self, user_id: u64) -> Result<u64, StoreError> {
+        let index = self.index_key(user_id);
         let ended = END_ALL
-            .key(self.index_key(user_id))
+            .key(&index)
             .key(self.epoch_key(user_id))
             .arg(self.session_prefix(user_id))
             .arg(self.lifetime_ms())
-            .invoke_async(&mut self.redis.get().await?)
+            .invoke_async(&mut self.redis.for_ending().await?)
             .await
             .map_err(anyhow::Error::from)?;
+        self.redis.replicated(&index).await?;
         Ok(ended)
     }
 }

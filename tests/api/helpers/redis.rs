@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use redis::AsyncCommands;
 use redis::aio::MultiplexedConnection;
+use status_api::redis_target::RedisTarget;
 use status_api::session::{RedisSessionStore, SessionConnection};
 
 use super::app::TestApp;
@@ -26,9 +27,10 @@ impl TestApp {
     /// for sessions that live `lifetime` at most.
     pub async fn session_store(&self, lifetime: Duration) -> RedisSessionStore {
         let client = redis::Client::open(redis_url()).expect("redis url");
-        let connection = SessionConnection::check(client, Duration::from_secs(5))
-            .await
-            .expect("connect to Redis");
+        let connection =
+            SessionConnection::check(RedisTarget::Node(client), Duration::from_secs(5))
+                .await
+                .expect("connect to Redis");
         RedisSessionStore::new(connection, &self.redis_prefix, lifetime, 50)
     }
 

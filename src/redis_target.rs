@@ -1,0 +1,218 @@
+//! Where Redis is: one server (`REDIS_URL`) or a Redis Cluster
+//! (`REDIS_CLUSTER_URLS`), and a connection to either that the rest of the
+//! service uses alike.
+//!
+//! On a cluster the redis crate's `ClusterConnection` keeps one multiplexed
+//! connection per node, routes each command by its key's slot, follows
+//! `MOVED` and `ASK`, and refreshes its slot map when a node fails. What it
+//! cannot know is our deadline: every command on it is bounded here by the
+//! dependency timeout, so a slot whose primary is gone answers `503` in
+//! time while the other slots go on.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use redis::aio::ConnectionLike;
+use redis::cluster::{ClusterClient, ClusterClientBuilder};
+use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{
+    MultipleNodeRoutingInfo, ResponsePolicy, Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr,
+};
+use redis::{Cmd, FromRedisValue, Pipeline, RedisError, RedisFuture, RedisResult, Value};
+
+use crate::config::Settings;
+use crate::tls;
+
+/// Redirects (`MOVED`, `ASK`) and waits (`TRYAGAIN` while a slot migrates,
+/// `CLUSTERDOWN` during a failover) a cluster command may go through; the
+/// dependency timeout cuts them short anyway.
+const CLUSTER_RETRIES: u32 = 25;
+/// Waits between such retries, in ms: short, since a migrating key moves
+/// in milliseconds, and the timeout, not the count, bounds the whole.
+const CLUSTER_RETRY_WAIT_MS: (u64, u64) = (5, 100);
+
+/// The slots of a Redis Cluster.
+const SLOTS: u16 = 16384;
+
+#[derive(Clone)]
+pub enum RedisTarget {
+    Node(redis::Client),
+    Cluster(ClusterClient),
+}
+
+impl RedisTarget {
+    /// The cluster when `REDIS_CLUSTER_URLS` names one, else `REDIS_URL`;
+    /// with `REDIS_CA_FILE`, TLS trusts that CA.
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        let ca_file = settings.redis_ca_file.as_deref();
+        if settings.redis_cluster_urls.is_empty() {
+            return Ok(Self::Node(tls::redis_client(&settings.redis_url, ca_file)?));
+        }
+        let mut builder = ClusterClientBuilder::new(settings.redis_cluster_urls.clone())
+            .connection_timeout(settings.dependency_timeout)
+            .response_timeout(settings.dependency_timeout)
+            .retries(CLUSTER_RETRIES)
+            .min_retry_wait(CLUSTER_RETRY_WAIT_MS.0)
+            .max_retry_wait(CLUSTER_RETRY_WAIT_MS.1);
+        if let Some(certificates) = tls::redis_certificates(ca_file)? {
+            builder = builder.certs(certificates);
+        }
+        Ok(Self::Cluster(
+            builder.build().context("REDIS_CLUSTER_URLS")?,
+        ))
+    }
+}
+
+/// A cluster connection whose every command is bounded by `timeout`.
+#[derive(Clone)]
+pub struct TimedCluster {
+    connection: ClusterConnection,
+    timeout: Duration,
+}
+
+impl TimedCluster {
+    /// Connects to the cluster (reads its slot map from a seed node).
+    pub async fn connect(client: &ClusterClient, timeout: Duration) -> anyhow::Result<Self> {
+        let connection = tokio::time::timeout(timeout, client.get_async_connection())
+            .await
+            .map_err(|_| anyhow::anyhow!("no answer within {} ms", timeout.as_millis()))??;
+        Ok(Self {
+            connection,
+            timeout,
+        })
+    }
+
+    async fn bounded<T>(&self, work: impl Future<Output = RedisResult<T>>) -> RedisResult<T> {
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .unwrap_or_else(|_| Err(timed_out(self.timeout)))
+    }
+}
+
+/// A connection to one Redis server (`N`, whatever kind its user keeps) or
+/// to the cluster.
+pub enum RedisConnection<N> {
+    Node(N),
+    Cluster(TimedCluster),
+}
+
+impl<N: ConnectionLike + Send> RedisConnection<N> {
+    /// Sends `cmd`, which names no key but acts on the keys of one node
+    /// (`SCAN`, `ROLE`, `WAIT`), to the primary of `key`'s slot; on one
+    /// server, to that server.
+    pub async fn query_on_node_of<T: FromRedisValue>(
+        &mut self,
+        key: &str,
+        cmd: &Cmd,
+    ) -> RedisResult<T> {
+        let route = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(Route::new(
+            slot_of(key),
+            SlotAddr::Master,
+        )));
+        self.routed(cmd, route).await
+    }
+
+    /// Whether Redis answers: the server, or any primary of the cluster
+    /// (a cluster missing one primary still serves the other slots).
+    pub async fn ping(&mut self) -> RedisResult<()> {
+        let any_primary = RoutingInfo::MultiNode((
+            MultipleNodeRoutingInfo::AllMasters,
+            Some(ResponsePolicy::OneSucceeded),
+        ));
+        self.routed::<Value>(&redis::cmd("PING"), any_primary)
+            .await
+            .map(drop)
+    }
+
+    async fn routed<T: FromRedisValue>(&mut self, cmd: &Cmd, route: RoutingInfo) -> RedisResult<T> {
+        match self {
+            Self::Node(connection) => cmd.query_async(connection).await,
+            Self::Cluster(cluster) => {
+                let mut connection = cluster.connection.clone();
+                let value = cluster
+                    .bounded(connection.route_command(cmd, route))
+                    .await?;
+                T::from_redis_value(&value)
+            }
+        }
+    }
+}
+
+impl<N: ConnectionLike + Send> ConnectionLike for RedisConnection<N> {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Self::Node(connection) => connection.req_packed_command(cmd),
+            Self::Cluster(cluster) => Box::pin(async move {
+                let mut connection = cluster.connection.clone();
+                cluster.bounded(connection.req_packed_command(cmd)).await
+            }),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Self::Node(connection) => connection.req_packed_commands(pipeline, offset, count),
+            Self::Cluster(cluster) => Box::pin(async move {
+                let mut connection = cluster.connection.clone();
+                cluster
+                    .bounded(connection.req_packed_commands(pipeline, offset, count))
+                    .await
+            }),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Self::Node(connection) => connection.get_db(),
+            Self::Cluster(_) => 0,
+        }
+    }
+}
+
+fn timed_out(timeout: Duration) -> RedisError {
+    std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        format!("no answer within {} ms", timeout.as_millis()),
+    )
+    .into()
+}
+
+/// The cluster slot of `key`: the CRC16 of its hash tag (the part between
+/// the first `{` and the next `}`, when not empty), else of the whole key.
+pub fn slot_of(key: &str) -> u16 {
+    let key = key.as_bytes();
+    let hashed = key
+        .iter()
+        .position(|&byte| byte == b'{')
+        .and_then(|open| {
+            let rest = &key[open + 1..];
+            let close = rest.iter().position(|&byte| byte == b'}')?;
+            Some(&rest[..close]).filter(|tag| !tag.is_empty())
+        })
+        .unwrap_or(key);
+    crc16::State::<crc16::XMODEM>::calculate(hashed) % SLOTS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slot_of;
+
+    #[test]
+    fn slots_are_those_redis_computes() {
+        // Values from `CLUSTER KEYSLOT` on Redis 7.
+        assert_eq!(slot_of("foo"), 12182);
+        assert_eq!(slot_of("{user1000}.following"), slot_of("user1000"));
+        assert_eq!(
+            slot_of("a{user:7}:session:x"),
+            slot_of("b{user:7}:sessions")
+        );
+        assert_eq!(slot_of("{}key"), slot_of("{}key"));
+        assert_ne!(slot_of("{}key"), slot_of("key"));
+        assert_eq!(slot_of("{user:7"), slot_of("{user:7"));
+    }
+}
