@@ -11,7 +11,7 @@ use status_api::config::Settings;
 use status_api::startup::Application;
 
 use super::browser::{Browser, client};
-use super::redis::{delete_keys, redis_url};
+use super::redis::{RedisLocation, cluster_urls, redis_url};
 
 /// An account with CREATE and DROP on `status_api_test_%` databases (`make
 /// test` creates it), or any admin URL in `TEST_DATABASE_ADMIN_URL`.
@@ -32,6 +32,8 @@ pub struct TestApp {
     pub settings: Settings,
     pub database: TestDatabase,
     pub redis_prefix: String,
+    /// The Redis the app keeps its state in.
+    pub redis_location: RedisLocation,
     handle: ServerHandle,
 }
 
@@ -117,6 +119,21 @@ pub fn test_settings(
     redis_prefix: &str,
     overrides: &[(&str, &str)],
 ) -> Settings {
+    settings_from(&test_values(database, redis_prefix, overrides))
+}
+
+fn settings_from(values: &HashMap<String, String>) -> Settings {
+    Settings::from_map(values).expect("test settings are valid")
+}
+
+/// The settings of `test_settings`, named as in the environment. Under
+/// `make test-cluster` the app uses that cluster, unless the test names a
+/// `REDIS_URL` of its own (a private server it stops, say).
+fn test_values(
+    database: &TestDatabase,
+    redis_prefix: &str,
+    overrides: &[(&str, &str)],
+) -> HashMap<String, String> {
     let mut values: HashMap<String, String> = [
         ("LISTEN_ADDR", "127.0.0.1:0".to_owned()),
         ("DATABASE_URL", database.url()),
@@ -134,10 +151,14 @@ pub fn test_settings(
     .into_iter()
     .map(|(name, value)| (name.to_owned(), value))
     .collect();
+    let own_redis_url = overrides.iter().any(|(name, _)| *name == "REDIS_URL");
+    if let Some(urls) = cluster_urls().filter(|_| !own_redis_url) {
+        values.insert("REDIS_CLUSTER_URLS".to_owned(), urls);
+    }
     for (name, value) in overrides {
         values.insert((*name).to_owned(), (*value).to_owned());
     }
-    Settings::from_map(&values).expect("test settings are valid")
+    values
 }
 
 /// The app with some settings changed, named as in the environment.
@@ -148,7 +169,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
 /// The app on a database the test has prepared (migrated part way, say).
 pub async fn spawn_app_on(database: TestDatabase, overrides: &[(&str, &str)]) -> TestApp {
     let redis_prefix = format!("status-api-test:{}:", random_hex(8));
-    let settings = test_settings(&database, &redis_prefix, overrides);
+    let values = test_values(&database, &redis_prefix, overrides);
+    let settings = settings_from(&values);
     let (address, handle) = start(settings.clone()).await.expect("the app starts");
     TestApp {
         browser: Browser {
@@ -158,6 +180,7 @@ pub async fn spawn_app_on(database: TestDatabase, overrides: &[(&str, &str)]) ->
         settings,
         database,
         redis_prefix,
+        redis_location: RedisLocation::of(&values),
         handle,
     }
 }
@@ -208,9 +231,10 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let handle = self.handle.clone();
         let prefix = self.redis_prefix.clone();
+        let location = self.redis_location.clone();
         in_own_runtime(async move {
             handle.stop(false).await;
-            delete_keys(&prefix).await;
+            location.delete_keys(&prefix).await;
         });
     }
 }

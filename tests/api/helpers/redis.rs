@@ -1,34 +1,197 @@
-//! The Redis keys an app wrote under its prefix: read by tests, deleted
-//! when the app is dropped.
+//! The Redis an app uses (one server, or a cluster under `make
+//! test-cluster`) and the keys the app wrote under its prefix: read by
+//! tests, deleted when the app is dropped.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
-use redis::AsyncCommands;
-use redis::aio::MultiplexedConnection;
+use redis::aio::{ConnectionLike, MultiplexedConnection};
+use redis::cluster::ClusterClient;
+use redis::cluster_async::ClusterConnection;
+use redis::{AsyncCommands, Cmd, Pipeline, RedisFuture, RedisResult, Value};
 use status_api::redis_target::RedisTarget;
 use status_api::session::{RedisSessionStore, SessionConnection};
 
 use super::app::TestApp;
+use super::cluster::{node, primaries_seen_by};
 
 pub fn redis_url() -> String {
     std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".to_owned())
 }
 
+/// The seed nodes of the cluster `make test-cluster` runs the suite on,
+/// comma-separated as `REDIS_CLUSTER_URLS` takes them; none otherwise.
+pub fn cluster_urls() -> Option<String> {
+    std::env::var("TEST_REDIS_CLUSTER_URLS")
+        .ok()
+        .filter(|urls| !urls.trim().is_empty())
+}
+
+/// Where an app keeps its Redis state.
+#[derive(Clone, Debug)]
+pub enum RedisLocation {
+    Node(String),
+    /// A cluster, by its seed nodes' URLs.
+    Cluster(Vec<String>),
+}
+
+impl RedisLocation {
+    /// Where apps the tests start keep their state unless a test says
+    /// otherwise: the cluster under `make test-cluster`, else the one server.
+    pub fn for_tests() -> Self {
+        match cluster_urls() {
+            Some(urls) => Self::Cluster(split_urls(&urls)),
+            None => Self::Node(redis_url()),
+        }
+    }
+
+    /// Where an app with these settings (named as in the environment) keeps
+    /// its state: as in the service, `REDIS_CLUSTER_URLS` wins.
+    pub fn of(settings: &HashMap<String, String>) -> Self {
+        match settings
+            .get("REDIS_CLUSTER_URLS")
+            .map(|urls| split_urls(urls))
+        {
+            Some(urls) if !urls.is_empty() => Self::Cluster(urls),
+            _ => Self::Node(settings.get("REDIS_URL").cloned().unwrap_or_else(redis_url)),
+        }
+    }
+
+    /// A client for it, as the service's `RedisTarget`.
+    pub fn target(&self) -> RedisTarget {
+        match self {
+            Self::Node(url) => RedisTarget::Node(redis::Client::open(url.as_str()).expect("a URL")),
+            Self::Cluster(urls) => {
+                RedisTarget::Cluster(ClusterClient::new(urls.clone()).expect("cluster URLs"))
+            }
+        }
+    }
+
+    /// A connection that runs any single-key command, wherever the key is.
+    pub async fn connect(&self) -> RedisResult<RedisConnection> {
+        Ok(match self.target() {
+            RedisTarget::Node(client) => {
+                RedisConnection::Node(client.get_multiplexed_async_connection().await?)
+            }
+            RedisTarget::Cluster(client) => {
+                RedisConnection::Cluster(client.get_async_connection().await?)
+            }
+        })
+    }
+
+    /// Every key that starts with `prefix`: on a cluster, from every
+    /// primary, since SCAN only walks the node it is sent to.
+    pub async fn keys_under(&self, prefix: &str) -> RedisResult<Vec<String>> {
+        let nodes = match self {
+            Self::Node(url) => vec![url.clone()],
+            Self::Cluster(seeds) => cluster_primaries(seeds)
+                .await?
+                .iter()
+                .map(|primary| primary.url())
+                .collect(),
+        };
+        let mut keys = Vec::new();
+        for url in nodes {
+            let mut connection = node(&url).await?;
+            let mut iter = connection
+                .scan_match::<_, String>(format!("{prefix}*"))
+                .await?;
+            while let Some(key) = iter.next_item().await {
+                keys.push(key);
+            }
+        }
+        // SCAN may return a key more than once.
+        keys.sort();
+        keys.dedup();
+        Ok(keys)
+    }
+
+    /// Deletes every key under `prefix`, one by one (a cluster refuses a
+    /// DEL of keys in different slots); a cleanup, so it gives up quietly.
+    pub async fn delete_keys(&self, prefix: &str) {
+        let cleanup = async {
+            let keys = self.keys_under(prefix).await?;
+            let mut redis = self.connect().await?;
+            for key in keys {
+                let _: u64 = redis.del(key).await?;
+            }
+            RedisResult::Ok(())
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(10), cleanup).await;
+    }
+}
+
+fn split_urls(urls: &str) -> Vec<String> {
+    urls.split(',')
+        .map(str::trim)
+        .filter(|url| !url.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The primaries of the cluster, from the first seed node that answers.
+async fn cluster_primaries(seeds: &[String]) -> RedisResult<Vec<super::cluster::Primary>> {
+    let mut last_error = None;
+    for seed in seeds {
+        match primaries_seen_by(seed).await {
+            Ok(primaries) => return Ok(primaries),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        redis::RedisError::from((redis::ErrorKind::InvalidClientConfig, "no seed nodes"))
+    }))
+}
+
+/// A connection to the one server or to the cluster: tests run the same
+/// commands (`AsyncCommands`) on either.
+pub enum RedisConnection {
+    Node(MultiplexedConnection),
+    Cluster(ClusterConnection),
+}
+
+impl ConnectionLike for RedisConnection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Self::Node(connection) => connection.req_packed_command(cmd),
+            Self::Cluster(connection) => connection.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Self::Node(connection) => connection.req_packed_commands(pipeline, offset, count),
+            Self::Cluster(connection) => connection.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Self::Node(connection) => connection.get_db(),
+            Self::Cluster(connection) => connection.get_db(),
+        }
+    }
+}
+
 impl TestApp {
-    pub async fn redis(&self) -> MultiplexedConnection {
-        redis::Client::open(redis_url())
-            .expect("redis url")
-            .get_multiplexed_async_connection()
+    /// A connection to the Redis this app uses.
+    pub async fn redis(&self) -> RedisConnection {
+        self.redis_location
+            .connect()
             .await
             .expect("connect to Redis")
     }
 
-    /// A session store on this app's prefix, as an instance of the app has,
-    /// for sessions that live `lifetime` at most.
+    /// A session store on this app's Redis and prefix, as an instance of
+    /// the app has, for sessions that live `lifetime` at most.
     pub async fn session_store(&self, lifetime: Duration) -> RedisSessionStore {
-        let client = redis::Client::open(redis_url()).expect("redis url");
         let connection =
-            SessionConnection::check(RedisTarget::Node(client), Duration::from_secs(5))
+            SessionConnection::check(self.redis_location.target(), Duration::from_secs(5))
                 .await
                 .expect("connect to Redis");
         RedisSessionStore::new(connection, &self.redis_prefix, lifetime, 50)
@@ -43,37 +206,15 @@ impl TestApp {
 
     /// Every Redis key this app wrote.
     pub async fn redis_keys(&self) -> Vec<String> {
-        keys_under(&mut self.redis().await, &self.redis_prefix)
+        self.redis_location
+            .keys_under(&self.redis_prefix)
             .await
             .expect("scan")
     }
 }
 
-/// Every key that starts with `prefix`.
-async fn keys_under(
-    redis: &mut MultiplexedConnection,
-    prefix: &str,
-) -> redis::RedisResult<Vec<String>> {
-    let mut iter = redis.scan_match::<_, String>(format!("{prefix}*")).await?;
-    let mut keys = Vec::new();
-    while let Some(key) = iter.next_item().await {
-        keys.push(key);
-    }
-    Ok(keys)
-}
-
-/// Deletes every key under `prefix`; a cleanup, so it gives up quietly.
+/// Deletes every key under `prefix` where apps keep their state unless a
+/// test says otherwise; a cleanup, so it gives up quietly.
 pub async fn delete_keys(prefix: &str) {
-    let Ok(client) = redis::Client::open(redis_url()) else {
-        return;
-    };
-    let Ok(mut redis) = client.get_multiplexed_async_connection().await else {
-        return;
-    };
-    let Ok(keys) = keys_under(&mut redis, prefix).await else {
-        return;
-    };
-    if !keys.is_empty() {
-        let _: Result<u64, _> = redis.del(keys).await;
-    }
+    RedisLocation::for_tests().delete_keys(prefix).await;
 }
