@@ -4,6 +4,7 @@ mod account;
 mod account_deletion;
 mod accounts;
 mod active_sessions;
+mod cluster;
 mod conventions;
 mod docs;
 mod email_change;

@@ -1,0 +1,537 @@
+//! The service on a Redis Cluster of the test's own: a primary killed
+//! while its user logs in and out, a slot moved while its user works, and
+//! the hash tag of every key the service writes.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use redis::AsyncCommands;
+use reqwest::header::HeaderMap;
+
+use crate::helpers::{
+    Browser, PASSWORD, PrivateCluster, TestApp, json_of, session_pair, spawn_app_with, unique_email,
+};
+
+/// Limits off, so that a loop of logins or registrations is never refused.
+const LIMITS_OFF: [(&str, &str); 3] = [
+    ("LOGIN_FAILURE_LIMIT", "off"),
+    ("LOGIN_IP_LIMIT", "off"),
+    ("REGISTER_IP_LIMIT", "off"),
+];
+
+/// The app on `cluster`, giving up on Redis after a second, as a
+/// deployment would rather than hang while a slot has no primary.
+async fn app_on(cluster: &PrivateCluster, overrides: &[(&str, &str)]) -> TestApp {
+    let mut settings = vec![
+        ("REDIS_CLUSTER_URLS", cluster.urls()),
+        ("DEPENDENCY_TIMEOUT_MS", "1000"),
+    ];
+    settings.extend_from_slice(overrides);
+    spawn_app_with(&settings).await
+}
+
+/// A signed-up user with their own browser, logged in.
+struct User {
+    browser: Browser,
+    email: String,
+    id: u64,
+}
+
+async fn sign_up(app: &TestApp) -> User {
+    let browser = app.new_browser();
+    let email = unique_email();
+    let account = json_of(browser.register(&email).await, 201).await;
+    User {
+        browser,
+        email,
+        id: account["id"].as_u64().expect("an id"),
+    }
+}
+
+/// The hash tag every key of a user's sessions carries.
+fn user_tag(id: u64) -> String {
+    format!("{{user:{id}}}")
+}
+
+/// One call the test made: when it was sent and answered, its status and,
+/// if the server failed, what the body said.
+struct Answer {
+    call: &'static str,
+    began: Instant,
+    ended: Instant,
+    status: u16,
+    detail: String,
+}
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (call, status, detail) = (self.call, self.status, &self.detail);
+        let took = self.ended - self.began;
+        write!(
+            formatter,
+            "{call} {status} in {took:?} at {:?} {detail}",
+            self.ended
+        )
+    }
+}
+
+impl Answer {
+    fn overlaps(&self, from: Instant, to: Instant) -> bool {
+        self.began < to && self.ended > from
+    }
+}
+
+/// The answers the loops of a test saw, in the order they came.
+#[derive(Default)]
+struct Answers(RefCell<Vec<Answer>>);
+
+impl Answers {
+    /// Sends `request` and notes its answer; its status and headers.
+    async fn note(
+        &self,
+        call: &'static str,
+        request: impl Future<Output = reqwest::Response>,
+    ) -> (u16, HeaderMap) {
+        let began = Instant::now();
+        let response = request.await;
+        let ended = Instant::now();
+        let (status, headers) = (response.status().as_u16(), response.headers().clone());
+        let body = response.text().await.unwrap_or_default();
+        self.0.borrow_mut().push(Answer {
+            call,
+            began,
+            ended,
+            status,
+            detail: if status >= 500 { body } else { String::new() },
+        });
+        (status, headers)
+    }
+
+    fn into_inner(self) -> Vec<Answer> {
+        self.0.into_inner()
+    }
+}
+
+/// GET /me until `running` ends.
+async fn keep_reading(browser: &Browser, running: &AtomicBool, answers: &Answers) {
+    while running.load(Ordering::Relaxed) {
+        answers.note("bystander GET /me", browser.me()).await;
+    }
+}
+
+#[tokio::test]
+async fn a_primary_killed_mid_logout_loop_fails_over_reviving_nothing_and_sparing_other_slots() {
+    let mut cluster = PrivateCluster::start().await;
+    let app = app_on(&cluster, &LIMITS_OFF).await;
+    let mut users = Vec::new();
+    for _ in 0..6 {
+        users.push(sign_up(&app).await);
+    }
+    let doomed = users.remove(0);
+    let doomed_primary = cluster
+        .primary_for(cluster.slot_of(&user_tag(doomed.id)).await)
+        .await;
+    let mut bystanders = Vec::new();
+    for user in users {
+        let primary = cluster
+            .primary_for(cluster.slot_of(&user_tag(user.id)).await)
+            .await;
+        if primary.id != doomed_primary.id {
+            bystanders.push(user);
+        }
+    }
+    assert!(!bystanders.is_empty(), "users on other primaries");
+
+    let running = AtomicBool::new(true);
+    // Cycles of the doomed user's loop in a row that fully succeeded.
+    let clean_cycles = AtomicUsize::new(0);
+    let answers = Answers::default();
+    // The cookies of sessions whose logout was answered 204.
+    let mut ended = Vec::new();
+
+    let logging_in_and_out = async {
+        while running.load(Ordering::Relaxed) {
+            let login = doomed.browser.login(&doomed.email, PASSWORD);
+            let (status, headers) = answers.note("doomed POST /login", login).await;
+            if status != 200 {
+                clean_cycles.store(0, Ordering::Relaxed);
+                continue;
+            }
+            let cookie = session_pair(&headers).expect("a session cookie");
+            let logout = doomed.browser.logout();
+            if answers.note("doomed POST /logout", logout).await.0 == 204 {
+                ended.push(cookie);
+                clean_cycles.fetch_add(1, Ordering::Relaxed);
+            } else {
+                clean_cycles.store(0, Ordering::Relaxed);
+            }
+        }
+    };
+    let readers = futures_util::future::join_all(
+        bystanders
+            .iter()
+            .map(|user| keep_reading(&user.browser, &running, &answers)),
+    );
+    let failing_over = async {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let killed_at = Instant::now();
+        cluster.kill(doomed_primary.port).await;
+        cluster
+            .wait_for_failover(&doomed_primary, Duration::from_secs(20))
+            .await;
+        let promoted_at = Instant::now();
+        // Without a restart the app finds the promoted replica.
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while clean_cycles.load(Ordering::Relaxed) < 10 {
+            assert!(
+                Instant::now() < deadline,
+                "the doomed user's logins and logouts did not recover after the failover"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        running.store(false, Ordering::Relaxed);
+        (killed_at, promoted_at)
+    };
+    let (_, _, (killed_at, promoted_at)) = tokio::join!(logging_in_and_out, readers, failing_over);
+
+    let answers = answers.into_inner();
+    let bystander = |answer: &&Answer| answer.call.starts_with("bystander");
+    let wrong: Vec<_> = answers
+        .iter()
+        .filter(bystander)
+        .filter(|answer| answer.status != 200)
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "other slots failed (killed at {killed_at:?}): {wrong:?}"
+    );
+    let read_during = answers
+        .iter()
+        .filter(bystander)
+        .filter(|answer| answer.overlaps(killed_at, promoted_at))
+        .count();
+    assert!(
+        read_during > 0,
+        "other slots read while the primary was down"
+    );
+    // The doomed slot may be unavailable for a while, never anything else.
+    let doomed_wrong: Vec<_> = answers
+        .iter()
+        .filter(|answer| !bystander(answer))
+        .filter(|answer| ![200, 204, 503].contains(&answer.status))
+        .collect();
+    assert!(doomed_wrong.is_empty(), "{doomed_wrong:?}");
+    let ended_before_kill = answers
+        .iter()
+        .filter(|answer| answer.call == "doomed POST /logout" && answer.status == 204)
+        .filter(|answer| answer.ended < killed_at)
+        .count();
+    assert!(ended_before_kill > 0, "sessions ended before the kill");
+
+    let mut revived = Vec::new();
+    for cookie in &ended {
+        let status = app.browser_with_cookie(cookie).me().await.status();
+        if status != 401 {
+            revived.push((cookie, status));
+        }
+    }
+    assert!(
+        revived.is_empty(),
+        "{} of {} ended sessions answered otherwise than 401: {revived:?}",
+        revived.len(),
+        ended.len()
+    );
+}
+
+/// The user's calls until `working` ends: GET /me and POST /addStatus,
+/// and, with `relogging`, a logout and a login every third round.
+async fn keep_working(
+    user: &User,
+    browser: &Browser,
+    relogging: bool,
+    working: &AtomicBool,
+    answers: &Answers,
+) {
+    let mut round = 0;
+    while working.load(Ordering::Relaxed) {
+        round += 1;
+        answers.note("GET /me", browser.me()).await;
+        let text = format!("status {round}");
+        answers
+            .note("POST /addStatus", browser.add_status(&text))
+            .await;
+        if relogging && round % 3 == 0 {
+            answers.note("POST /logout", browser.logout()).await;
+            answers
+                .note("POST /login", browser.login(&user.email, PASSWORD))
+                .await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_slot_moved_step_by_step_while_its_user_works_never_answers_5xx() {
+    let cluster = PrivateCluster::start().await;
+    let app = app_on(&cluster, &LIMITS_OFF).await;
+    let user = sign_up(&app).await;
+    // More keys in the slot: other sessions, each in the index; one of
+    // them keeps working on its own.
+    let elsewhere = app.new_browser();
+    for browser in [&elsewhere, &app.new_browser(), &app.new_browser()] {
+        assert_eq!(browser.login(&user.email, PASSWORD).await.status(), 200);
+    }
+    let slot = cluster.slot_of(&user_tag(user.id)).await;
+    let source = cluster.primary_for(slot).await;
+    let target = cluster
+        .primaries()
+        .await
+        .into_iter()
+        .find(|primary| primary.id != source.id)
+        .expect("another primary");
+
+    let working = AtomicBool::new(true);
+    let answers = Answers::default();
+    // While the slot is open (from MIGRATING to SETSLOT NODE) Redis refuses
+    // with TRYAGAIN any multi-key command that would create a key, such as
+    // a login's: the service retries until its deadline. `redis-cli
+    // --cluster reshard` keeps a slot of a few keys open for milliseconds;
+    // these steps keep it open some hundreds, under the app's deadline,
+    // with requests between every two of them.
+    let step = Duration::from_millis(50);
+    let resharding = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let opened_at = Instant::now();
+        let slot_move = cluster.begin_slot_move(slot, &target).await;
+        tokio::time::sleep(step).await;
+        let mut moved = 0;
+        loop {
+            let batch = slot_move.migrate_keys(1).await;
+            if batch == 0 {
+                break;
+            }
+            moved += batch;
+            tokio::time::sleep(step).await;
+        }
+        slot_move.finish().await;
+        let closed_at = Instant::now();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        working.store(false, Ordering::Relaxed);
+        (moved, opened_at, closed_at)
+    };
+    let (_, _, (moved, opened_at, closed_at)) = tokio::join!(
+        keep_working(&user, &user.browser, true, &working, &answers),
+        keep_working(&user, &elsewhere, false, &working, &answers),
+        resharding
+    );
+
+    let answers = answers.into_inner();
+    assert!(moved >= 3, "the slot's keys moved one by one: {moved}");
+    let during = answers
+        .iter()
+        .filter(|answer| answer.overlaps(opened_at, closed_at))
+        .count();
+    assert!(
+        during >= moved,
+        "{during} requests while the slot moved in {moved} steps"
+    );
+    let expected = |call| match call {
+        "POST /addStatus" => 201,
+        "POST /logout" => 204,
+        _ => 200,
+    };
+    let wrong: Vec<_> = answers
+        .iter()
+        .filter(|answer| answer.status != expected(answer.call))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "the slot open from {opened_at:?} to {closed_at:?}: {wrong:?} of {} answers",
+        answers.len()
+    );
+    assert_eq!(cluster.primary_for(slot).await.id, target.id);
+    assert_eq!(user.browser.me().await.status(), 200);
+}
+
+/// The families of hash tags the service's keys may carry.
+const TAG_FAMILIES: [&str; 8] = [
+    "user",
+    "register",
+    "login-ip",
+    "login",
+    "reset",
+    "reset-mail",
+    "verify-resend",
+    "checkemail",
+];
+
+/// What is wrong with the hash tag of a key (named without the app's
+/// prefix), if anything: it must have exactly one `{family:value}` of a
+/// known family, and a key of a user's sessions that user's tag.
+fn tag_problem(name: &str) -> Option<&'static str> {
+    if name.matches('{').count() != 1 || name.matches('}').count() != 1 {
+        return Some("not exactly one {…}");
+    }
+    let (_, rest) = name.split_once('{')?;
+    let Some((tag, _)) = rest.split_once('}') else {
+        return Some("} before {");
+    };
+    let Some((family, value)) = tag.split_once(':') else {
+        return Some("a tag without a family");
+    };
+    if !TAG_FAMILIES.contains(&family) {
+        return Some("a tag of an unknown family");
+    }
+    if value.is_empty() {
+        return Some("a tag naming nothing");
+    }
+    let of_sessions = [":session:", ":sessions", ":epoch"]
+        .iter()
+        .any(|part| name.contains(part));
+    if family == "user" && !value.chars().all(|c| c.is_ascii_digit()) {
+        return Some("a user tag without a user id");
+    }
+    if of_sessions && family != "user" {
+        return Some("a session key outside its user's tag");
+    }
+    if name.replace(&format!("{{{tag}}}"), "").contains("user:") {
+        return Some("a key naming a user outside its tag");
+    }
+    None
+}
+
+/// The keys under the app's prefix that `tag_problem` finds wrong, each
+/// with what is wrong.
+async fn keys_with_tag_problems(app: &TestApp) -> Vec<(String, &'static str)> {
+    app.redis_keys()
+        .await
+        .into_iter()
+        .filter_map(|key| {
+            let name = key
+                .strip_prefix(&app.redis_prefix)
+                .expect("under the prefix");
+            tag_problem(name).map(|problem| (key.clone(), problem))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_key_the_service_writes_on_a_cluster_carries_one_known_hash_tag() {
+    let cluster = PrivateCluster::start().await;
+    // The limits on, so that their keys are written too.
+    let app = app_on(&cluster, &[]).await;
+
+    // The check finds an untagged key on any primary.
+    let mut probes = Vec::new();
+    for primary in cluster.primaries().await {
+        let mut n = 0;
+        let probe = loop {
+            let key = format!("{}probe-{n}", app.redis_prefix);
+            if cluster.primary_for(cluster.slot_of(&key).await).await.id == primary.id {
+                break key;
+            }
+            n += 1;
+        };
+        let _: () = app.redis().await.set(&probe, 1).await.unwrap();
+        probes.push(probe);
+    }
+    let mut found: Vec<String> = keys_with_tag_problems(&app)
+        .await
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    found.sort();
+    probes.sort();
+    assert_eq!(found, probes, "each untagged probe, and nothing else");
+    for probe in &probes {
+        let _: u64 = app.redis().await.del(probe).await.unwrap();
+    }
+
+    // Registration, a check of an address, logins.
+    let owner = sign_up(&app).await;
+    assert_eq!(
+        owner.browser.check_email(&unique_email()).await.status(),
+        200
+    );
+    let (second, third) = (app.new_browser(), app.new_browser());
+    for browser in [&second, &third] {
+        assert_eq!(browser.login(&owner.email, PASSWORD).await.status(), 200);
+    }
+    // Sessions listed and revoked, one by one and all others.
+    let sessions = owner.browser.listed_sessions().await;
+    let other = sessions
+        .iter()
+        .find(|item| item["current"] == false)
+        .expect("another session")["id"]
+        .as_str()
+        .unwrap();
+    assert_eq!(owner.browser.revoke_session(other).await.status(), 204);
+    assert_eq!(owner.browser.revoke_other_sessions().await.status(), 204);
+    // Mail asked for, a logout and a login again.
+    assert_eq!(owner.browser.resend_verification().await.status(), 202);
+    assert_eq!(
+        app.new_browser()
+            .forgot_password(&owner.email)
+            .await
+            .status(),
+        202
+    );
+    assert_eq!(owner.browser.logout().await.status(), 204);
+    assert_eq!(
+        owner.browser.login(&owner.email, PASSWORD).await.status(),
+        200
+    );
+    // A second user, with two sessions, who stays.
+    let keeper = sign_up(&app).await;
+    let keeper_elsewhere = app.new_browser();
+    assert_eq!(
+        keeper_elsewhere
+            .login(&keeper.email, PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    // A failed login last, since a good one from the client forgets it.
+    let failed = app.new_browser().login(&keeper.email, "wrong").await;
+    assert_eq!(failed.status(), 401);
+
+    let keys = app.redis_keys().await;
+    let families = [
+        "{user:",
+        "{register:",
+        "{login-ip:",
+        "{login:",
+        "{reset:",
+        "{reset-mail:",
+        "{verify-resend:",
+        "{checkemail:",
+    ];
+    for family in families {
+        assert!(
+            keys.iter().any(|key| key.contains(family)),
+            "no {family} key: {keys:?}"
+        );
+    }
+    assert_eq!(keys_with_tag_problems(&app).await, []);
+    // Each listed session's key carries its own user's tag.
+    for item in keeper.browser.listed_sessions().await {
+        let id = item["id"].as_str().unwrap();
+        let key = keys
+            .iter()
+            .find(|key| key.ends_with(&format!(":session:{id}")))
+            .unwrap_or_else(|| panic!("the key of session {id}"));
+        assert!(key.contains(&user_tag(keeper.id)), "{key}");
+    }
+    let users: Vec<String> = [owner.id, keeper.id].map(user_tag).into();
+    for key in keys.iter().filter(|key| key.contains("{user:")) {
+        assert!(
+            users.iter().any(|tag| key.contains(tag)),
+            "a key of no user: {key}"
+        );
+    }
+
+    // An account deleted leaves no key without a proper tag either.
+    assert_eq!(owner.browser.delete_account(PASSWORD).await.status(), 204);
+    assert_eq!(keys_with_tag_problems(&app).await, []);
+}
