@@ -111,10 +111,10 @@ impl Dependencies {
                 settings.session_lifetime,
                 settings.max_sessions_per_user,
             ),
-            key: Key::from(&settings.session_secret),
             cookie: CookieSettings {
                 secure: settings.cookie_secure,
                 same_site: settings.cookie_same_site,
+                key: Key::from(&settings.session_secret),
             },
             idle: settings.session_idle,
         };
@@ -148,7 +148,7 @@ impl Dependencies {
             limiter: self.limiter.clone(),
             sessions: sessions.store.clone(),
             session_policy: self.session_policy,
-            cookie: sessions.cookie,
+            cookie: sessions.cookie.clone(),
             readiness: self.readiness.clone(),
             body_limit: self.body_limit,
             trusted_proxies: self.trusted_proxies.clone(),

@@ -319,11 +319,15 @@ pub async fn logout(
     session: CurrentSession,
     caller: Caller,
     ctx: web::Data<ApiContext>,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
     let user = session.live_user();
     let live = session.end();
     if live {
         metrics::SESSIONS_ENDED.with_label_values(&["logout"]).inc();
+    } else if let Some(key) = ctx.cookie.session_key(&req) {
+        // A logout retried after a 503 finds its session ended already; it
+        // still answers only once that end is sure to survive a failover.
+        ctx.sessions.end(&key).await?;
     }
     if let Some(user) = user {
         security::record(
@@ -340,7 +344,7 @@ pub async fn logout(
     if !live && req.cookie(SESSION_COOKIE).is_some() {
         response.cookie(ctx.cookie.expired_cookie());
     }
-    response.finish()
+    Ok(response.finish())
 }
 
 /// Whether an email is free to register.

@@ -93,6 +93,11 @@ impl SessionConnection {
         })
     }
 
+    /// Whether writes that end sessions wait for replicas: on a cluster.
+    pub fn waits_for_replicas(&self) -> bool {
+        matches!(self.target, RedisTarget::Cluster(_))
+    }
+
     /// The connection for writes that end sessions: the worker's on one
     /// server, the instance's own for them on a cluster.
     pub async fn for_ending(&self) -> anyhow::Result<SessionRedis> {
@@ -117,7 +122,7 @@ impl SessionConnection {
     /// through which a retried logout, whose delete finds nothing left to
     /// delete, still waits for the first one's.
     pub async fn replicated(&self, key: &str) -> anyhow::Result<()> {
-        if matches!(self.target, RedisTarget::Node(_)) {
+        if !self.waits_for_replicas() {
             return Ok(());
         }
         let mut ending = self.for_ending().await?;

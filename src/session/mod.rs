@@ -9,9 +9,11 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use actix_session::config::{PersistentSession, TtlExtensionPolicy};
+use actix_session::storage::SessionKey;
 use actix_session::{Session, SessionInsertError, SessionMiddleware};
+use actix_web::HttpRequest;
 use actix_web::cookie::time::Duration as CookieDuration;
-use actix_web::cookie::{Cookie, Key, SameSite};
+use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
 
 pub use connection::SessionConnection;
 pub use store::{RedisSessionStore, StoreError, noting_refusal};
@@ -69,11 +71,12 @@ impl Epoch {
     }
 }
 
-/// What the session cookie looks like.
-#[derive(Clone, Copy, Debug)]
+/// What the session cookie looks like, and the key it is encrypted with.
+#[derive(Clone)]
 pub struct CookieSettings {
     pub secure: bool,
     pub same_site: SameSite,
+    pub key: Key,
 }
 
 impl CookieSettings {
@@ -89,6 +92,15 @@ impl CookieSettings {
         cookie.make_removal();
         cookie
     }
+
+    /// The session key in the request's `sid` cookie, read as the session
+    /// middleware reads it, whether or not that session is still live.
+    pub fn session_key(&self, req: &HttpRequest) -> Option<SessionKey> {
+        let mut jar = CookieJar::new();
+        jar.add_original(req.cookie(SESSION_COOKIE)?);
+        let cookie = jar.private(&self.key).get(SESSION_COOKIE)?;
+        SessionKey::try_from(cookie.value().to_owned()).ok()
+    }
 }
 
 /// Everything needed to put actix-session in front of a route; each worker
@@ -96,7 +108,6 @@ impl CookieSettings {
 #[derive(Clone)]
 pub struct SessionLayer {
     pub store: RedisSessionStore,
-    pub key: Key,
     pub cookie: CookieSettings,
     pub idle: Duration,
 }
@@ -112,7 +123,7 @@ impl SessionLayer {
 
     pub fn middleware(&self) -> SessionMiddleware<RedisSessionStore> {
         let idle = CookieDuration::try_from(self.idle).unwrap_or(CookieDuration::MAX);
-        SessionMiddleware::builder(self.store.clone(), self.key.clone())
+        SessionMiddleware::builder(self.store.clone(), self.cookie.key.clone())
             .cookie_name(SESSION_COOKIE.to_owned())
             .cookie_path("/".to_owned())
             .cookie_http_only(true)

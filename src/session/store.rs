@@ -48,6 +48,10 @@ use crate::metrics::SESSIONS_ENDED;
 
 type SessionState = HashMap<String, String>;
 
+/// How long the mark a repeated end of a session writes (see `remove`)
+/// lives: only its replication matters.
+const ENDING_MARK_MS: u64 = 1000;
+
 /// The random part of a cookie key: about 381 bits of entropy.
 const SECRET_LENGTH: usize = 64;
 
@@ -286,6 +290,10 @@ impl RedisSessionStore {
         format!("{}{{user:{user_id}}}:epoch", self.key_prefix)
     }
 
+    fn ending_mark_key(&self, user_id: u64) -> String {
+        format!("{}{{user:{user_id}}}:ending", self.key_prefix)
+    }
+
     fn lifetime_ms(&self) -> u64 {
         u64::try_from(self.lifetime.as_millis()).unwrap_or(u64::MAX)
     }
@@ -392,7 +400,8 @@ impl RedisSessionStore {
         })
     }
 
-    /// Ends the session and drops its index entry; whether it was live.
+    /// Ends the session and drops its index entry; whether it was live. On
+    /// a cluster, answers once the end is on every connected replica.
     async fn remove(&self, at: &Location) -> anyhow::Result<bool> {
         let mut redis = self.redis.for_ending().await?;
         let (deleted, _): (u64, u64) = redis::pipe()
@@ -400,6 +409,19 @@ impl RedisSessionStore {
             .zrem(self.index_key(at.user_id), &at.id)
             .query_async(&mut redis)
             .await?;
+        if deleted == 0 && self.redis.waits_for_replicas() {
+            // A delete that finds nothing is not replicated, so WAIT would
+            // not wait; but the end may have been written a moment ago,
+            // through another instance (a logout retried after a 503). A
+            // write replicated after it makes WAIT wait for it too.
+            let _: () = redis::cmd("SET")
+                .arg(self.ending_mark_key(at.user_id))
+                .arg(1)
+                .arg("PX")
+                .arg(ENDING_MARK_MS)
+                .query_async(&mut redis)
+                .await?;
+        }
         self.redis.replicated(&at.session_key).await?;
         Ok(deleted == 1)
     }
@@ -416,6 +438,11 @@ impl RedisSessionStore {
             .chunks_exact(2)
             .filter_map(|pair| Some((pair[0].clone(), serde_json::from_str(&pair[1]).ok()?)))
             .collect())
+    }
+
+    /// Ends the session `key` names, live or not (see [`Self::remove`]).
+    pub async fn end(&self, key: &SessionKey) -> Result<(), StoreError> {
+        Ok(self.delete(key).await?)
     }
 
     /// Ends one of a user's sessions; `false` if it was not theirs or not live.
