@@ -368,7 +368,8 @@ const TAG_FAMILIES: [&str; 8] = [
 
 /// What is wrong with the hash tag of a key (named without the app's
 /// prefix), if anything: it must have exactly one `{family:value}` of a
-/// known family, and a key of a user's sessions that user's tag.
+/// known family, and a key of a user's sessions (any key but a limit)
+/// that user's tag.
 fn tag_problem(name: &str) -> Option<&'static str> {
     if name.matches('{').count() != 1 || name.matches('}').count() != 1 {
         return Some("not exactly one {…}");
@@ -386,14 +387,12 @@ fn tag_problem(name: &str) -> Option<&'static str> {
     if value.is_empty() {
         return Some("a tag naming nothing");
     }
-    let of_sessions = [":session:", ":sessions", ":epoch"]
-        .iter()
-        .any(|part| name.contains(part));
     if family == "user" && !value.chars().all(|c| c.is_ascii_digit()) {
         return Some("a user tag without a user id");
     }
-    if of_sessions && family != "user" {
-        return Some("a session key outside its user's tag");
+    // Limits live under `limit:`; everything else is a user's sessions.
+    if name.starts_with("limit:") == (family == "user") {
+        return Some("a limit with a user's tag, or a session key without one");
     }
     if name.replace(&format!("{{{tag}}}"), "").contains("user:") {
         return Some("a key naming a user outside its tag");
