@@ -267,6 +267,18 @@ bench-compare: test-db ## the benchmark beside the Node stack (BENCH_NODE_DIR)
 	cargo build --release --locked
 	BENCH_COMPARE=1 tests/bench/run.sh
 
+# The same on a throwaway local Redis Cluster (tests/support/redis_cluster.sh),
+# interleaved with a second server on the single node: its ratios are cluster ÷
+# single node. Against a cluster of your own: BENCH_REDIS_CLUSTER_URLS=...
+# BENCH_SINGLE_NODE_BASELINE=1 tests/bench/run.sh.
+.PHONY: bench-cluster
+bench-cluster: test-db ## the benchmark on a local Redis Cluster beside the single node
+	cargo build --release --locked
+	cluster_dir=$$(mktemp -d)
+	trap 'tests/support/redis_cluster.sh stop "$$cluster_dir"; rm -rf "$$cluster_dir"' EXIT
+	tests/support/redis_cluster.sh start "$$cluster_dir"
+	BENCH_REDIS_CLUSTER_URLS=$$(cat "$$cluster_dir/urls") BENCH_SINGLE_NODE_BASELINE=1 tests/bench/run.sh
+
 # Ten minutes of mixed load; prints the server's memory drift (not in make test).
 .PHONY: soak
 soak: test-db ## ten minutes of mixed load; fails if memory grows

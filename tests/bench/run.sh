@@ -34,6 +34,16 @@
 #                             (the status_api_test account that make test-db creates)
 #   BENCH_DATABASE_PARAMS     query string added to the server's DATABASE_URL (e.g. prefer_socket=false)
 #   BENCH_REDIS_URL           redis://[[user]:password@]host:port[/db] (redis://127.0.0.1:6379/0)
+#   BENCH_REDIS_CLUSTER_URLS  comma-separated redis://[[user]:password@]host:port seed nodes of a Redis
+#                             Cluster: the server gets them as REDIS_CLUSTER_URLS instead of a REDIS_URL.
+#                             Its Redis CPU is then summed over the cluster's redis-server processes on
+#                             this machine (primaries and replicas), its Redis commands over the
+#                             primaries, the redis-benchmark ceiling is the cluster's (--cluster), and
+#                             the cleanup scans every primary. BENCH_REDIS_URL must still answer (it is
+#                             the Node baselines' and BENCH_SINGLE_NODE_BASELINE's)
+#   BENCH_SINGLE_NODE_BASELINE=1  with BENCH_REDIS_CLUSTER_URLS: a second status-api, on BENCH_REDIS_URL
+#                             (target single-node, a database of its own), seeded the same way, run
+#                             interleaved; the ratios ours/baseline are then cluster/single node
 #   BENCH_OUT_DIR             where the JSON goes (target/bench)
 #   BASELINE_URL              another server on the same routes (cookie `sid`): seeded the same
 #                             way, run interleaved, reported as ratios ours/baseline
@@ -69,6 +79,8 @@ redis_url=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/0}
 out_dir=${BENCH_OUT_DIR:-$root/target/bench}
 db_params=${BENCH_DATABASE_PARAMS:-}
 baseline_url=${BASELINE_URL:-}
+cluster_urls=${BENCH_REDIS_CLUSTER_URLS:-}
+single_node_baseline=${BENCH_SINGLE_NODE_BASELINE:-0}
 compare=${BENCH_COMPARE:-0}
 node_dir=${BENCH_NODE_DIR:-$root/../shared/bench/node-express}
 bcrypt_cost=12
@@ -83,6 +95,8 @@ for v in secs conns login_conns threads rounds wrk_timeout settle_max export_sta
 done
 [[ $pause =~ ^[0-9]+([.][0-9]+)?$ ]] || die "BENCH_PAUSE must be a number of seconds"
 [[ $export_slow_rate =~ ^[1-9][0-9]*[kKmMgG]?$ ]] || die "BENCH_EXPORT_SLOW_RATE must be a curl --limit-rate (e.g. 1M)"
+[ "$single_node_baseline" != 1 ] || [ -n "$cluster_urls" ] \
+  || die "BENCH_SINGLE_NODE_BASELINE=1 compares against the cluster of BENCH_REDIS_CLUSTER_URLS, which is unset"
 IFS=, read -r -a scenario_list <<<"$scenarios"
 for s in "${scenario_list[@]}"; do
   [[ $s =~ ^(healthz|me|fetch|add|checkemail|login|fetch_login|export)$ ]] || die "unknown scenario '$s' in BENCH_SCENARIOS"
@@ -106,6 +120,41 @@ if wanted export && [ "$(sql -e "SELECT SUPPORT FROM information_schema.ENGINES 
   die "the export scenario seeds its user through MariaDB's SEQUENCE engine, which this server lacks; leave export out of BENCH_SCENARIOS"
 fi
 use_redis "$redis_url" BENCH_REDIS_URL
+single_redis_url="redis://$r_host:$r_port/$r_db"
+[ -n "$r_user$r_pass" ] && single_redis_url="redis://$r_user${r_pass:+:$r_pass}@$r_host:$r_port/$r_db"
+
+# The cluster's nodes are reached with the first seed's credentials, each on its
+# own: SCAN and INFO answer for the one node asked.
+ccli() { # host:port redis-cli-args...
+  local node=$1 auth=()
+  shift
+  [ -n "$c_user" ] && auth+=(--user "$c_user")
+  if [ -n "$c_pass" ]; then REDISCLI_AUTH=$c_pass redis-cli "${auth[@]}" -h "${node%:*}" -p "${node##*:}" "$@"
+  else redis-cli "${auth[@]}" -h "${node%:*}" -p "${node##*:}" "$@"; fi
+}
+cluster_nodes() { # [master]: host:port of each node not failing (of each primary), from the first seed that answers
+  local seed nodes
+  for seed in "${c_seeds[@]}"; do
+    nodes=$(ccli "$seed" CLUSTER NODES 2>/dev/null) || continue
+    [[ $nodes = *master* ]] || continue
+    awk -v role="${1:-}" '$3 !~ /fail|noaddr|handshake/ && $3 ~ role { sub(/@.*/, "", $2); print $2 }' <<<"$nodes"
+    return 0
+  done
+  return 1
+}
+c_seeds=() c_user="" c_pass="" cluster_primaries=""
+if [ -n "$cluster_urls" ]; then
+  IFS=, read -r -a seed_urls <<<"$cluster_urls"
+  for u in "${seed_urls[@]// /}"; do
+    [[ $u =~ ^redis://(([^:@/]*)(:([^@]*))?@)?([^:/]+)(:([0-9]+))?(/0?)?$ ]] \
+      || die "BENCH_REDIS_CLUSTER_URLS: '$u' must look like redis://[[user]:password@]host[:port]"
+    c_seeds+=("${BASH_REMATCH[5]}:${BASH_REMATCH[7]:-6379}")
+    [ ${#c_seeds[@]} -gt 1 ] || c_user=${BASH_REMATCH[2]} c_pass=${BASH_REMATCH[4]}
+  done
+  cluster_primaries=$(cluster_nodes master | tr '\n' ' ') || die "no node of BENCH_REDIS_CLUSTER_URLS answers CLUSTER NODES"
+  [[ $(ccli "${cluster_primaries%% *}" CLUSTER INFO 2>/dev/null) = *cluster_state:ok* ]] \
+    || die "the Redis Cluster of BENCH_REDIS_CLUSTER_URLS is not in cluster_state:ok"
+fi
 
 ## State and cleanup -----------------------------------------------------------
 
@@ -116,11 +165,14 @@ records="$tmp/records.jsonl"
 db_name="status_api_test_bench_$run_id"
 redis_prefix="status-api-bench-$run_id:"
 created_dbs=()      # databases to drop at the end
-server_pid=""       # our server
+server_pids=()      # our servers
+server_pid=""       # the status-api target's (the export's)
 node_runs=()        # RUN dirs of the Node instances we started
 bg_pids=()          # background wrk processes
 export_pid=""       # the curl reading an export
 declare -A url cookie email password user_id pids
+declare -A redis_of  # our servers' Redis: single or cluster (the others': single, server-wide counters)
+declare -A redis_desc
 targets=()
 failed=1
 
@@ -139,11 +191,12 @@ cleanup() {
     fi
   done
   alive "$export_pid" && kill "$export_pid" 2>/dev/null
-  if alive "$server_pid"; then
-    kill -TERM "$server_pid" 2>/dev/null
-    wait_gone "$server_pid" 15 || { warn "server did not stop on SIGTERM; killing it"; kill -KILL "$server_pid" 2>/dev/null; }
-    wait "$server_pid" 2>/dev/null
-  fi
+  for p in "${server_pids[@]}"; do
+    alive "$p" || continue
+    kill -TERM "$p" 2>/dev/null
+    wait_gone "$p" 15 || { warn "server $p did not stop on SIGTERM; killing it"; kill -KILL "$p" 2>/dev/null; }
+    wait "$p" 2>/dev/null
+  done
   local run main
   for run in "${node_runs[@]}"; do
     main=$(cat "$run/pid" 2>/dev/null)
@@ -160,17 +213,22 @@ cleanup() {
   local db
   for db in "${created_dbs[@]}"; do sql -e "DROP DATABASE IF EXISTS \`$db\`" 2>/dev/null || warn "could not drop database $db"; done
   if [ -n "$redis_prefix" ]; then
-    local key batch=()
-    while IFS= read -r key; do
-      batch+=("$key")
-      if [ ${#batch[@]} -ge 500 ]; then rcli DEL "${batch[@]}" >/dev/null 2>&1; batch=(); fi
-    done < <(rcli --scan --pattern "${redis_prefix}*" 2>/dev/null)
-    [ ${#batch[@]} -gt 0 ] && rcli DEL "${batch[@]}" >/dev/null 2>&1
-    local left
-    left=$(rcli --scan --pattern "${redis_prefix}*" 2>/dev/null | head -c 1 | wc -c)
-    [ "$left" = 0 ] || warn "Redis keys under $redis_prefix remain"
+    drop_bench_keys rcli || warn "Redis keys under $redis_prefix remain on $r_host:$r_port"
+    if [ -n "$cluster_urls" ]; then
+      local node primaries
+      primaries=$(cluster_nodes master) || warn "no cluster node answers; keys under $redis_prefix may remain there"
+      for node in $primaries; do
+        drop_bench_keys ccli "$node" -c || warn "Redis keys under $redis_prefix remain on the cluster's $node"
+      done
+    fi
   fi
   finish "$rc" benchmark
+}
+# Deletes the keys under the prefix on one node (cli: rcli, or ccli host:port -c),
+# one DEL a key, as a cluster refuses keys of several slots in one; fails if any remain.
+drop_bench_keys() { # cli...
+  "$@" --scan --pattern "${redis_prefix}*" 2>/dev/null | sed -e 's/[\\"]/\\&/g' -e 's/.*/DEL "&"/' | "$@" >/dev/null 2>&1
+  [ -z "$("$@" --scan --pattern "${redis_prefix}*" 2>/dev/null | head -c 1)" ]
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -240,13 +298,25 @@ if [[ $db_host = 127.0.0.1 || $db_host = localhost ]]; then
   p=$(cat "$f" 2>/dev/null || true)
   if [ -n "$p" ] && grep -qE 'mariadbd|mysqld' "/proc/$p/comm" 2>/dev/null; then mariadb_pid=$p; fi
 fi
-redis_pid=$(rcli INFO server 2>/dev/null | tr -d '\r' | awk -F: '/^process_id:/{print $2}')
-grep -q redis "/proc/$redis_pid/comm" 2>/dev/null || redis_pid=""
+redis_local_pid() { # cli...: the process id of that Redis when it runs on this machine
+  local p
+  p=$("$@" INFO server 2>/dev/null | tr -d '\r' | awk -F: '/^process_id:/{print $2}')
+  if grep -q redis "/proc/$p/comm" 2>/dev/null; then echo "$p"; fi
+}
+declare -A redis_pids=([single]=$(redis_local_pid rcli))
+if [ -n "$cluster_urls" ]; then
+  redis_pids[cluster]=$(for node in $(cluster_nodes); do redis_local_pid ccli "$node"; done | tr '\n' ' ')
+fi
 
-redis_cmdstats() { # {"get": calls, ...}
-  rcli INFO commandstats 2>/dev/null | tr -d '\r' \
+redis_cmdstats() { # single|cluster: {"get": calls, ...}, a cluster's summed over its primaries
+  local node
+  if [ "$1" = cluster ]; then
+    for node in $cluster_primaries; do ccli "$node" INFO commandstats 2>/dev/null; done
+  else
+    rcli INFO commandstats 2>/dev/null
+  fi | tr -d '\r' \
     | sed -nE 's/^cmdstat_([^:]+):calls=([0-9]+).*/\1 \2/p' \
-    | jq -Rn '[inputs | split(" ") | {(.[0]): (.[1] | tonumber)}] | add // {}'
+    | jq -Rn 'reduce (inputs | split(" ")) as $f ({}; .[$f[0]] += ($f[1] | tonumber))'
 }
 mysql_counters() { # {"Com_stmt_prepare": n, ..., "Questions": n}: every Com_ counter (the deltas keep those that moved)
   sql -e "SHOW GLOBAL STATUS WHERE Variable_name LIKE 'Com\\_%' OR Variable_name IN ('Questions', 'Connections', 'Aborted_clients')" \
@@ -258,49 +328,57 @@ mysql_counters() { # {"Com_stmt_prepare": n, ..., "Questions": n}: every Com_ co
 # The login scenarios log the seeded user in hundreds of times a run: past
 # MAX_SESSIONS_PER_USER (50 by default) each login would end the least recently
 # seen session, the one every other scenario reads with, and they would measure 401s.
-start_server() {
-  local secret attempt port i
+# The Redis variables are unset first: the one passed decides, whatever the
+# environment holds.
+start_server() { # target database single|cluster
+  local name=$1 db=$2 redis=$3 secret attempt port i pid redis_env log="$tmp/server.log"
+  [ "$name" = status-api ] || log="$tmp/server-$name.log"
   secret=$(head -c 96 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 96)
-  sql -e "CREATE DATABASE \`$db_name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-  created_dbs+=("$db_name")
+  sql -e "CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+  created_dbs+=("$db")
   local auth=${db_user}${db_pass:+:$db_pass}
-  local rauth=""
-  [ -n "$r_user$r_pass" ] && rauth="$r_user${r_pass:+:$r_pass}@"
+  redis_env="REDIS_URL=$single_redis_url"
+  redis_desc[$name]="the single node $r_host:$r_port"
+  if [ "$redis" = cluster ]; then
+    redis_env="REDIS_CLUSTER_URLS=$cluster_urls"
+    redis_desc[$name]="the cluster of ${c_seeds[*]} ($(wc -w <<<"$cluster_primaries") primaries)"
+  fi
+  redis_of[$name]=$redis
   for attempt in 1 2 3; do
     port=$(free_port)
-    (cd "$tmp" && exec setsid env \
+    (cd "$tmp" && exec setsid env -u REDIS_URL -u REDIS_CLUSTER_URLS \
       LISTEN_ADDR="127.0.0.1:$port" \
-      DATABASE_URL="mysql://$auth@$db_host:$db_port/$db_name${db_params:+?$db_params}" \
-      REDIS_URL="redis://$rauth$r_host:$r_port/$r_db" \
+      DATABASE_URL="mysql://$auth@$db_host:$db_port/$db${db_params:+?$db_params}" \
+      "$redis_env" \
       REDIS_PREFIX="$redis_prefix" \
       SESSION_SECRET="$secret" \
       COOKIE_SECURE=false BCRYPT_COST=$bcrypt_cost RUST_LOG=warn \
       LOGIN_FAILURE_LIMIT=off LOGIN_IP_LIMIT=off REGISTER_IP_LIMIT=off CHECKEMAIL_IP_LIMIT=off \
       MAX_SESSIONS_PER_USER=1000000 \
-      "$binary") >>"$tmp/server.log" 2>&1 &
-    server_pid=$!
+      "$binary") >>"$log" 2>&1 &
+    pid=$!
+    server_pids+=("$pid")
     for ((i = 0; i < 600; i++)); do
-      alive "$server_pid" || break
+      alive "$pid" || break
       if curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then
         sleep 0.3
-        if alive "$server_pid"; then
-          targets+=(status-api)
-          url[status-api]="http://127.0.0.1:$port"
-          pids[status-api]=$server_pid
+        if alive "$pid"; then
+          targets+=("$name")
+          url[$name]="http://127.0.0.1:$port"
+          pids[$name]=$pid
           return 0
         fi
         break
       fi
       sleep 0.1
     done
-    if alive "$server_pid"; then die "the server did not answer /healthz within 60 s (log: $tmp/server.log)"; fi
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-    grep -q 'LISTEN_ADDR' "$tmp/server.log" || break
+    if alive "$pid"; then die "$name did not answer /healthz within 60 s (log: $log)"; fi
+    wait "$pid" 2>/dev/null || true
+    grep -q 'LISTEN_ADDR' "$log" || break
     warn "port $port was taken; trying another"
   done
-  tail -n 20 "$tmp/server.log" >&2
-  die "the server did not start"
+  tail -n 20 "$log" >&2
+  die "$name did not start"
 }
 
 node_modules_cache() { # node_modules for node-express's package.json, installed once
@@ -393,11 +471,12 @@ wrk_run() {
 # Redis's CPU, and the Redis command and MySQL statement counters around it.
 measure() { # round target scenario
   local round=$1 t=$2 s=$3 base=${url[$2]} wout="$tmp/wrk-$1-$2-$3.json" lout=""
-  local -a tp=(${pids[$t]:-}) ck=(-H "Cookie: sid=${cookie[$t]}")
+  local redis=${redis_of[$t]:-single}
+  local -a tp=(${pids[$t]:-}) rp=(${redis_pids[$redis]:-}) ck=(-H "Cookie: sid=${cookie[$t]}")
   local reset rs0 rs1 m0 m1 t0 t1 sp0 sp1 db0 db1 rd0 rd1 mc0 mc1 mwait=""
   reset=$(rss_reset "${tp[@]}")
-  rs0=$(redis_cmdstats); mc0=$(mysql_counters)
-  sp0=$(cpu_ticks "${tp[@]}"); db0=$(cpu_ticks $mariadb_pid); rd0=$(cpu_ticks $redis_pid)
+  rs0=$(redis_cmdstats "$redis"); mc0=$(mysql_counters)
+  sp0=$(cpu_ticks "${tp[@]}"); db0=$(cpu_ticks $mariadb_pid); rd0=$(cpu_ticks "${rp[@]}")
   m0=$(machine_ticks); t0=$(now)
   case $s in
     healthz) wrk_run "$wout" get.lua "$base/healthz" "$conns" ;;
@@ -427,8 +506,8 @@ measure() { # round target scenario
     *) die "unknown scenario $s" ;;
   esac
   t1=$(now); m1=$(machine_ticks)
-  sp1=$(cpu_ticks "${tp[@]}"); db1=$(cpu_ticks $mariadb_pid); rd1=$(cpu_ticks $redis_pid)
-  rs1=$(redis_cmdstats); mc1=$(mysql_counters)
+  sp1=$(cpu_ticks "${tp[@]}"); db1=$(cpu_ticks $mariadb_pid); rd1=$(cpu_ticks "${rp[@]}")
+  rs1=$(redis_cmdstats "$redis"); mc1=$(mysql_counters)
   local rss settled
   rss=$(rss_peak_kib "${tp[@]}")
   settled=$(settle "${tp[@]}")
@@ -439,7 +518,7 @@ measure() { # round target scenario
       --argjson wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" --argjson hz "$hz" \
       --argjson srv "$((sp1 - sp0))" --argjson dbt "$((db1 - db0))" --argjson rdt "$((rd1 - rd0))" \
       --argjson haveb "$([ -n "$mariadb_pid" ] && echo true || echo false)" \
-      --argjson haver "$([ -n "$redis_pid" ] && echo true || echo false)" \
+      --argjson haver "$([ ${#rp[@]} -gt 0 ] && echo true || echo false)" \
       --arg m0 "$m0" --arg m1 "$m1" --argjson rs0 "$rs0" --argjson rs1 "$rs1" --argjson mc0 "$mc0" --argjson mc1 "$mc1" '
       $w[0] as $w
       | ($w.duration_us / 1e6) as $d
@@ -506,11 +585,18 @@ ceiling_slap() { # round: the statuses query alone, at the same concurrency
 }
 
 redis_rate_hint=""
+# On the Redis of the status-api target: on a cluster, redis-benchmark --cluster
+# spreads its clients over the primaries.
 ceiling_redis() { # round: redis-benchmark GET at the same concurrency
-  local round=$1 n line auth=()
-  [ -n "$r_pass" ] && auth+=(-a "$r_pass")
-  [ -n "$r_user" ] && auth+=(--user "$r_user")
-  run_rb() { redis-benchmark "${auth[@]}" -h "$r_host" -p "$r_port" --dbnum "$r_db" -c "$conns" -n "$1" -t get --csv 2>/dev/null | grep '^"GET"' | tr -d '"'; }
+  local round=$1 n line redis=${redis_of[status-api]} user=$r_user pass=$r_pass auth=() node=${cluster_primaries%% *}
+  local -a where=(-h "$r_host" -p "$r_port" --dbnum "$r_db")
+  if [ "$redis" = cluster ]; then
+    user=$c_user pass=$c_pass
+    where=(--cluster -h "${node%:*}" -p "${node##*:}")
+  fi
+  [ -n "$pass" ] && auth+=(-a "$pass")
+  [ -n "$user" ] && auth+=(--user "$user")
+  run_rb() { redis-benchmark "${auth[@]}" "${where[@]}" -c "$conns" -n "$1" -t get --csv 2>/dev/null | grep '^"GET"' | tr -d '"'; }
   if [ -z "$redis_rate_hint" ]; then
     line=$(run_rb $((conns * 500)))
     [ -n "$line" ] || die "redis-benchmark failed"
@@ -521,11 +607,11 @@ ceiling_redis() { # round: redis-benchmark GET at the same concurrency
   line=$(run_rb "$n")
   [ -n "$line" ] || die "redis-benchmark failed"
   redis_rate_hint=$(cut -d, -f2 <<<"$line" | cut -d. -f1)
-  jq -c -n --argjson round "$round" --argjson n "$n" --arg line "$line" --argjson c "$conns" '
+  jq -c -n --argjson round "$round" --argjson n "$n" --arg line "$line" --argjson c "$conns" --arg redis "$redis" '
     ($line | split(",")) as $f
-    | {round: $round, target: "ceiling", scenario: "redis_get", part: "main", connections: $c, requests: $n,
+    | {round: $round, target: "ceiling", scenario: "redis_get", part: "main", redis: $redis, connections: $c, requests: $n,
        rps: ($f[1] | tonumber), latency_ms: {mean: ($f[2] | tonumber), p50: ($f[4] | tonumber), p99: ($f[6] | tonumber), max: ($f[7] | tonumber)}}' >>"$records"
-  echo "    ceiling redis-benchmark GET: $redis_rate_hint req/s" >&2
+  echo "    ceiling redis-benchmark GET ($redis): $redis_rate_hint req/s" >&2
   sleep "$pause"
 }
 
@@ -637,8 +723,13 @@ measure_export() { # round
 timestamp=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out_dir"
 
-say "starting $binary (database $db_name, Redis prefix $redis_prefix)"
-start_server
+say "starting $binary (database $db_name, Redis prefix $redis_prefix${cluster_urls:+, on the Redis Cluster})"
+start_server status-api "$db_name" "$([ -n "$cluster_urls" ] && echo cluster || echo single)"
+server_pid=${pids[status-api]}
+if [ "$single_node_baseline" = 1 ]; then
+  say "starting it again on the single node $r_host:$r_port as the baseline single-node"
+  start_server single-node "${db_name}_single_node" single
+fi
 if [ -n "$baseline_url" ]; then
   curl -fsS -o /dev/null "${baseline_url%/}/healthz" || die "BASELINE_URL ${baseline_url} does not answer /healthz"
   targets+=(baseline)
@@ -686,7 +777,9 @@ done
 
 git_commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git_dirty=$([ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ] && echo true || echo false)
-targets_json=$(for t in "${targets[@]}"; do jq -c -n --arg n "$t" --arg u "${url[$t]}" '{($n): {url: $u}}'; done | jq -s 'add')
+targets_json=$(for t in "${targets[@]}"; do
+  jq -c -n --arg n "$t" --arg u "${url[$t]}" --arg r "${redis_desc[$t]:-}" '{($n): {url: $u, redis: (if $r == "" then null else $r end)}}'
+done | jq -s 'add')
 jq -n --slurpfile rec "$records" --argjson targets "$targets_json" \
   --arg timestamp "$timestamp" --arg commit "$git_commit" --argjson dirty "$git_dirty" \
   --arg binary "$binary" --arg built "$(date -u -d "@$(stat -c %Y "$binary")" +%Y-%m-%dT%H:%M:%SZ)" --argjson secs "$secs" --argjson conns "$conns" --argjson login_conns "$login_conns" \

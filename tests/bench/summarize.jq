@@ -87,6 +87,7 @@ def summarize_exports:
     mariadb_slap_qps: ([.records[] | select(.scenario == "mariadb_slap") | .rps] | median),
     redis_get_rps: ([.records[] | select(.scenario == "redis_get") | .rps] | median),
     redis_get_p99_ms: ([.records[] | select(.scenario == "redis_get") | .latency_ms.p99] | median),
+    redis_get_on: ([.records[] | select(.scenario == "redis_get") | .redis // "single"] | first),
     login_one_at_a_time_rps: $ours.login_c1.ok_rps,
     hash_concurrency: .settings.hash_concurrency,
     login_rps: (if $ours.login_c1.ok_rps == null then null else $ours.login_c1.ok_rps * .settings.hash_concurrency end)

@@ -14,6 +14,9 @@ def title: {
   "add": "POST /addStatus", "checkemail": "POST /checkemail", "login": "POST /login",
   "login_c1": "POST /login, 1 connection", "fetch_login": "GET /fetchStatus beside logins",
   "fetch_login/logins": "  (the logins beside it)"}[.] // .;
+# Ratio columns, as wide as their baseline's name needs (single-node is longer than node-1).
+def rps_width: [15, length + 8] | max;
+def p99_width: [13, length + 6] | max;
 def order: ["healthz", "me", "fetch", "add", "checkemail", "login", "login_c1", "fetch_login", "fetch_login/logins"];
 
 . as $r
@@ -25,12 +28,14 @@ def order: ["healthz", "me", "fetch", "add", "checkemail", "login", "login_c1", 
   "\($s.connections) connections (logins: \($s.login_connections)), \($s.seconds) s per run, "
   + "\($s.rounds) interleaved round(s): medians, non-2xx and socket errors summed; \($s.load_generator), \($s.wrk_threads) threads; "
   + "BCRYPT_COST=\($s.bcrypt_cost), HASH_CONCURRENCY=\($s.hash_concurrency); binary built \($s.binary_built // "?")",
+  ($r.targets | to_entries | map(select(.value.redis != null) | "\(.key) on \(.value.redis)")
+   | if length > 0 then "Redis: " + join("; ") else empty end),
   "",
-  ("target" | pad(11)) + ("scenario" | pad(31)) + ("req/s" | lpad(9)) + ("2xx/s" | lpad(9)) + ("p50 ms" | lpad(9))
+  ("target" | pad(12)) + ("scenario" | pad(31)) + ("req/s" | lpad(9)) + ("2xx/s" | lpad(9)) + ("p50 ms" | lpad(9))
     + ("p99 ms" | lpad(9)) + ("non-2xx" | lpad(9)) + ("sock err" | lpad(9)) + ("RSS MiB" | lpad(9))
     + ("CPU srv" | lpad(8)) + ("CPU db" | lpad(8)) + ("CPU rds" | lpad(8)),
   (order[] as $k | $targets[] as $t | $sum[$t][$k] // empty | . as $x
-    | ($t | pad(11)) + ($k | title | pad(31)) + ($x.rps | num | lpad(9)) + ($x.ok_rps | num | lpad(9))
+    | ($t | pad(12)) + ($k | title | pad(31)) + ($x.rps | num | lpad(9)) + ($x.ok_rps | num | lpad(9))
       + ($x.p50_ms | num | lpad(9)) + ($x.p99_ms | num | lpad(9)) + ($x.non_2xx | tostring | lpad(9))
       + ($x.socket_errors | tostring | lpad(9)) + ($x.rss_peak_mib | num | lpad(9))
       + ($x.cpu_cores.server | num | lpad(8)) + ($x.cpu_cores.mariadb | num | lpad(8)) + ($x.cpu_cores.redis | num | lpad(8))),
@@ -65,7 +70,7 @@ def order: ["healthz", "me", "fetch", "add", "checkemail", "login", "login_c1", 
   ([$targets[] as $t | order[] as $k | $sum[$t][$k] // empty | select((.busy_after_s // 0) >= 2) | "\($t) \($k | title | ltrimstr("  ")) \(.busy_after_s | fix(1)) s"]
    | if length > 0 then "Still busy after the run ended (work wrk had given up on), waited for before the next run: " + join("; "), "" else empty end),
   "Ceilings: /healthz \($r.ceilings.healthz_rps | num) req/s | mariadb-slap statuses query \($r.ceilings.mariadb_slap_qps | num) queries/s"
-    + " | redis-benchmark GET \($r.ceilings.redis_get_rps | num) req/s (p99 \($r.ceilings.redis_get_p99_ms | num) ms)"
+    + " | redis-benchmark GET\(if $r.ceilings.redis_get_on == "cluster" then " --cluster" else "" end) \($r.ceilings.redis_get_rps | num) req/s (p99 \($r.ceilings.redis_get_p99_ms | num) ms)"
     + " | logins: \($r.ceilings.login_one_at_a_time_rps | num)/s one at a time × HASH_CONCURRENCY \($r.ceilings.hash_concurrency) = \($r.ceilings.login_rps | num)/s",
   "Fractions of the ceiling (status-api):",
   "  GET /me                 \($r.fractions.me_of_healthz | fix(2)) of /healthz   (\($r.fractions.me_of_redis_get | fix(2)) of redis GET)",
@@ -88,9 +93,9 @@ def order: ["healthz", "me", "fetch", "add", "checkemail", "login", "login_c1", 
   (if ($r.ratios | length) > 0 then
     "",
     "status-api ÷ baseline (req/s: higher is better, 2xx/s for logins; p99: lower is better):",
-    ("  " + ("scenario" | pad(31)) + ([$r.ratios | keys[] | ((. + " req/s") | lpad(15)) + ((. + " p99") | lpad(13))] | join(""))),
+    ("  " + ("scenario" | pad(31)) + ([$r.ratios | keys[] | ((. + " req/s") | lpad(rps_width)) + ((. + " p99") | lpad(p99_width))] | join(""))),
     (order[] as $k | select(any($r.ratios[]; .[$k] != null))
-      | "  " + ($k | title | pad(31)) + ([$r.ratios | keys[] as $b | ($r.ratios[$b][$k].rps | times | lpad(15)) + ($r.ratios[$b][$k].p99 | times | lpad(13))] | join("")))
+      | "  " + ($k | title | pad(31)) + ([$r.ratios | keys[] as $b | ($r.ratios[$b][$k].rps | times | lpad($b | rps_width)) + ($r.ratios[$b][$k].p99 | times | lpad($b | p99_width))] | join("")))
    else empty end),
   "",
   "Issue 6 targets (measured here, now; '?' needs a baseline or a scenario that did not run):",
