@@ -210,8 +210,7 @@ test-rust: test-db nginx aiosmtpd ## unit, in-process and integration tests (rea
 # and the helpers on a throwaway cluster, with the cluster module's failover,
 # resharding and key-tag tests (libtest runs a test matching any filter).
 CLUSTER_TEST_FILTERS := sessions:: active_sessions:: protection:: accounts:: account:: \
-  account_deletion:: email_verification:: email_change:: password_reset:: security_events:: \
-  cluster::
+  account_deletion:: email_verification:: email_change:: password_reset:: security_events::
 
 .PHONY: test-cluster
 test-cluster: test-db aiosmtpd ## the session, limit and account tests on a throwaway Redis Cluster, and its failover tests

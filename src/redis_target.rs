@@ -48,9 +48,14 @@ impl RedisTarget {
         if settings.redis_cluster_urls.is_empty() {
             return Ok(Self::Node(tls::redis_client(&settings.redis_url, ca_file)?));
         }
+        // Opening a cluster connection waits on every node twice (seeds,
+        // then the slot map's nodes), refreshing its slot map once: a hung
+        // node (connected, answering nothing) costs at most half the
+        // dependency timeout, and leaves the rest to the request.
+        let node_timeout = settings.dependency_timeout / 4;
         let mut builder = ClusterClientBuilder::new(settings.redis_cluster_urls.clone())
-            .connection_timeout(settings.dependency_timeout)
-            .response_timeout(settings.dependency_timeout)
+            .connection_timeout(node_timeout)
+            .response_timeout(node_timeout)
             .retries(CLUSTER_RETRIES)
             .min_retry_wait(CLUSTER_RETRY_WAIT_MS.0)
             .max_retry_wait(CLUSTER_RETRY_WAIT_MS.1);

@@ -187,6 +187,7 @@ impl Assembly {
         > + use<>,
     > {
         let sessions = dependencies.sessions.for_this_worker();
+        sessions.store.open_ahead();
         let ctx = dependencies.context_for_this_worker(&sessions);
         let allowed_origins = ctx.allowed_origins.clone();
         App::new()

@@ -55,6 +55,10 @@ impl SessionConnection {
             ending: Arc::default(),
         };
         checked.get().await?;
+        // Opened now rather than at the first logout: opening a cluster
+        // connection waits for every node, and a hung one would then turn
+        // that logout into a 503.
+        checked.for_ending().await?;
         Ok(checked.for_this_worker())
     }
 
@@ -128,8 +132,9 @@ impl SessionConnection {
         let mut ending = self.for_ending().await?;
         let (_, _, replicas): (String, u64, Vec<Value>) =
             ending.query_on_node_of(key, &redis::cmd("ROLE")).await?;
-        // Short of the dependency timeout, which bounds every command.
-        let wait_ms = self.timeout.as_millis() * 9 / 10;
+        // Short of the time a cluster node has to answer (a quarter of the
+        // dependency timeout, see `RedisTarget`), or WAIT would be cut off.
+        let wait_ms = self.timeout.as_millis() / 5;
         let confirmed: usize = ending
             .query_on_node_of(
                 key,

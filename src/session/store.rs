@@ -278,6 +278,18 @@ impl RedisSessionStore {
         }
     }
 
+    /// Opens the calling worker's connection in the background now, not at
+    /// its first request: on a cluster that waits on every node, and a hung
+    /// one would cost that request its time.
+    pub fn open_ahead(&self) {
+        let redis = self.redis.clone();
+        actix_web::rt::spawn(async move {
+            if let Err(error) = redis.get().await {
+                log::warn!("a worker could not open its Redis connection yet: {error:#}");
+            }
+        });
+    }
+
     fn index_key(&self, user_id: u64) -> String {
         format!("{}{{user:{user_id}}}:sessions", self.key_prefix)
     }
@@ -403,17 +415,25 @@ impl RedisSessionStore {
     /// Ends the session and drops its index entry; whether it was live. On
     /// a cluster, answers once the end is on every connected replica.
     async fn remove(&self, at: &Location) -> anyhow::Result<bool> {
+        self.remove_once_more(at, false).await
+    }
+
+    /// `remove`, for a client's explicit request to end the session
+    /// (`repeated`), which may repeat an end answered `503`.
+    async fn remove_once_more(&self, at: &Location, repeated: bool) -> anyhow::Result<bool> {
         let mut redis = self.redis.for_ending().await?;
         let (deleted, _): (u64, u64) = redis::pipe()
             .del(&at.session_key)
             .zrem(self.index_key(at.user_id), &at.id)
             .query_async(&mut redis)
             .await?;
-        if deleted == 0 && self.redis.waits_for_replicas() {
-            // A delete that finds nothing is not replicated, so WAIT would
-            // not wait; but the end may have been written a moment ago,
-            // through another instance (a logout retried after a 503). A
-            // write replicated after it makes WAIT wait for it too.
+        if repeated && deleted == 0 && self.redis.waits_for_replicas() {
+            // The end may have been written a moment ago through another
+            // instance (a logout retried after a 503). WAIT is documented to
+            // wait for this connection's own writes only, and a delete that
+            // finds nothing writes nothing: a write replicated after that
+            // end makes WAIT wait for it too. (Redis 7.0 counts any command
+            // of the connection, so it would wait without the mark.)
             let _: () = redis::cmd("SET")
                 .arg(self.ending_mark_key(at.user_id))
                 .arg(1)
@@ -440,14 +460,20 @@ impl RedisSessionStore {
             .collect())
     }
 
-    /// Ends the session `key` names, live or not (see [`Self::remove`]).
+    /// Ends the session `key` names, live or not: a logout whose session
+    /// has ended already (maybe its own earlier attempt) still waits for
+    /// that end to be replicated.
     pub async fn end(&self, key: &SessionKey) -> Result<(), StoreError> {
-        Ok(self.delete(key).await?)
+        if let Some(at) = self.locate(key) {
+            self.remove_once_more(&at, true).await?;
+        }
+        Ok(())
     }
 
     /// Ends one of a user's sessions; `false` if it was not theirs or not live.
     pub async fn revoke(&self, user_id: u64, id: &str) -> Result<bool, StoreError> {
-        Ok(self.remove(&self.location(user_id, id.to_owned())).await?)
+        let at = self.location(user_id, id.to_owned());
+        Ok(self.remove_once_more(&at, true).await?)
     }
 
     /// Puts the account as it is now into every live session of its user,

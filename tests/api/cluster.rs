@@ -11,7 +11,8 @@ use redis::AsyncCommands;
 use reqwest::header::HeaderMap;
 
 use crate::helpers::{
-    Browser, PASSWORD, PrivateCluster, TestApp, json_of, session_pair, spawn_app_with, unique_email,
+    Browser, PASSWORD, PrivateCluster, TestApp, json_of, problem, session_pair, spawn_app_with,
+    start, tag_problem, unique_email,
 };
 
 /// Limits off, so that a loop of logins or registrations is never refused.
@@ -245,6 +246,79 @@ async fn a_primary_killed_mid_logout_loop_fails_over_reviving_nothing_and_sparin
     );
 }
 
+/// A write that ends sessions waits for the replica of its primary: while
+/// the replica cannot confirm (paused, connected but silent), a revocation,
+/// a logout and the logout's retry are all `503`, though the sessions have
+/// ended on the primary, and so is the retry through another instance
+/// (whose delete finds nothing); once the replica holds the end, the retry
+/// is `204`. Without the wait each would be answered at once, and a
+/// failover in that window would bring the sessions back.
+#[tokio::test]
+async fn an_end_no_replica_confirmed_is_503_and_so_is_its_retry_until_it_is() {
+    let cluster = PrivateCluster::start().await;
+    let app = app_on(&cluster, &LIMITS_OFF).await;
+    let user = sign_up(&app).await;
+    let login = app.new_browser().login(&user.email, PASSWORD).await;
+    assert_eq!(login.status(), 200);
+    let cookie = session_pair(login.headers()).expect("a session cookie");
+    let elsewhere = app.new_browser();
+    assert_eq!(elsewhere.login(&user.email, PASSWORD).await.status(), 200);
+    let elsewhere_id = elsewhere
+        .listed_sessions()
+        .await
+        .into_iter()
+        .find(|item| item["current"] == true)
+        .expect("the current session")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let primary = cluster
+        .primary_for(cluster.slot_of(&user_tag(user.id)).await)
+        .await;
+    let replica = cluster.replica_of(&primary).await;
+    let (second_address, second_instance) = start(app.settings.clone())
+        .await
+        .expect("a second instance starts");
+    let mut through_second = app.browser_with_cookie(&cookie);
+    through_second.address = format!("http://{second_address}");
+
+    cluster.pause(replica).await;
+    let revocation = user.browser.revoke_session(&elsewhere_id).await;
+    let logout = app.browser_with_cookie(&cookie).logout().await;
+    let retried = app.browser_with_cookie(&cookie).logout().await;
+    let retried_elsewhere = through_second.logout().await;
+    let ended_meanwhile = (
+        elsewhere.me().await.status().as_u16(),
+        app.browser_with_cookie(&cookie)
+            .me()
+            .await
+            .status()
+            .as_u16(),
+    );
+    cluster.resume(replica).await;
+
+    problem(revocation, 503, "unavailable").await;
+    problem(logout, 503, "unavailable").await;
+    problem(retried, 503, "unavailable").await;
+    problem(retried_elsewhere, 503, "unavailable").await;
+    assert_eq!(ended_meanwhile, (401, 401), "ended on the primary");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let status = app.browser_with_cookie(&cookie).logout().await.status();
+        if status == 204 {
+            break;
+        }
+        assert_eq!(status, 503, "a logout retried as the replica catches up");
+        assert!(
+            Instant::now() < deadline,
+            "the replica never confirmed the end"
+        );
+    }
+    assert_eq!(app.browser_with_cookie(&cookie).me().await.status(), 401);
+    assert_eq!(user.browser.me().await.status(), 200, "the revoker's own");
+    second_instance.stop(false).await;
+}
+
 /// The user's calls until `working` ends: GET /me and POST /addStatus,
 /// and, with `relogging`, a logout and a login every third round.
 async fn keep_working(
@@ -352,52 +426,6 @@ async fn a_slot_moved_step_by_step_while_its_user_works_never_answers_5xx() {
     );
     assert_eq!(cluster.primary_for(slot).await.id, target.id);
     assert_eq!(user.browser.me().await.status(), 200);
-}
-
-/// The families of hash tags the service's keys may carry.
-const TAG_FAMILIES: [&str; 8] = [
-    "user",
-    "register",
-    "login-ip",
-    "login",
-    "reset",
-    "reset-mail",
-    "verify-resend",
-    "checkemail",
-];
-
-/// What is wrong with the hash tag of a key (named without the app's
-/// prefix), if anything: it must have exactly one `{family:value}` of a
-/// known family, and a key of a user's sessions (any key but a limit)
-/// that user's tag.
-fn tag_problem(name: &str) -> Option<&'static str> {
-    if name.matches('{').count() != 1 || name.matches('}').count() != 1 {
-        return Some("not exactly one {…}");
-    }
-    let (_, rest) = name.split_once('{')?;
-    let Some((tag, _)) = rest.split_once('}') else {
-        return Some("} before {");
-    };
-    let Some((family, value)) = tag.split_once(':') else {
-        return Some("a tag without a family");
-    };
-    if !TAG_FAMILIES.contains(&family) {
-        return Some("a tag of an unknown family");
-    }
-    if value.is_empty() {
-        return Some("a tag naming nothing");
-    }
-    if family == "user" && !value.chars().all(|c| c.is_ascii_digit()) {
-        return Some("a user tag without a user id");
-    }
-    // Limits live under `limit:`; everything else is a user's sessions.
-    if name.starts_with("limit:") == (family == "user") {
-        return Some("a limit with a user's tag, or a session key without one");
-    }
-    if name.replace(&format!("{{{tag}}}"), "").contains("user:") {
-        return Some("a key naming a user outside its tag");
-    }
-    None
 }
 
 /// The keys under the app's prefix that `tag_problem` finds wrong, each

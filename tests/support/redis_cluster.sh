@@ -97,7 +97,8 @@ kill_nodes() {
     [ -n "$pid" ] || continue
     [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$(realpath "$dir")" ] || continue
     [[ $(cat "/proc/$pid/comm" 2>/dev/null) == redis-server* ]] || continue
-    kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+    # A node a test paused (SIGSTOP) acts on SIGTERM once it may go on.
+    kill -TERM "$pid" 2>/dev/null && kill -CONT "$pid" 2>/dev/null && pids+=("$pid")
   done <"$dir/nodes"
   for pid in "${pids[@]}"; do
     for _ in $(seq $((STOP_TIMEOUT * 10))); do

@@ -96,15 +96,17 @@ impl Drop for TestDatabase {
 
 /// Drop runs inside the test's runtime, which cannot be blocked on; a
 /// thread with a runtime of its own does the async cleanup.
-pub fn in_own_runtime(work: impl std::future::Future<Output = ()> + Send + 'static) {
+pub fn in_own_runtime<T: Send + 'static>(
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> Option<T> {
     let cleanup = std::thread::spawn(move || {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("a runtime")
-            .block_on(work);
+            .block_on(work)
     });
-    let _ = cleanup.join();
+    cleanup.join().ok()
 }
 
 /// The app with the test defaults.
@@ -232,10 +234,16 @@ impl Drop for TestApp {
         let handle = self.handle.clone();
         let prefix = self.redis_prefix.clone();
         let location = self.redis_location.clone();
-        in_own_runtime(async move {
+        let untagged = in_own_runtime(async move {
             handle.stop(false).await;
-            location.delete_keys(&prefix).await;
-        });
+            location.delete_keys(&prefix).await
+        })
+        .unwrap_or_default();
+        // Every key any test writes on a cluster is checked here, as it is
+        // deleted: a key without its proper hash tag fails that test.
+        if !untagged.is_empty() && !std::thread::panicking() {
+            panic!("keys without their proper hash tag: {untagged:?}");
+        }
     }
 }
 

@@ -125,16 +125,53 @@ impl PrivateCluster {
             .unwrap_or_else(|| panic!("no primary serves slot {slot}"))
     }
 
+    /// The port of the replica of `primary`.
+    pub async fn replica_of(&self, primary: &Primary) -> u16 {
+        let nodes: String = node_query(&primary.url(), redis::cmd("CLUSTER").arg("NODES"))
+            .await
+            .expect("CLUSTER NODES");
+        nodes
+            .lines()
+            .map(|line| line.split_whitespace().collect::<Vec<_>>())
+            .find(|fields| fields.get(3) == Some(&primary.id.as_str()))
+            .and_then(|fields| {
+                fields[1]
+                    .split('@')
+                    .next()?
+                    .rsplit_once(':')?
+                    .1
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or_else(|| panic!("no replica of node {}", primary.port))
+    }
+
+    /// Stops a node in its tracks (SIGSTOP), as a hung machine would: its
+    /// connections stay open and nothing answers on them.
+    pub async fn pause(&self, port: u16) {
+        self.signal(port, "-STOP").await;
+    }
+
+    /// Lets a paused node go on (SIGCONT).
+    pub async fn resume(&self, port: u16) {
+        self.signal(port, "-CONT").await;
+    }
+
+    async fn signal(&self, port: u16, signal: &str) {
+        let pid = self.pids[&port];
+        let status = tokio::process::Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .await
+            .expect("kill runs");
+        assert!(status.success(), "kill {signal} to node {port} (pid {pid})");
+    }
+
     /// Kills a node with SIGKILL, as a crash would, and waits until it is
     /// gone.
     pub async fn kill(&mut self, port: u16) {
         let pid = self.pids[&port];
-        let status = tokio::process::Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status()
-            .await
-            .expect("kill runs");
-        assert!(status.success(), "SIGKILL to node {port} (pid {pid})");
+        self.signal(port, "-KILL").await;
         self.killed.push(port);
         let deadline = Instant::now() + Duration::from_secs(5);
         while std::path::Path::new(&format!("/proc/{pid}")).exists() {

@@ -108,17 +108,73 @@ impl RedisLocation {
 
     /// Deletes every key under `prefix`, one by one (a cluster refuses a
     /// DEL of keys in different slots); a cleanup, so it gives up quietly.
-    pub async fn delete_keys(&self, prefix: &str) {
+    /// On a cluster, answers the keys whose hash tag `tag_problem` finds
+    /// wrong, so that every test run there checks every key it made.
+    pub async fn delete_keys(&self, prefix: &str) -> Vec<String> {
         let cleanup = async {
             let keys = self.keys_under(prefix).await?;
             let mut redis = self.connect().await?;
+            let mut untagged = Vec::new();
             for key in keys {
+                let name = key.strip_prefix(prefix).unwrap_or(&key);
+                if let (Self::Cluster(_), Some(problem)) = (self, tag_problem(name)) {
+                    untagged.push(format!("{key}: {problem}"));
+                }
                 let _: u64 = redis.del(key).await?;
             }
-            RedisResult::Ok(())
+            RedisResult::Ok(untagged)
         };
-        let _ = tokio::time::timeout(Duration::from_secs(10), cleanup).await;
+        match tokio::time::timeout(Duration::from_secs(10), cleanup).await {
+            Ok(Ok(untagged)) => untagged,
+            _ => Vec::new(),
+        }
     }
+}
+
+/// The families of hash tags the service's keys may carry.
+const TAG_FAMILIES: [&str; 8] = [
+    "user",
+    "register",
+    "login-ip",
+    "login",
+    "reset",
+    "reset-mail",
+    "verify-resend",
+    "checkemail",
+];
+
+/// What is wrong with the hash tag of a key (named without the app's
+/// prefix), if anything: it must have exactly one `{family:value}` of a
+/// known family, and a key of a user's sessions (any key but a limit)
+/// that user's tag.
+pub fn tag_problem(name: &str) -> Option<&'static str> {
+    if name.matches('{').count() != 1 || name.matches('}').count() != 1 {
+        return Some("not exactly one {…}");
+    }
+    let (_, rest) = name.split_once('{')?;
+    let Some((tag, _)) = rest.split_once('}') else {
+        return Some("} before {");
+    };
+    let Some((family, value)) = tag.split_once(':') else {
+        return Some("a tag without a family");
+    };
+    if !TAG_FAMILIES.contains(&family) {
+        return Some("a tag of an unknown family");
+    }
+    if value.is_empty() {
+        return Some("a tag naming nothing");
+    }
+    if family == "user" && !value.chars().all(|c| c.is_ascii_digit()) {
+        return Some("a user tag without a user id");
+    }
+    // Limits live under `limit:`; everything else is a user's sessions.
+    if name.starts_with("limit:") == (family == "user") {
+        return Some("a limit with a user's tag, or a session key without one");
+    }
+    if name.replace(&format!("{{{tag}}}"), "").contains("user:") {
+        return Some("a key naming a user outside its tag");
+    }
+    None
 }
 
 fn split_urls(urls: &str) -> Vec<String> {
