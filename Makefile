@@ -273,10 +273,10 @@ bench-compare: test-db ## the benchmark beside the Node stack (BENCH_NODE_DIR)
 .PHONY: bench-cluster
 bench-cluster: test-db ## the benchmark on a local Redis Cluster beside the single node
 	cargo build --release --locked
-	cluster_dir=$$(mktemp -d)
-	trap 'tests/support/redis_cluster.sh stop "$$cluster_dir"; rm -rf "$$cluster_dir"' EXIT
-	tests/support/redis_cluster.sh start "$$cluster_dir"
-	BENCH_REDIS_CLUSTER_URLS=$$(cat "$$cluster_dir/urls") BENCH_SINGLE_NODE_BASELINE=1 tests/bench/run.sh
+	workdir=$$(mktemp -d)
+	trap 'tests/support/redis_cluster.sh stop "$$workdir/cluster"; rmdir "$$workdir"' EXIT
+	urls=$$(tests/support/redis_cluster.sh start "$$workdir/cluster")
+	BENCH_REDIS_CLUSTER_URLS=$$urls BENCH_SINGLE_NODE_BASELINE=1 tests/bench/run.sh
 
 # Ten minutes of mixed load; prints the server's memory drift (not in make test).
 .PHONY: soak

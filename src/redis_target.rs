@@ -48,14 +48,15 @@ impl RedisTarget {
         if settings.redis_cluster_urls.is_empty() {
             return Ok(Self::Node(tls::redis_client(&settings.redis_url, ca_file)?));
         }
-        // Opening a cluster connection waits on every node twice (seeds,
-        // then the slot map's nodes), refreshing its slot map once: a hung
-        // node (connected, answering nothing) costs at most half the
-        // dependency timeout, and leaves the rest to the request.
-        let node_timeout = settings.dependency_timeout / 4;
+        // The response timeout bounds a whole request, its redirects and
+        // its waits for a migrating slot included. Connecting is bounded
+        // more tightly: opening a connection connects to every node, and an
+        // unreachable one should not take the request's whole time. (A hung
+        // one, which accepts but never answers, still can: connections are
+        // opened as the service starts, not on a request.)
         let mut builder = ClusterClientBuilder::new(settings.redis_cluster_urls.clone())
-            .connection_timeout(node_timeout)
-            .response_timeout(node_timeout)
+            .connection_timeout(settings.dependency_timeout / 4)
+            .response_timeout(settings.dependency_timeout)
             .retries(CLUSTER_RETRIES)
             .min_retry_wait(CLUSTER_RETRY_WAIT_MS.0)
             .max_retry_wait(CLUSTER_RETRY_WAIT_MS.1);

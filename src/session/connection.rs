@@ -132,9 +132,9 @@ impl SessionConnection {
         let mut ending = self.for_ending().await?;
         let (_, _, replicas): (String, u64, Vec<Value>) =
             ending.query_on_node_of(key, &redis::cmd("ROLE")).await?;
-        // Short of the time a cluster node has to answer (a quarter of the
-        // dependency timeout, see `RedisTarget`), or WAIT would be cut off.
-        let wait_ms = self.timeout.as_millis() / 5;
+        // Short of the dependency timeout, which bounds every command, by
+        // more than Redis's timer resolution (100 ms at its default hz).
+        let wait_ms = self.timeout.as_millis() * 3 / 4;
         let confirmed: usize = ending
             .query_on_node_of(
                 key,

@@ -224,6 +224,13 @@ async fn a_primary_killed_mid_logout_loop_fails_over_reviving_nothing_and_sparin
         .filter(|answer| ![200, 204, 503].contains(&answer.status))
         .collect();
     assert!(doomed_wrong.is_empty(), "{doomed_wrong:?}");
+    // Unavailable for a while, but no call hangs: each Redis call is
+    // bounded by DEPENDENCY_TIMEOUT_MS (1 s here), and a login makes a few.
+    let slow: Vec<_> = answers
+        .iter()
+        .filter(|answer| answer.ended - answer.began > Duration::from_secs(5))
+        .collect();
+    assert!(slow.is_empty(), "calls that hung: {slow:?}");
     let ended_before_kill = answers
         .iter()
         .filter(|answer| answer.call == "doomed POST /logout" && answer.status == 204)
