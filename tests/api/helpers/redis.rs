@@ -5,11 +5,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use redis::aio::{ConnectionLike, MultiplexedConnection};
+use redis::aio::MultiplexedConnection;
 use redis::cluster::ClusterClient;
-use redis::cluster_async::ClusterConnection;
-use redis::{AsyncCommands, Cmd, Pipeline, RedisFuture, RedisResult, Value};
-use status_api::redis_target::RedisTarget;
+use redis::{AsyncCommands, RedisResult};
+use status_api::redis_target::{RedisTarget, TimedCluster};
 use status_api::session::{RedisSessionStore, SessionConnection};
 
 use super::app::TestApp;
@@ -73,9 +72,17 @@ impl RedisLocation {
             RedisTarget::Node(client) => {
                 RedisConnection::Node(client.get_multiplexed_async_connection().await?)
             }
-            RedisTarget::Cluster(client) => {
-                RedisConnection::Cluster(client.get_async_connection().await?)
-            }
+            RedisTarget::Cluster(client) => RedisConnection::Cluster(
+                TimedCluster::connect(&client, Duration::from_secs(5))
+                    .await
+                    .map_err(|error| {
+                        redis::RedisError::from((
+                            redis::ErrorKind::IoError,
+                            "no cluster connection",
+                            format!("{error:#}"),
+                        ))
+                    })?,
+            ),
         })
     }
 
@@ -199,40 +206,9 @@ async fn cluster_primaries(seeds: &[String]) -> RedisResult<Vec<super::cluster::
     }))
 }
 
-/// A connection to the one server or to the cluster: tests run the same
-/// commands (`AsyncCommands`) on either.
-pub enum RedisConnection {
-    Node(MultiplexedConnection),
-    Cluster(ClusterConnection),
-}
-
-impl ConnectionLike for RedisConnection {
-    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
-        match self {
-            Self::Node(connection) => connection.req_packed_command(cmd),
-            Self::Cluster(connection) => connection.req_packed_command(cmd),
-        }
-    }
-
-    fn req_packed_commands<'a>(
-        &'a mut self,
-        pipeline: &'a Pipeline,
-        offset: usize,
-        count: usize,
-    ) -> RedisFuture<'a, Vec<Value>> {
-        match self {
-            Self::Node(connection) => connection.req_packed_commands(pipeline, offset, count),
-            Self::Cluster(connection) => connection.req_packed_commands(pipeline, offset, count),
-        }
-    }
-
-    fn get_db(&self) -> i64 {
-        match self {
-            Self::Node(connection) => connection.get_db(),
-            Self::Cluster(connection) => connection.get_db(),
-        }
-    }
-}
+/// A connection to the one server or to the cluster, the service's own
+/// kind: tests run the same commands (`AsyncCommands`) on either.
+pub type RedisConnection = status_api::redis_target::RedisConnection<MultiplexedConnection>;
 
 impl TestApp {
     /// A connection to the Redis this app uses.
