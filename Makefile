@@ -207,8 +207,9 @@ test-rust: test-db nginx aiosmtpd ## unit, in-process and integration tests (rea
 	cargo test --locked
 
 # The tests of everything the service keeps in Redis, run again with the app
-# and the helpers on a throwaway cluster, with the cluster module's failover,
-# resharding and key-tag tests (libtest runs a test matching any filter).
+# and the helpers on a throwaway cluster; each checks the hash tag of every
+# key it wrote as it cleans up (libtest runs a test matching any filter). The
+# cluster module's tests start clusters of their own and run in test-rust.
 CLUSTER_TEST_FILTERS := sessions:: active_sessions:: protection:: accounts:: account:: \
   account_deletion:: email_verification:: email_change:: password_reset:: security_events::
 

@@ -9,6 +9,8 @@
 //! dependency timeout, so a slot whose primary is gone answers `503` in
 //! time while the other slots go on.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -21,6 +23,7 @@ use redis::cluster_routing::{
 use redis::{Cmd, FromRedisValue, Pipeline, RedisError, RedisFuture, RedisResult, Value};
 
 use crate::config::Settings;
+use crate::domain::Timestamp;
 use crate::tls;
 
 /// Redirects (`MOVED`, `ASK`) and waits (`TRYAGAIN` while a slot migrates,
@@ -69,30 +72,98 @@ impl RedisTarget {
     }
 }
 
-/// A cluster connection whose every command is bounded by `timeout`.
+/// A cluster connection whose every command is bounded by `timeout`, and
+/// which opens itself anew when a command times out.
+///
+/// The redis crate refreshes its slot map on `MOVED` and on a refused or
+/// reset connection, but a command that times out is only retried on the
+/// same node. A primary that hangs, or is cut off without a reset, would
+/// keep its slots' requests failing after its replica has taken over; a
+/// new connection reads the slot map as the cluster now has it.
 #[derive(Clone)]
-pub struct TimedCluster {
-    connection: ClusterConnection,
+pub struct TimedCluster(Arc<ClusterState>);
+
+struct ClusterState {
+    client: ClusterClient,
     timeout: Duration,
+    connection: RwLock<ClusterConnection>,
+    /// When a new connection was last asked for (ms since the Unix epoch).
+    last_reopen_ms: AtomicU64,
 }
+
+/// Timeouts in a row reopen the connection once per this many ms at most.
+const REOPEN_INTERVAL_MS: u64 = 1000;
 
 impl TimedCluster {
     /// Connects to the cluster (reads its slot map from a seed node).
     pub async fn connect(client: &ClusterClient, timeout: Duration) -> anyhow::Result<Self> {
-        let connection = tokio::time::timeout(timeout, client.get_async_connection())
-            .await
-            .map_err(|_| anyhow::anyhow!("no answer within {} ms", timeout.as_millis()))??;
-        Ok(Self {
-            connection,
+        let connection = open(client, timeout).await?;
+        Ok(Self(Arc::new(ClusterState {
+            client: client.clone(),
             timeout,
-        })
+            connection: RwLock::new(connection),
+            last_reopen_ms: AtomicU64::new(0),
+        })))
     }
 
-    async fn bounded<T>(&self, work: impl Future<Output = RedisResult<T>>) -> RedisResult<T> {
-        tokio::time::timeout(self.timeout, work)
+    async fn bounded<T, Fut>(&self, work: impl FnOnce(ClusterConnection) -> Fut) -> RedisResult<T>
+    where
+        Fut: Future<Output = RedisResult<T>>,
+    {
+        let connection = self
+            .0
+            .connection
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let outcome = tokio::time::timeout(self.0.timeout, work(connection))
             .await
-            .unwrap_or_else(|_| Err(timed_out(self.timeout)))
+            .unwrap_or_else(|_| Err(timed_out(self.0.timeout)));
+        if outcome.as_ref().is_err_and(RedisError::is_timeout) {
+            self.reopen_soon();
+        }
+        outcome
     }
+
+    /// Opens a new connection in the background and uses it once it is
+    /// open; meanwhile, and if it fails, the old one goes on.
+    fn reopen_soon(&self) {
+        let now = Timestamp::unix_millis_now();
+        let last = self.0.last_reopen_ms.load(Ordering::Relaxed);
+        if now.saturating_sub(last) < REOPEN_INTERVAL_MS
+            || self
+                .0
+                .last_reopen_ms
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        let state = self.0.clone();
+        tokio::spawn(async move {
+            match open(&state.client, state.timeout).await {
+                Ok(connection) => {
+                    *state
+                        .connection
+                        .write()
+                        .unwrap_or_else(PoisonError::into_inner) = connection;
+                }
+                Err(error) => {
+                    log::warn!("could not reopen the Redis Cluster connection: {error:#}")
+                }
+            }
+        });
+    }
+}
+
+/// Opening waits for every seed node, then for every node of the slot
+/// map, each within the timeout: a hung node costs one timeout per step.
+async fn open(client: &ClusterClient, timeout: Duration) -> anyhow::Result<ClusterConnection> {
+    let within = timeout * 3;
+    tokio::time::timeout(within, client.get_async_connection())
+        .await
+        .map_err(|_| anyhow::anyhow!("no cluster connection within {} ms", within.as_millis()))?
+        .map_err(anyhow::Error::from)
 }
 
 /// A connection to one Redis server (`N`, whatever kind its user keeps) or
@@ -134,9 +205,10 @@ impl<N: ConnectionLike + Send> RedisConnection<N> {
         match self {
             Self::Node(connection) => cmd.query_async(connection).await,
             Self::Cluster(cluster) => {
-                let mut connection = cluster.connection.clone();
                 let value = cluster
-                    .bounded(connection.route_command(cmd, route))
+                    .bounded(
+                        |mut connection| async move { connection.route_command(cmd, route).await },
+                    )
                     .await?;
                 T::from_redis_value(&value)
             }
@@ -148,10 +220,9 @@ impl<N: ConnectionLike + Send> ConnectionLike for RedisConnection<N> {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
             Self::Node(connection) => connection.req_packed_command(cmd),
-            Self::Cluster(cluster) => Box::pin(async move {
-                let mut connection = cluster.connection.clone();
-                cluster.bounded(connection.req_packed_command(cmd)).await
-            }),
+            Self::Cluster(cluster) => Box::pin(cluster.bounded(move |mut connection| async move {
+                connection.req_packed_command(cmd).await
+            })),
         }
     }
 
@@ -163,12 +234,11 @@ impl<N: ConnectionLike + Send> ConnectionLike for RedisConnection<N> {
     ) -> RedisFuture<'a, Vec<Value>> {
         match self {
             Self::Node(connection) => connection.req_packed_commands(pipeline, offset, count),
-            Self::Cluster(cluster) => Box::pin(async move {
-                let mut connection = cluster.connection.clone();
-                cluster
-                    .bounded(connection.req_packed_commands(pipeline, offset, count))
+            Self::Cluster(cluster) => Box::pin(cluster.bounded(move |mut connection| async move {
+                connection
+                    .req_packed_commands(pipeline, offset, count)
                     .await
-            }),
+            })),
         }
     }
 
@@ -210,15 +280,19 @@ mod tests {
 
     #[test]
     fn slots_are_those_redis_computes() {
-        // Values from `CLUSTER KEYSLOT` on Redis 7.
-        assert_eq!(slot_of("foo"), 12182);
-        assert_eq!(slot_of("{user1000}.following"), slot_of("user1000"));
-        assert_eq!(
-            slot_of("a{user:7}:session:x"),
-            slot_of("b{user:7}:sessions")
-        );
-        assert_eq!(slot_of("{}key"), slot_of("{}key"));
-        assert_ne!(slot_of("{}key"), slot_of("key"));
-        assert_eq!(slot_of("{user:7"), slot_of("{user:7"));
+        // Each from `CLUSTER KEYSLOT` on Redis 7.0.
+        for (key, slot) in [
+            ("foo", 12182),
+            ("{user:7}", 2780),
+            ("status-api:{user:7}:session:ab", 2780),
+            ("{user1000}.following", 3443),
+            ("user1000", 3443),
+            ("{}key", 14961),
+            ("key", 12539),
+            ("{user:7", 1426),
+            ("a{}b{user:9}", 12119),
+        ] {
+            assert_eq!(slot_of(key), slot, "{key}");
+        }
     }
 }

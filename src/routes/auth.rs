@@ -306,7 +306,7 @@ async fn rehash(
     }
 }
 
-/// Ends the session, if there is one. Always `204`.
+/// Ends the session, if there is one: `204` with or without one.
 #[utoipa::path(
     post, path = "/logout", tag = "accounts",
     responses(

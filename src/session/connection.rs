@@ -97,6 +97,17 @@ impl SessionConnection {
         })
     }
 
+    /// Bounds `work`, which may send several commands, as a whole by the
+    /// dependency timeout: each of them is bounded alone.
+    pub async fn within_timeout<T>(
+        &self,
+        work: impl Future<Output = anyhow::Result<T>>,
+    ) -> anyhow::Result<T> {
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .map_err(|_| anyhow!("no answer within {} ms", self.timeout.as_millis()))?
+    }
+
     /// Whether writes that end sessions wait for replicas: on a cluster.
     pub fn waits_for_replicas(&self) -> bool {
         matches!(self.target, RedisTarget::Cluster(_))

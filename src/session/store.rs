@@ -48,8 +48,8 @@ use crate::metrics::SESSIONS_ENDED;
 
 type SessionState = HashMap<String, String>;
 
-/// How long the mark a repeated end of a session writes (see `remove`)
-/// lives: only its replication matters.
+/// How long the mark `confirm_ended_elsewhere` writes lives: only its
+/// replication matters.
 const ENDING_MARK_MS: u64 = 1000;
 
 /// The random part of a cookie key: about 381 bits of entropy.
@@ -355,6 +355,19 @@ impl RedisSessionStore {
         ttl: Ttl,
         check: &str,
     ) -> anyhow::Result<Written> {
+        self.redis
+            .within_timeout(self.write_now(at, state, ttl, check))
+            .await
+    }
+
+    /// `write`, each command bounded but not the whole.
+    async fn write_now(
+        &self,
+        at: &Location,
+        state: &SessionState,
+        ttl: Ttl,
+        check: &str,
+    ) -> anyhow::Result<Written> {
         let stored: HashMap<&String, &String> = state
             .iter()
             .filter(|(name, _)| name.as_str() != SESSION_ID)
@@ -372,13 +385,7 @@ impl RedisSessionStore {
             .get(EPOCH)
             .and_then(|epoch| serde_json::from_str(epoch).ok())
             .unwrap_or_default();
-        // A new session may end others past the cap: it goes where ending
-        // writes go, to be waited for (see `SessionConnection::replicated`).
-        let mut redis = if check == "NX" {
-            self.redis.for_ending().await?
-        } else {
-            self.redis.get().await?
-        };
+        let mut redis = self.redis.get().await?;
         let (written, evicted): (i8, u64) = WRITE
             .key(&at.session_key)
             .key(self.index_key(at.user_id))
@@ -396,7 +403,6 @@ impl RedisSessionStore {
             .invoke_async(&mut redis)
             .await?;
         if evicted > 0 {
-            self.redis.replicated(&at.session_key).await?;
             log::info!(
                 "ended {evicted} least recently seen session(s) of user {}: past MAX_SESSIONS_PER_USER",
                 at.user_id
@@ -404,6 +410,9 @@ impl RedisSessionStore {
             SESSIONS_ENDED
                 .with_label_values(&["evicted"])
                 .inc_by(evicted);
+            // Written on the worker's connection, so that a login never
+            // queues behind another request's WAIT on the ending one.
+            self.confirm_ended_elsewhere(at.user_id).await?;
         }
         Ok(match written {
             1 => Written::Yes,
@@ -421,28 +430,26 @@ impl RedisSessionStore {
     /// `remove`, for a client's explicit request to end the session
     /// (`repeated`), which may repeat an end answered `503`.
     async fn remove_once_more(&self, at: &Location, repeated: bool) -> anyhow::Result<bool> {
+        self.redis
+            .within_timeout(self.remove_now(at, repeated))
+            .await
+    }
+
+    /// `remove_once_more`, each command bounded but not the whole.
+    async fn remove_now(&self, at: &Location, repeated: bool) -> anyhow::Result<bool> {
         let mut redis = self.redis.for_ending().await?;
         let (deleted, _): (u64, u64) = redis::pipe()
             .del(&at.session_key)
             .zrem(self.index_key(at.user_id), &at.id)
             .query_async(&mut redis)
             .await?;
-        if repeated && deleted == 0 && self.redis.waits_for_replicas() {
+        if repeated && deleted == 0 {
             // The end may have been written a moment ago through another
-            // instance (a logout retried after a 503). WAIT is documented to
-            // wait for this connection's own writes only, and a delete that
-            // finds nothing writes nothing: a write replicated after that
-            // end makes WAIT wait for it too. (Redis 7.0 counts any command
-            // of the connection, so it would wait without the mark.)
-            let _: () = redis::cmd("SET")
-                .arg(self.ending_mark_key(at.user_id))
-                .arg(1)
-                .arg("PX")
-                .arg(ENDING_MARK_MS)
-                .query_async(&mut redis)
-                .await?;
+            // instance (a logout retried after a 503).
+            self.confirm_ended_elsewhere(at.user_id).await?;
+        } else {
+            self.redis.replicated(&at.session_key).await?;
         }
-        self.redis.replicated(&at.session_key).await?;
         Ok(deleted == 1)
     }
 
@@ -458,6 +465,27 @@ impl RedisSessionStore {
             .chunks_exact(2)
             .filter_map(|pair| Some((pair[0].clone(), serde_json::from_str(&pair[1]).ok()?)))
             .collect())
+    }
+
+    /// On a cluster, returns once an end of sessions of `user_id` written
+    /// on another connection (a worker's, or another instance's) is on
+    /// every connected replica. WAIT is documented to wait for its own
+    /// connection's writes only: a write through the ending connection,
+    /// replicated after that end, makes it wait for the end too. (Redis
+    /// 7.0 counts any command of the connection, so it would wait anyway.)
+    async fn confirm_ended_elsewhere(&self, user_id: u64) -> anyhow::Result<()> {
+        if !self.redis.waits_for_replicas() {
+            return Ok(());
+        }
+        let mark = self.ending_mark_key(user_id);
+        let _: () = redis::cmd("SET")
+            .arg(&mark)
+            .arg(1)
+            .arg("PX")
+            .arg(ENDING_MARK_MS)
+            .query_async(&mut self.redis.for_ending().await?)
+            .await?;
+        self.redis.replicated(&mark).await
     }
 
     /// Ends the session `key` names, live or not: a logout whose session
@@ -513,17 +541,19 @@ impl RedisSessionStore {
     /// next epoch.
     pub async fn revoke_all_but(&self, user_id: u64, keep: &str) -> Result<u64, StoreError> {
         let index = self.index_key(user_id);
-        let ended = REVOKE_ALL_BUT
-            .key(&index)
-            .key(self.epoch_key(user_id))
-            .arg(self.session_prefix(user_id))
-            .arg(keep)
-            .arg(self.lifetime_ms())
-            .invoke_async(&mut self.redis.for_ending().await?)
-            .await
-            .map_err(anyhow::Error::from)?;
-        self.redis.replicated(&index).await?;
-        Ok(ended)
+        let ending = async {
+            let ended = REVOKE_ALL_BUT
+                .key(&index)
+                .key(self.epoch_key(user_id))
+                .arg(self.session_prefix(user_id))
+                .arg(keep)
+                .arg(self.lifetime_ms())
+                .invoke_async(&mut self.redis.for_ending().await?)
+                .await?;
+            self.redis.replicated(&index).await?;
+            anyhow::Ok(ended)
+        };
+        Ok(self.redis.within_timeout(ending).await?)
     }
 
     /// Ends every session of a user and drops the user's index (an account
@@ -531,16 +561,18 @@ impl RedisSessionStore {
     /// sessions were live.
     pub async fn end_all(&self, user_id: u64) -> Result<u64, StoreError> {
         let index = self.index_key(user_id);
-        let ended = END_ALL
-            .key(&index)
-            .key(self.epoch_key(user_id))
-            .arg(self.session_prefix(user_id))
-            .arg(self.lifetime_ms())
-            .invoke_async(&mut self.redis.for_ending().await?)
-            .await
-            .map_err(anyhow::Error::from)?;
-        self.redis.replicated(&index).await?;
-        Ok(ended)
+        let ending = async {
+            let ended = END_ALL
+                .key(&index)
+                .key(self.epoch_key(user_id))
+                .arg(self.session_prefix(user_id))
+                .arg(self.lifetime_ms())
+                .invoke_async(&mut self.redis.for_ending().await?)
+                .await?;
+            self.redis.replicated(&index).await?;
+            anyhow::Ok(ended)
+        };
+        Ok(self.redis.within_timeout(ending).await?)
     }
 }
 

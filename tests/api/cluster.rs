@@ -262,7 +262,7 @@ async fn a_primary_killed_mid_logout_loop_fails_over_reviving_nothing_and_sparin
 /// failover in that window would bring the sessions back.
 #[tokio::test]
 async fn an_end_no_replica_confirmed_is_503_and_so_is_its_retry_until_it_is() {
-    let cluster = PrivateCluster::start().await;
+    let mut cluster = PrivateCluster::start().await;
     let app = app_on(&cluster, &LIMITS_OFF).await;
     let user = sign_up(&app).await;
     let login = app.new_browser().login(&user.email, PASSWORD).await;
@@ -324,6 +324,67 @@ async fn an_end_no_replica_confirmed_is_503_and_so_is_its_retry_until_it_is() {
     assert_eq!(app.browser_with_cookie(&cookie).me().await.status(), 401);
     assert_eq!(user.browser.me().await.status(), 200, "the revoker's own");
     second_instance.stop(false).await;
+}
+
+/// A login past `MAX_SESSIONS_PER_USER` ends the least recently seen
+/// session, and waits for the replica like any other end: `503` while it
+/// cannot confirm, the eviction done on the primary all the same. A login
+/// that ends nothing does not wait.
+#[tokio::test]
+async fn a_login_that_evicts_waits_for_the_replica_and_one_that_does_not_never_does() {
+    let mut cluster = PrivateCluster::start().await;
+    let mut settings = LIMITS_OFF.to_vec();
+    settings.push(("MAX_SESSIONS_PER_USER", "2"));
+    let app = app_on(&cluster, &settings).await;
+    let user = sign_up(&app).await;
+    let primary = cluster
+        .primary_for(cluster.slot_of(&user_tag(user.id)).await)
+        .await;
+    let replica = cluster.replica_of(&primary).await;
+
+    cluster.pause(replica).await;
+    let second = app.new_browser();
+    let within_the_cap = second.login(&user.email, PASSWORD).await.status();
+    let third = app.new_browser();
+    let past_the_cap = third.login(&user.email, PASSWORD).await;
+    let oldest = user.browser.me().await.status();
+    cluster.resume(replica).await;
+
+    assert_eq!(within_the_cap, 200, "a login that ends nothing");
+    problem(past_the_cap, 503, "unavailable").await;
+    assert_eq!(oldest, 401, "the least recently seen session ended");
+}
+
+/// A primary that hangs (connections open, nothing answered) rather than
+/// dies: once its replica has taken over, its slots answer again, with no
+/// restart. (A client that only retries a timed-out command on the same
+/// node would fail them until restarted.)
+#[tokio::test]
+async fn a_hung_primary_is_left_behind_once_its_replica_takes_over() {
+    let mut cluster = PrivateCluster::start().await;
+    let app = app_on(&cluster, &LIMITS_OFF).await;
+    let user = sign_up(&app).await;
+    let primary = cluster
+        .primary_for(cluster.slot_of(&user_tag(user.id)).await)
+        .await;
+
+    cluster.pause(primary.port).await;
+    let during = user.browser.me().await.status();
+    cluster
+        .wait_for_failover(&primary, Duration::from_secs(20))
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while user.browser.me().await.status() != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "the slot still fails after its replica took over"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for _ in 0..20 {
+        assert_eq!(user.browser.me().await.status(), 200, "no later failure");
+    }
+    assert_eq!(during, 503, "unavailable while it hung");
 }
 
 /// The user's calls until `working` ends: GET /me and POST /addStatus,

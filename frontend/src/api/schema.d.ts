@@ -144,7 +144,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ends the session, if there is one. Always `204`. */
+        /** Ends the session, if there is one: `204` with or without one. */
         post: operations["logout"];
         delete?: never;
         options?: never;

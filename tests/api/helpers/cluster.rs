@@ -26,6 +26,7 @@ pub struct PrivateCluster {
     urls: String,
     /// Each node's pid by its port, as the script started them.
     pids: HashMap<u16, u32>,
+    /// Nodes killed or paused, which the test asks nothing.
     killed: Vec<u16>,
 }
 
@@ -147,14 +148,17 @@ impl PrivateCluster {
     }
 
     /// Stops a node in its tracks (SIGSTOP), as a hung machine would: its
-    /// connections stay open and nothing answers on them.
-    pub async fn pause(&self, port: u16) {
+    /// connections stay open and nothing answers on them. The cluster's
+    /// state is read from the other nodes meanwhile.
+    pub async fn pause(&mut self, port: u16) {
         self.signal(port, "-STOP").await;
+        self.killed.push(port);
     }
 
     /// Lets a paused node go on (SIGCONT).
-    pub async fn resume(&self, port: u16) {
+    pub async fn resume(&mut self, port: u16) {
         self.signal(port, "-CONT").await;
+        self.killed.retain(|gone| *gone != port);
     }
 
     async fn signal(&self, port: u16, signal: &str) {
