@@ -38,10 +38,10 @@ use actix_web::cookie::time::Duration as CookieDuration;
 use anyhow::anyhow;
 use rand::Rng;
 use rand::distr::Alphanumeric;
-use redis::{AsyncCommands, Script};
+use redis::{AsyncCommands, FromRedisValue, RedisError, Script};
 use sha2::{Digest, Sha256};
 
-use super::connection::SessionConnection;
+use super::connection::{SessionConnection, SessionRedis};
 use super::{BEGAN_MS, EPOCH, Epoch, SEEN_MS, SESSION_ID, USER, now_ms};
 use crate::domain::User;
 use crate::metrics::SESSIONS_ENDED;
@@ -55,10 +55,45 @@ const ENDING_MARK_MS: u64 = 1000;
 /// The random part of a cookie key: about 381 bits of entropy.
 const SECRET_LENGTH: usize = 64;
 
-/// KEYS: session, index, epoch. ARGV: state, ttl ms, id, NX or XX, last
-/// seen ms, idle-over ms (a session last seen then or earlier is over), the
-/// most sessions a user may have, session key prefix, the state's user
-/// entry, the state's epoch.
+/// Lua shared by the scripts that go through a user's index: each is given
+/// the keys of the sessions the index listed when the store read it, after
+/// its own keys, so that every key it touches is declared. On a cluster,
+/// a slot being migrated then answers `TRYAGAIN` (retried by the client)
+/// while those keys are split between two nodes, instead of running the
+/// script where some of them are missing. `declared(index, first)` maps
+/// each id the index lists now to its declared key, or answers nil when
+/// the index changed since it was read: the script then answers
+/// `INDEXCHANGED` before writing anything, and the store reads it again.
+const DECLARED_SESSIONS: &str = r"
+local function declared(index, first)
+  local ids = redis.call('ZRANGE', index, 0, -1)
+  if #ids ~= #KEYS - first + 1 then return nil end
+  local keys = {}
+  for i, id in ipairs(ids) do
+    local key = KEYS[first + i - 1]
+    if string.sub(key, -#id) ~= id then return nil end
+    keys[id] = key
+  end
+  return ids, keys
+end
+";
+
+/// A script that goes through a user's index (see `DECLARED_SESSIONS`).
+fn declaring_sessions(body: &str) -> Script {
+    Script::new(&format!("{DECLARED_SESSIONS}{body}"))
+}
+
+/// The error a script answers when the index changed since it was read.
+const INDEX_CHANGED: &str = "INDEXCHANGED";
+
+/// Runs of a script over the index, each after reading it anew, before the
+/// store gives up: only sessions begun or ended in between change it.
+const INDEX_ATTEMPTS: u32 = 5;
+
+/// KEYS: session, index, epoch, then (NX) the indexed sessions. ARGV:
+/// state, ttl ms, id, NX or XX, last seen ms, idle-over ms (a session last
+/// seen then or earlier is over), the most sessions a user may have, the
+/// state's user entry, the state's epoch.
 /// Writes the session (NX: a new one, only in the user's current epoch;
 /// XX: only if it still exists, keeping the stored user, which only
 /// `REWRITE_USER` changes) and its index entry, scored by last seen; drops
@@ -71,16 +106,21 @@ const SECRET_LENGTH: usize = 64;
 /// Answers {written (1, 0 when the key's existence said no, -1 when out of
 /// epoch), sessions ended}.
 static WRITE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    declaring_sessions(
         r"
 local body = ARGV[1]
+local keys = {}
 if ARGV[4] == 'NX' then
-  if (redis.call('GET', KEYS[3]) or '0') ~= ARGV[10] then return {-1, 0} end
+  local ids
+  ids, keys = declared(KEYS[2], 4)
+  if not ids then return redis.error_reply('INDEXCHANGED') end
+  if (redis.call('GET', KEYS[3]) or '0') ~= ARGV[9] then return {-1, 0} end
+  keys[ARGV[3]] = KEYS[1]
 else
   local stored = redis.call('GET', KEYS[1])
   if not stored then return {0, 0} end
   local state = cjson.decode(body)
-  state[ARGV[9]] = cjson.decode(stored)[ARGV[9]]
+  state[ARGV[8]] = cjson.decode(stored)[ARGV[8]]
   body = cjson.encode(state)
 end
 local written = redis.call('SET', KEYS[1], body, 'PX', ARGV[2], ARGV[4])
@@ -93,7 +133,7 @@ end
 local most = tonumber(ARGV[7])
 if ARGV[4] == 'XX' or redis.call('ZCARD', KEYS[2]) <= most then return {1, 0} end
 for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  if redis.call('EXISTS', ARGV[8] .. id) == 0 then
+  if redis.call('EXISTS', keys[id]) == 0 then
     redis.call('ZREM', KEYS[2], id)
   end
 end
@@ -103,7 +143,7 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   if excess <= 0 then break end
   if id ~= ARGV[3] then
     redis.call('ZREM', KEYS[2], id)
-    ended = ended + redis.call('DEL', ARGV[8] .. id)
+    ended = ended + redis.call('DEL', keys[id])
     excess = excess - 1
   end
 end
@@ -112,22 +152,24 @@ return {1, ended}
     )
 });
 
-/// KEYS: index, epoch. ARGV: session key prefix, the id to keep ('' for
-/// none), the session lifetime ms.
+/// KEYS: index, epoch, then the indexed sessions. ARGV: the id to keep (''
+/// for none), the session lifetime ms.
 /// Ends every session in the index but the kept one and moves on to the
 /// next epoch. The epoch is kept for a session lifetime from then, far
 /// longer than a request that read the one before may take to write its
 /// session: once gone it reads as 0 again, which such a request may carry.
 /// Answers how many sessions ended.
 static REVOKE_ALL_BUT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    declaring_sessions(
         r"
+local ids, keys = declared(KEYS[1], 3)
+if not ids then return redis.error_reply('INDEXCHANGED') end
 redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
 local ended = 0
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  if id ~= ARGV[2] then
-    ended = ended + redis.call('DEL', ARGV[1] .. id)
+for _, id in ipairs(ids) do
+  if id ~= ARGV[1] then
+    ended = ended + redis.call('DEL', keys[id])
     redis.call('ZREM', KEYS[1], id)
   end
 end
@@ -136,18 +178,21 @@ return ended
     )
 });
 
-/// KEYS: index, epoch. ARGV: session key prefix, the session lifetime ms.
+/// KEYS: index, epoch, then the indexed sessions. ARGV: the session
+/// lifetime ms.
 /// Ends every session in the index, then drops the index itself, and moves
 /// on to the next epoch as `REVOKE_ALL_BUT` does; answers how many sessions
 /// were live.
 static END_ALL: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    declaring_sessions(
         r"
+local ids, keys = declared(KEYS[1], 3)
+if not ids then return redis.error_reply('INDEXCHANGED') end
 redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
 local ended = 0
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  ended = ended + redis.call('DEL', ARGV[1] .. id)
+for _, id in ipairs(ids) do
+  ended = ended + redis.call('DEL', keys[id])
 end
 redis.call('DEL', KEYS[1])
 return ended
@@ -155,21 +200,23 @@ return ended
     )
 });
 
-/// KEYS: index. ARGV: session key prefix, the user entry (the User as JSON).
+/// KEYS: index, then the indexed sessions. ARGV: the user entry (the User
+/// as JSON), the state's user entry name.
 /// Puts the user into every live session of the index, keeping each one's
 /// TTL; never brings back a session whose key is gone, and drops its index
 /// entry. Answers how many sessions were rewritten.
 static REWRITE_USER: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    declaring_sessions(
         r"
+local ids, keys = declared(KEYS[1], 2)
+if not ids then return redis.error_reply('INDEXCHANGED') end
 local rewritten = 0
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local key = ARGV[1] .. id
-  local stored = redis.call('GET', key)
+for _, id in ipairs(ids) do
+  local stored = redis.call('GET', keys[id])
   if stored then
     local state = cjson.decode(stored)
-    state[ARGV[3]] = ARGV[2]
-    redis.call('SET', key, cjson.encode(state), 'KEEPTTL')
+    state[ARGV[2]] = ARGV[1]
+    redis.call('SET', keys[id], cjson.encode(state), 'KEEPTTL')
     rewritten = rewritten + 1
   else
     redis.call('ZREM', KEYS[1], id)
@@ -180,15 +227,17 @@ return rewritten
     )
 });
 
-/// KEYS: index. ARGV: session key prefix.
+/// KEYS: index, then the indexed sessions.
 /// The live sessions as [id, state, id, state, ...], pruning the index of
 /// entries whose session is gone.
 static LIST: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    declaring_sessions(
         r"
+local ids, keys = declared(KEYS[1], 2)
+if not ids then return redis.error_reply('INDEXCHANGED') end
 local live = {}
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local state = redis.call('GET', ARGV[1] .. id)
+for _, id in ipairs(ids) do
+  local state = redis.call('GET', keys[id])
   if state then
     table.insert(live, id)
     table.insert(live, state)
@@ -386,22 +435,32 @@ impl RedisSessionStore {
             .and_then(|epoch| serde_json::from_str(epoch).ok())
             .unwrap_or_default();
         let mut redis = self.redis.get().await?;
-        let (written, evicted): (i8, u64) = WRITE
-            .key(&at.session_key)
-            .key(self.index_key(at.user_id))
-            .key(self.epoch_key(at.user_id))
-            .arg(body)
-            .arg(ttl.capped_ms)
-            .arg(&at.id)
-            .arg(check)
-            .arg(seen)
-            .arg(now.saturating_sub(ttl.idle_ms))
-            .arg(self.max_sessions_per_user)
-            .arg(self.session_prefix(at.user_id))
-            .arg(USER)
-            .arg(epoch.0)
-            .invoke_async(&mut redis)
-            .await?;
+        let keys = [
+            at.session_key.clone(),
+            self.index_key(at.user_id),
+            self.epoch_key(at.user_id),
+        ];
+        let args = [
+            body,
+            ttl.capped_ms.to_string(),
+            at.id.clone(),
+            check.to_owned(),
+            seen.to_string(),
+            now.saturating_sub(ttl.idle_ms).to_string(),
+            self.max_sessions_per_user.to_string(),
+            USER.to_owned(),
+            epoch.0.to_string(),
+        ];
+        // Only a new session may end others (past the cap), so only it goes
+        // through the index.
+        let (written, evicted): (i8, u64) = if check == "NX" {
+            self.run_over_index(&mut redis, at.user_id, &WRITE, &keys, &args)
+                .await?
+        } else {
+            let mut invocation = WRITE.prepare_invoke();
+            invocation.key(&keys).arg(&args);
+            invocation.invoke_async(&mut redis).await?
+        };
         if evicted > 0 {
             log::info!(
                 "ended {evicted} least recently seen session(s) of user {}: past MAX_SESSIONS_PER_USER",
@@ -419,6 +478,36 @@ impl RedisSessionStore {
             -1 => Written::OutOfEpoch,
             _ => Written::No,
         })
+    }
+
+    /// Runs `script` (see `DECLARED_SESSIONS`) with `keys`, then the keys of
+    /// the sessions the user's index lists, read first, then `args`; again
+    /// while the index changed in between (a session begun or ended).
+    async fn run_over_index<T: FromRedisValue>(
+        &self,
+        redis: &mut SessionRedis,
+        user_id: u64,
+        script: &Script,
+        keys: &[String],
+        args: &[String],
+    ) -> anyhow::Result<T> {
+        let prefix = self.session_prefix(user_id);
+        let mut attempts = 1;
+        loop {
+            let ids: Vec<String> = redis.zrange(self.index_key(user_id), 0, -1).await?;
+            let mut invocation = script.prepare_invoke();
+            invocation.key(keys);
+            for id in ids {
+                invocation.key(format!("{prefix}{id}"));
+            }
+            invocation.arg(args);
+            match invocation.invoke_async(redis).await {
+                Err(error) if index_changed(&error) && attempts < INDEX_ATTEMPTS => {
+                    attempts += 1;
+                }
+                outcome => return Ok(outcome?),
+            }
+        }
     }
 
     /// Ends the session and drops its index entry; whether it was live. On
@@ -455,12 +544,15 @@ impl RedisSessionStore {
 
     /// A user's live sessions: public id and state.
     pub async fn list(&self, user_id: u64) -> Result<Vec<(String, SessionState)>, StoreError> {
-        let flat: Vec<String> = LIST
-            .key(self.index_key(user_id))
-            .arg(self.session_prefix(user_id))
-            .invoke_async(&mut self.redis.get().await?)
-            .await
-            .map_err(anyhow::Error::from)?;
+        let flat: Vec<String> = self
+            .run_over_index(
+                &mut self.redis.get().await?,
+                user_id,
+                &LIST,
+                &[self.index_key(user_id)],
+                &[],
+            )
+            .await?;
         Ok(flat
             .chunks_exact(2)
             .filter_map(|pair| Some((pair[0].clone(), serde_json::from_str(&pair[1]).ok()?)))
@@ -508,14 +600,15 @@ impl RedisSessionStore {
     /// so that each shows it at once; answers how many were rewritten.
     pub async fn rewrite_user(&self, user: &User) -> Result<u64, StoreError> {
         let entry = serde_json::to_string(user).map_err(anyhow::Error::from)?;
-        let rewritten = REWRITE_USER
-            .key(self.index_key(user.id))
-            .arg(self.session_prefix(user.id))
-            .arg(entry)
-            .arg(USER)
-            .invoke_async(&mut self.redis.get().await?)
-            .await
-            .map_err(anyhow::Error::from)?;
+        let rewritten = self
+            .run_over_index(
+                &mut self.redis.get().await?,
+                user.id,
+                &REWRITE_USER,
+                &[self.index_key(user.id)],
+                &[entry, USER.to_owned()],
+            )
+            .await?;
         Ok(rewritten)
     }
 
@@ -542,13 +635,14 @@ impl RedisSessionStore {
     pub async fn revoke_all_but(&self, user_id: u64, keep: &str) -> Result<u64, StoreError> {
         let index = self.index_key(user_id);
         let ending = async {
-            let ended = REVOKE_ALL_BUT
-                .key(&index)
-                .key(self.epoch_key(user_id))
-                .arg(self.session_prefix(user_id))
-                .arg(keep)
-                .arg(self.lifetime_ms())
-                .invoke_async(&mut self.redis.for_ending().await?)
+            let ended = self
+                .run_over_index(
+                    &mut self.redis.for_ending().await?,
+                    user_id,
+                    &REVOKE_ALL_BUT,
+                    &[index.clone(), self.epoch_key(user_id)],
+                    &[keep.to_owned(), self.lifetime_ms().to_string()],
+                )
                 .await?;
             self.redis.replicated(&index).await?;
             anyhow::Ok(ended)
@@ -562,12 +656,14 @@ impl RedisSessionStore {
     pub async fn end_all(&self, user_id: u64) -> Result<u64, StoreError> {
         let index = self.index_key(user_id);
         let ending = async {
-            let ended = END_ALL
-                .key(&index)
-                .key(self.epoch_key(user_id))
-                .arg(self.session_prefix(user_id))
-                .arg(self.lifetime_ms())
-                .invoke_async(&mut self.redis.for_ending().await?)
+            let ended = self
+                .run_over_index(
+                    &mut self.redis.for_ending().await?,
+                    user_id,
+                    &END_ALL,
+                    &[index.clone(), self.epoch_key(user_id)],
+                    &[self.lifetime_ms().to_string()],
+                )
                 .await?;
             self.redis.replicated(&index).await?;
             anyhow::Ok(ended)
@@ -580,6 +676,15 @@ impl RedisSessionStore {
 #[derive(Debug, thiserror::Error)]
 #[error("session store (Redis): {0:#}")]
 pub struct StoreError(#[from] anyhow::Error);
+
+/// Whether a script answered `INDEX_CHANGED`: an error code of its own on
+/// one server, which a cluster connection passes on as a plain error.
+fn index_changed(error: &RedisError) -> bool {
+    error.code() == Some(INDEX_CHANGED)
+        || error
+            .detail()
+            .is_some_and(|detail| detail.starts_with(INDEX_CHANGED))
+}
 
 /// The SHA-256 of a cookie key, in hex: the session's id and Redis name.
 fn public_id(key: &str) -> String {

@@ -355,6 +355,67 @@ async fn a_login_that_evicts_waits_for_the_replica_and_one_that_does_not_never_d
     assert_eq!(oldest, 401, "the least recently seen session ended");
 }
 
+/// Logging out every other device while the user's slot is half moved
+/// (the index, the epoch and one session on the new node, the others still
+/// on the old) ends every other session: the script names each session
+/// key, so Redis makes it wait (TRYAGAIN) until the keys are together
+/// rather than run it where some are missing, which would leave those
+/// sessions alive to move over afterwards.
+#[tokio::test]
+async fn ending_every_other_session_while_the_slot_is_half_moved_misses_none() {
+    let cluster = PrivateCluster::start().await;
+    let app = app_on(&cluster, &LIMITS_OFF).await;
+    let user = sign_up(&app).await;
+    // A first end of every other session, so that the epoch key exists.
+    assert_eq!(user.browser.revoke_other_sessions().await.status(), 204);
+    let (moved_early, left_behind) = (app.new_browser(), app.new_browser());
+    for browser in [&moved_early, &left_behind] {
+        assert_eq!(browser.login(&user.email, PASSWORD).await.status(), 200);
+    }
+    let moved_early_id = moved_early
+        .listed_sessions()
+        .await
+        .into_iter()
+        .find(|item| item["current"] == true)
+        .expect("its session")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let tag = user_tag(user.id);
+    let slot = cluster.slot_of(&tag).await;
+    let source = cluster.primary_for(slot).await;
+    let target = cluster
+        .primaries()
+        .await
+        .into_iter()
+        .find(|primary| primary.id != source.id)
+        .expect("another primary");
+    let prefix = format!("{}{tag}", app.redis_prefix);
+
+    let moving = cluster.begin_slot_move(slot, &target).await;
+    moving
+        .migrate(&[
+            format!("{prefix}:sessions"),
+            format!("{prefix}:epoch"),
+            format!("{prefix}:session:{moved_early_id}"),
+        ])
+        .await;
+    let (ended, ()) = tokio::join!(user.browser.revoke_other_sessions(), async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        moving.finish().await;
+    });
+
+    assert_eq!(ended.status(), 204);
+    for browser in [&moved_early, &left_behind] {
+        assert_eq!(
+            browser.me().await.status(),
+            401,
+            "no other session lives on"
+        );
+    }
+    assert_eq!(user.browser.me().await.status(), 200);
+}
+
 /// A primary that hangs (connections open, nothing answered) rather than
 /// dies: once its replica has taken over, its slots answer again, with no
 /// restart. (A client that only retries a timed-out command on the same

@@ -294,8 +294,14 @@ impl SlotMove {
         )
         .await
         .expect("GETKEYSINSLOT");
+        self.migrate(&keys).await;
+        keys.len()
+    }
+
+    /// Moves these keys of the slot, and only these, to the target.
+    pub async fn migrate(&self, keys: &[String]) {
         if keys.is_empty() {
-            return 0;
+            return;
         }
         let timeout_ms = NODE_TIMEOUT.as_millis().to_string();
         let mut migrate = redis::cmd("MIGRATE");
@@ -306,11 +312,10 @@ impl SlotMove {
             .arg(0)
             .arg(timeout_ms)
             .arg("KEYS")
-            .arg(&keys);
+            .arg(keys);
         let _: redis::Value = node_query(&self.source.url(), &migrate)
             .await
             .expect("MIGRATE");
-        keys.len()
     }
 
     /// Ends the move: every key moved, then the target, the source and
