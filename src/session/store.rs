@@ -633,37 +633,37 @@ impl RedisSessionStore {
     /// Ends every session of a user's but `keep`, moving on to the user's
     /// next epoch.
     pub async fn revoke_all_but(&self, user_id: u64, keep: &str) -> Result<u64, StoreError> {
-        let index = self.index_key(user_id);
-        let ending = async {
-            let ended = self
-                .run_over_index(
-                    &mut self.redis.for_ending().await?,
-                    user_id,
-                    &REVOKE_ALL_BUT,
-                    &[index.clone(), self.epoch_key(user_id)],
-                    &[keep.to_owned(), self.lifetime_ms().to_string()],
-                )
-                .await?;
-            self.redis.replicated(&index).await?;
-            anyhow::Ok(ended)
-        };
-        Ok(self.redis.within_timeout(ending).await?)
+        self.end_over_index(
+            user_id,
+            &REVOKE_ALL_BUT,
+            &[keep.to_owned(), self.lifetime_ms().to_string()],
+        )
+        .await
     }
 
     /// Ends every session of a user and drops the user's index (an account
     /// being deleted), moving on to the user's next epoch; answers how many
     /// sessions were live.
     pub async fn end_all(&self, user_id: u64) -> Result<u64, StoreError> {
+        self.end_over_index(user_id, &END_ALL, &[self.lifetime_ms().to_string()])
+            .await
+    }
+
+    /// Runs `script`, which ends sessions of the user's index and moves on
+    /// to the next epoch, through the ending connection; answers once its
+    /// ends are replicated.
+    async fn end_over_index(
+        &self,
+        user_id: u64,
+        script: &Script,
+        args: &[String],
+    ) -> Result<u64, StoreError> {
         let index = self.index_key(user_id);
         let ending = async {
+            let keys = [index.clone(), self.epoch_key(user_id)];
+            let mut redis = self.redis.for_ending().await?;
             let ended = self
-                .run_over_index(
-                    &mut self.redis.for_ending().await?,
-                    user_id,
-                    &END_ALL,
-                    &[index.clone(), self.epoch_key(user_id)],
-                    &[self.lifetime_ms().to_string()],
-                )
+                .run_over_index(&mut redis, user_id, script, &keys, args)
                 .await?;
             self.redis.replicated(&index).await?;
             anyhow::Ok(ended)

@@ -51,6 +51,19 @@ async fn sign_up(app: &TestApp) -> User {
     }
 }
 
+/// The public id of the session `browser` is logged in with.
+async fn current_session_id(browser: &Browser) -> String {
+    browser
+        .listed_sessions()
+        .await
+        .into_iter()
+        .find(|item| item["current"] == true)
+        .expect("the current session")["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned()
+}
+
 /// The hash tag every key of a user's sessions carries.
 fn user_tag(id: u64) -> String {
     format!("{{user:{id}}}")
@@ -270,15 +283,7 @@ async fn an_end_no_replica_confirmed_is_503_and_so_is_its_retry_until_it_is() {
     let cookie = session_pair(login.headers()).expect("a session cookie");
     let elsewhere = app.new_browser();
     assert_eq!(elsewhere.login(&user.email, PASSWORD).await.status(), 200);
-    let elsewhere_id = elsewhere
-        .listed_sessions()
-        .await
-        .into_iter()
-        .find(|item| item["current"] == true)
-        .expect("the current session")["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let elsewhere_id = current_session_id(&elsewhere).await;
     let primary = cluster
         .primary_for(cluster.slot_of(&user_tag(user.id)).await)
         .await;
@@ -372,24 +377,11 @@ async fn ending_every_other_session_while_the_slot_is_half_moved_misses_none() {
     for browser in [&moved_early, &left_behind] {
         assert_eq!(browser.login(&user.email, PASSWORD).await.status(), 200);
     }
-    let moved_early_id = moved_early
-        .listed_sessions()
-        .await
-        .into_iter()
-        .find(|item| item["current"] == true)
-        .expect("its session")["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let moved_early_id = current_session_id(&moved_early).await;
     let tag = user_tag(user.id);
     let slot = cluster.slot_of(&tag).await;
     let source = cluster.primary_for(slot).await;
-    let target = cluster
-        .primaries()
-        .await
-        .into_iter()
-        .find(|primary| primary.id != source.id)
-        .expect("another primary");
+    let target = cluster.another_primary_than(&source).await;
     let prefix = format!("{}{tag}", app.redis_prefix);
 
     let moving = cluster.begin_slot_move(slot, &target).await;
@@ -487,12 +479,7 @@ async fn a_slot_moved_step_by_step_while_its_user_works_never_answers_5xx() {
     }
     let slot = cluster.slot_of(&user_tag(user.id)).await;
     let source = cluster.primary_for(slot).await;
-    let target = cluster
-        .primaries()
-        .await
-        .into_iter()
-        .find(|primary| primary.id != source.id)
-        .expect("another primary");
+    let target = cluster.another_primary_than(&source).await;
 
     let working = AtomicBool::new(true);
     let answers = Answers::default();

@@ -126,6 +126,15 @@ impl PrivateCluster {
             .unwrap_or_else(|| panic!("no primary serves slot {slot}"))
     }
 
+    /// A primary other than `primary`, to move its slots to.
+    pub async fn another_primary_than(&self, primary: &Primary) -> Primary {
+        self.primaries()
+            .await
+            .into_iter()
+            .find(|other| other.id != primary.id)
+            .expect("another primary")
+    }
+
     /// The port of the replica of `primary`.
     pub async fn replica_of(&self, primary: &Primary) -> u16 {
         let nodes: String = node_query(&primary.url(), redis::cmd("CLUSTER").arg("NODES"))
