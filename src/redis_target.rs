@@ -20,7 +20,7 @@ use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{
     MultipleNodeRoutingInfo, ResponsePolicy, Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr,
 };
-use redis::{Cmd, FromRedisValue, Pipeline, RedisError, RedisFuture, RedisResult, Value};
+use redis::{Arg, Cmd, FromRedisValue, Pipeline, RedisError, RedisFuture, RedisResult, Value};
 
 use crate::config::Settings;
 use crate::domain::Timestamp;
@@ -192,11 +192,7 @@ impl<N: ConnectionLike + Send> RedisConnection<N> {
     /// Whether Redis answers: the server, or any primary of the cluster
     /// (a cluster missing one primary still serves the other slots).
     pub async fn ping(&mut self) -> RedisResult<()> {
-        let any_primary = RoutingInfo::MultiNode((
-            MultipleNodeRoutingInfo::AllMasters,
-            Some(ResponsePolicy::OneSucceeded),
-        ));
-        self.routed::<Value>(&redis::cmd("PING"), any_primary)
+        self.routed::<Value>(&redis::cmd("PING"), any_primary())
             .await
             .map(drop)
     }
@@ -220,8 +216,17 @@ impl<N: ConnectionLike + Send> ConnectionLike for RedisConnection<N> {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
             Self::Node(connection) => connection.req_packed_command(cmd),
+            // SCRIPT LOAD goes to every primary, as the crate sends it, but
+            // one that answers is enough: the node that lacked the script is
+            // sent it before the script's retry on the same connection, and
+            // one primary unreachable (its own slots down) must not take the
+            // other slots' scripts down with it.
             Self::Cluster(cluster) => Box::pin(cluster.bounded(move |mut connection| async move {
-                connection.req_packed_command(cmd).await
+                if is_script_load(cmd) {
+                    connection.route_command(cmd, any_primary()).await
+                } else {
+                    connection.req_packed_command(cmd).await
+                }
             })),
         }
     }
@@ -248,6 +253,25 @@ impl<N: ConnectionLike + Send> ConnectionLike for RedisConnection<N> {
             Self::Cluster(_) => 0,
         }
     }
+}
+
+/// Every primary, answered by the first that succeeds.
+fn any_primary() -> RoutingInfo {
+    RoutingInfo::MultiNode((
+        MultipleNodeRoutingInfo::AllMasters,
+        Some(ResponsePolicy::OneSucceeded),
+    ))
+}
+
+/// Whether `cmd` is `SCRIPT LOAD`, which the redis crate sends when a node
+/// answers `NOSCRIPT` (a node restarted, or a replica just promoted).
+fn is_script_load(cmd: &Cmd) -> bool {
+    let mut args = cmd.args_iter();
+    matches!(
+        (args.next(), args.next()),
+        (Some(Arg::Simple(first)), Some(Arg::Simple(second)))
+            if first.eq_ignore_ascii_case(b"SCRIPT") && second.eq_ignore_ascii_case(b"LOAD")
+    )
 }
 
 fn timed_out(timeout: Duration) -> RedisError {

@@ -11,8 +11,8 @@ use redis::AsyncCommands;
 use reqwest::header::HeaderMap;
 
 use crate::helpers::{
-    Browser, PASSWORD, PrivateCluster, TestApp, json_of, problem, session_pair, spawn_app_with,
-    start, tag_problem, unique_email,
+    Browser, PASSWORD, PrivateCluster, TestApp, json_of, node, problem, session_pair,
+    spawn_app_with, start, tag_problem, unique_email,
 };
 
 /// Limits off, so that a loop of logins or registrations is never refused.
@@ -406,6 +406,32 @@ async fn ending_every_other_session_while_the_slot_is_half_moved_misses_none() {
         );
     }
     assert_eq!(user.browser.me().await.status(), 200);
+}
+
+/// A node that lost its scripts (restarted, or a replica just promoted) is
+/// sent them again, even while another primary and its replica are down:
+/// the slots of the healthy primaries go on running scripts.
+#[tokio::test]
+async fn scripts_are_reloaded_on_a_node_while_another_shard_is_down() {
+    let mut cluster = PrivateCluster::start().await;
+    let app = app_on(&cluster, &LIMITS_OFF).await;
+    let user = sign_up(&app).await;
+    let healthy = cluster
+        .primary_for(cluster.slot_of(&user_tag(user.id)).await)
+        .await;
+    let lost = cluster.another_primary_than(&healthy).await;
+    let lost_replica = cluster.replica_of(&lost).await;
+    cluster.kill(lost_replica).await;
+    cluster.kill(lost.port).await;
+    let _: () = redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query_async(&mut node(&healthy.url()).await.expect("the healthy primary"))
+        .await
+        .expect("SCRIPT FLUSH");
+
+    let login = app.new_browser().login(&user.email, PASSWORD).await;
+    assert_eq!(login.status(), 200, "a login runs a script on its slot");
+    assert_eq!(user.browser.listed_sessions().await.len(), 2);
 }
 
 /// A primary that hangs (connections open, nothing answered) rather than
