@@ -222,15 +222,7 @@ impl RateLimiter {
             return Ok(());
         }
         let failures = format!("{}{}:failures", self.key_prefix, self.pair_tag(email, ip));
-        self.redis
-            .run(|mut conn| async move {
-                redis::cmd("DEL")
-                    .arg(failures)
-                    .query_async::<u64>(&mut conn)
-                    .await
-            })
-            .await?;
-        Ok(())
+        self.delete(vec![failures]).await
     }
 
     /// Forgets every counter of an account (it is being deleted): its
@@ -242,14 +234,7 @@ impl RateLimiter {
     pub async fn forget_account(&self, user_id: u64, email: &Email) -> Result<(), LimitError> {
         // One key per command: they are in different slots of a cluster.
         for tag in [verify_resend_tag(user_id), self.reset_mail_tag(email)] {
-            let key = format!("{}{tag}", self.key_prefix);
-            self.redis
-                .run(|mut conn| async move {
-                    redis::cmd("DEL")
-                        .arg(key)
-                        .query_async::<u64>(&mut conn)
-                        .await
-                })
+            self.delete(vec![format!("{}{tag}", self.key_prefix)])
                 .await?;
         }
         let logins = format!("{}{}", self.key_prefix, self.login_tag(email));
@@ -271,20 +256,26 @@ impl RateLimiter {
                 })
                 .await?;
             if !keys.is_empty() {
-                self.redis
-                    .run(|mut conn| async move {
-                        redis::cmd("DEL")
-                            .arg(keys)
-                            .query_async::<u64>(&mut conn)
-                            .await
-                    })
-                    .await?;
+                self.delete(keys).await?;
             }
             if next == 0 {
                 return Ok(());
             }
             cursor = next;
         }
+    }
+
+    /// Deletes `keys`, which must share one Redis Cluster slot.
+    async fn delete(&self, keys: Vec<String>) -> Result<(), LimitError> {
+        self.redis
+            .run(|mut conn| async move {
+                redis::cmd("DEL")
+                    .arg(keys)
+                    .query_async::<u64>(&mut conn)
+                    .await
+            })
+            .await?;
+        Ok(())
     }
 
     async fn hit(&self, limit: Option<Limit>, tag: &str, record: bool) -> Result<(), LimitError> {
