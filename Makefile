@@ -211,7 +211,8 @@ test-rust: test-db nginx aiosmtpd ## unit, in-process and integration tests (rea
 # key it wrote as it cleans up (libtest runs a test matching any filter). The
 # cluster module's tests start clusters of their own and run in test-rust.
 CLUSTER_TEST_FILTERS := sessions:: active_sessions:: protection:: accounts:: account:: \
-  account_deletion:: email_verification:: email_change:: password_reset:: security_events::
+  account_deletion:: email_verification:: email_change:: password_reset:: security_events:: \
+  session_cache::a_session_ended session_cache::reads_from_copies session_cache::a_copy_is_refused
 
 .PHONY: test-cluster
 test-cluster: test-db aiosmtpd ## the session, limit and account tests on a throwaway Redis Cluster, and its failover tests

@@ -56,6 +56,8 @@ pub struct Settings {
     pub ipv6_limit_prefix: u8,
     /// Live sessions per user; a new one past it ends the least recently seen.
     pub max_sessions_per_user: usize,
+    /// Sessions kept in memory per instance (0: none).
+    pub session_cache_entries: usize,
     /// How long security events are kept before they are pruned.
     pub security_event_retention: Duration,
     /// How long each kind of mailed token can be used.
@@ -232,6 +234,7 @@ impl Settings {
             request_timeout: Duration::from_secs(vars.positive("REQUEST_TIMEOUT_SECS", 10)),
             ipv6_limit_prefix: vars.ipv6_limit_prefix(),
             max_sessions_per_user: vars.positive("MAX_SESSIONS_PER_USER", 50),
+            session_cache_entries: vars.parse("SESSION_CACHE_ENTRIES", 10_000),
             security_event_retention: Duration::from_secs(
                 vars.positive::<u64>("SECURITY_EVENT_DAYS", 90)
                     .saturating_mul(SECS_PER_DAY),
@@ -735,6 +738,7 @@ mod tests {
         assert_eq!(settings.request_timeout, Duration::from_secs(10));
         assert_eq!(settings.ipv6_limit_prefix, 64);
         assert_eq!(settings.max_sessions_per_user, 50);
+        assert_eq!(settings.session_cache_entries, 10_000);
         assert_eq!(
             settings.security_event_retention,
             Duration::from_secs(90 * 86_400)

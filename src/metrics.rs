@@ -12,6 +12,7 @@ use prometheus::{
 };
 
 use crate::redis_pool::RedisPool;
+use crate::session::CacheMetrics;
 
 const NAMESPACE: &str = "status_api";
 
@@ -204,6 +205,7 @@ impl Metrics {
         mysql_pool_max: usize,
         hashing: &HashingGauges,
         mail: &MailMetrics,
+        session_cache: Option<&CacheMetrics>,
     ) -> anyhow::Result<Self> {
         let registry = Registry::new();
         let http = PrometheusMetricsBuilder::new(NAMESPACE)
@@ -230,6 +232,9 @@ impl Metrics {
         registry.register(Box::new(SESSIONS_ENDED.clone()))?;
         hashing.register(&registry)?;
         mail.register(&registry)?;
+        if let Some(session_cache) = session_cache {
+            session_cache.register(&registry)?;
+        }
         Ok(Self {
             registry,
             http,

@@ -35,7 +35,8 @@ use crate::retention;
 use crate::routes;
 use crate::serving::{self, Serving};
 use crate::session::{
-    CookieSettings, RedisSessionStore, SessionConnection, SessionLayer, SessionPolicy,
+    CookieSettings, RedisSessionStore, SessionCache, SessionConnection, SessionLayer,
+    SessionPolicy, TrackingTarget, start_tracking,
 };
 use crate::tls;
 
@@ -67,6 +68,7 @@ struct Dependencies {
     limiter: RateLimiter,
     sessions: SessionLayer,
     session_policy: SessionPolicy,
+    session_cache: Option<SessionCache>,
     readiness: Readiness,
     body_limit: usize,
     trusted_proxies: TrustedProxies,
@@ -104,13 +106,23 @@ impl Dependencies {
             &settings.session_secret,
             settings.ipv6_limit_prefix,
         );
+        let session_cache = SessionCache::new(settings.session_cache_entries);
+        let store = RedisSessionStore::new(
+            session_connection,
+            &settings.redis_prefix,
+            settings.session_lifetime,
+            settings.max_sessions_per_user,
+        )
+        .with_cache(session_cache.clone(), settings.session_idle);
+        if let Some(cache) = &session_cache {
+            start_tracking(
+                cache,
+                TrackingTarget::from_settings(settings),
+                store.tracked_prefix(),
+            )?;
+        }
         let sessions = SessionLayer {
-            store: RedisSessionStore::new(
-                session_connection,
-                &settings.redis_prefix,
-                settings.session_lifetime,
-                settings.max_sessions_per_user,
-            ),
+            store,
             cookie: CookieSettings {
                 secure: settings.cookie_secure,
                 same_site: settings.cookie_same_site,
@@ -127,6 +139,7 @@ impl Dependencies {
             limiter,
             sessions,
             session_policy: SessionPolicy::new(settings.session_idle, settings.session_lifetime),
+            session_cache,
             readiness: Readiness::default(),
             body_limit: settings.body_limit_bytes,
             trusted_proxies: TrustedProxies::new(settings.trusted_proxies.clone()),
@@ -223,6 +236,10 @@ impl Application {
             settings.database_pool_max,
             dependencies.hasher.gauges(),
             &mail_metrics,
+            dependencies
+                .session_cache
+                .as_ref()
+                .map(SessionCache::metrics),
         )?;
         let assembly = Assembly {
             api_docs: settings.api_docs,

@@ -1,8 +1,10 @@
 //! Cookie sessions kept in Redis: what a session holds and the rules of its
 //! clocks (idle and absolute lifetime).
 
+mod cache;
 mod connection;
 mod store;
+mod tracking;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -15,8 +17,10 @@ use actix_web::HttpRequest;
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
 
+pub use cache::{CacheMetrics, SessionCache};
 pub use connection::SessionConnection;
 pub use store::{RedisSessionStore, StoreError, noting_refusal};
+pub use tracking::{TrackingTarget, start as start_tracking};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -41,12 +41,11 @@ use rand::distr::Alphanumeric;
 use redis::{AsyncCommands, FromRedisValue, RedisError, Script};
 use sha2::{Digest, Sha256};
 
+use super::cache::{SessionCache, SessionState};
 use super::connection::{SessionConnection, SessionRedis};
-use super::{BEGAN_MS, EPOCH, Epoch, SEEN_MS, SESSION_ID, USER, now_ms};
+use super::{BEGAN_MS, EPOCH, Epoch, SEEN_MS, SESSION_ID, USER, millis, now_ms};
 use crate::domain::User;
 use crate::metrics::SESSIONS_ENDED;
-
-type SessionState = HashMap<String, String>;
 
 /// How long the mark `confirm_ended_elsewhere` writes lives: only its
 /// replication matters.
@@ -284,6 +283,8 @@ pub struct RedisSessionStore {
     key_prefix: String,
     lifetime: Duration,
     max_sessions_per_user: usize,
+    /// Copies of sessions this instance read, and their idle time.
+    cache: Option<(SessionCache, Duration)>,
 }
 
 /// How long a written session lives.
@@ -314,7 +315,23 @@ impl RedisSessionStore {
             key_prefix: redis_prefix.to_owned(),
             lifetime,
             max_sessions_per_user,
+            cache: None,
         }
+    }
+
+    /// The same store, answering reads from `cache` while it is exact;
+    /// `idle` is the sessions' idle time, past which a copy is not answered.
+    pub fn with_cache(self, cache: Option<SessionCache>, idle: Duration) -> Self {
+        Self {
+            cache: cache.map(|cache| (cache, idle)),
+            ..self
+        }
+    }
+
+    /// What every session key begins with (and the other keys of a user's
+    /// sessions): the prefix the cache's tracking follows.
+    pub fn tracked_prefix(&self) -> String {
+        format!("{}{{user:", self.key_prefix)
     }
 
     /// The same store, on a Redis connection of the calling worker's own.
@@ -324,6 +341,7 @@ impl RedisSessionStore {
             key_prefix: self.key_prefix.clone(),
             lifetime: self.lifetime,
             max_sessions_per_user: self.max_sessions_per_user,
+            cache: self.cache.clone(),
         }
     }
 
@@ -404,9 +422,28 @@ impl RedisSessionStore {
         ttl: Ttl,
         check: &str,
     ) -> anyhow::Result<Written> {
-        self.redis
+        let written = self
+            .redis
             .within_timeout(self.write_now(at, state, ttl, check))
-            .await
+            .await;
+        self.forget([at.session_key.as_str()]);
+        written
+    }
+
+    /// Drops this instance's copies of sessions it just wrote or ended.
+    fn forget<'k>(&self, keys: impl IntoIterator<Item = &'k str>) {
+        if let Some((cache, _)) = &self.cache {
+            cache.forget(keys);
+        }
+    }
+
+    /// When the session `state` holds is over, by its own clocks (ms since
+    /// the Unix epoch); `None` without them.
+    fn deadline_ms(&self, state: &SessionState, idle: Duration) -> Option<u64> {
+        let clock = |name| state.get(name)?.parse::<u64>().ok();
+        let idle_over = clock(SEEN_MS)?.saturating_add(millis(idle));
+        let lifetime_over = clock(BEGAN_MS)?.saturating_add(self.lifetime_ms());
+        Some(idle_over.min(lifetime_over))
     }
 
     /// `write`, each command bounded but not the whole.
@@ -495,13 +532,13 @@ impl RedisSessionStore {
         let mut attempts = 1;
         loop {
             let ids: Vec<String> = redis.zrange(self.index_key(user_id), 0, -1).await?;
+            let sessions: Vec<String> = ids.iter().map(|id| format!("{prefix}{id}")).collect();
             let mut invocation = script.prepare_invoke();
-            invocation.key(keys);
-            for id in ids {
-                invocation.key(format!("{prefix}{id}"));
-            }
-            invocation.arg(args);
-            match invocation.invoke_async(redis).await {
+            invocation.key(keys).key(&sessions).arg(args);
+            let outcome = invocation.invoke_async(redis).await;
+            // Whatever the script did to them, this instance reads them anew.
+            self.forget(sessions.iter().map(String::as_str));
+            match outcome {
                 Err(error) if index_changed(&error) && attempts < INDEX_ATTEMPTS => {
                     attempts += 1;
                 }
@@ -532,6 +569,7 @@ impl RedisSessionStore {
             .zrem(self.index_key(at.user_id), &at.id)
             .query_async(&mut redis)
             .await?;
+        self.forget([at.session_key.as_str()]);
         if repeated && deleted == 0 {
             // The end may have been written a moment ago through another
             // instance (a logout retried after a 503).
@@ -540,6 +578,25 @@ impl RedisSessionStore {
             self.redis.replicated(&at.session_key).await?;
         }
         Ok(deleted == 1)
+    }
+
+    /// The session at `at` as Redis has it.
+    async fn read(&self, at: &Location) -> Result<Option<SessionState>, LoadError> {
+        let mut redis = self.redis.get().await.map_err(LoadError::Other)?;
+        let body: Option<String> = redis
+            .get(&at.session_key)
+            .await
+            .map_err(|error| LoadError::Other(error.into()))?;
+        // State that does not parse is no session at all, never an error page.
+        let Some(mut state) =
+            body.and_then(|body| serde_json::from_str::<SessionState>(&body).ok())
+        else {
+            return Ok(None);
+        };
+        // Handlers learn which session is theirs; `write` leaves it out. The
+        // id is hex, so as a JSON string it needs nothing escaped.
+        state.insert(SESSION_ID.to_owned(), format!("\"{}\"", at.id));
+        Ok(Some(state))
     }
 
     /// A user's live sessions: public id and state.
@@ -711,21 +768,21 @@ impl SessionStore for RedisSessionStore {
         let Some(at) = self.locate(key) else {
             return Ok(None);
         };
-        let mut redis = self.redis.get().await.map_err(LoadError::Other)?;
-        let body: Option<String> = redis
-            .get(&at.session_key)
-            .await
-            .map_err(|error| LoadError::Other(error.into()))?;
-        // State that does not parse is no session at all, never an error page.
-        let Some(mut state) =
-            body.and_then(|body| serde_json::from_str::<SessionState>(&body).ok())
-        else {
-            return Ok(None);
+        let Some((cache, idle)) = &self.cache else {
+            return self.read(&at).await;
         };
-        // Handlers learn which session is theirs; `write` leaves it out. The
-        // id is hex, so as a JSON string it needs nothing escaped.
-        state.insert(SESSION_ID.to_owned(), format!("\"{}\"", at.id));
-        Ok(Some(state))
+        if let Some(state) = cache.get(&at.session_key) {
+            return Ok(Some(state));
+        }
+        let reservation = cache.reserve(&at.session_key);
+        let state = self.read(&at).await?;
+        if let Some(reservation) = reservation {
+            let kept = state
+                .as_ref()
+                .and_then(|state| Some((state, self.deadline_ms(state, *idle)?)));
+            cache.keep(&at.session_key, reservation, kept);
+        }
+        Ok(state)
     }
 
     async fn save(

@@ -22,6 +22,7 @@ mod process;
 mod protection;
 mod scale_out;
 mod security_events;
+mod session_cache;
 mod sessions;
 mod slow_clients;
 mod spa;

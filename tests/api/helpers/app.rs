@@ -247,6 +247,46 @@ impl Drop for TestApp {
     }
 }
 
+/// Another instance of the app's service: the same database, Redis prefix
+/// and `SESSION_SECRET`, with some settings changed. Stopped when dropped;
+/// the app it serves beside cleans up.
+pub struct Sibling {
+    browser: Browser,
+    pub settings: Settings,
+    handle: ServerHandle,
+}
+
+impl TestApp {
+    pub async fn sibling(&self, change: impl FnOnce(&mut Settings)) -> Sibling {
+        let mut settings = self.settings.clone();
+        change(&mut settings);
+        let (address, handle) = start(settings.clone()).await.expect("the sibling starts");
+        Sibling {
+            browser: Browser {
+                address: format!("http://{address}"),
+                client: client(),
+            },
+            settings,
+            handle,
+        }
+    }
+}
+
+impl std::ops::Deref for Sibling {
+    type Target = Browser;
+
+    fn deref(&self) -> &Browser {
+        &self.browser
+    }
+}
+
+impl Drop for Sibling {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        in_own_runtime(async move { handle.stop(false).await });
+    }
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())

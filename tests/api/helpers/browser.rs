@@ -5,7 +5,7 @@ use reqwest::Response;
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 
-use super::app::{TestApp, random_hex};
+use super::app::random_hex;
 
 /// An email no other test uses.
 pub fn unique_email() -> String {
@@ -32,7 +32,8 @@ fn client_builder() -> reqwest::ClientBuilder {
         .redirect(reqwest::redirect::Policy::none())
 }
 
-impl TestApp {
+/// Every instance's clients: `TestApp` and `Sibling` dereference to theirs.
+impl Browser {
     /// Another client, with an empty cookie jar.
     pub fn new_browser(&self) -> Browser {
         self.browser_from(client())
@@ -61,9 +62,7 @@ impl TestApp {
             client,
         }
     }
-}
 
-impl Browser {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
