@@ -1,7 +1,7 @@
 //! The channel that keeps the session cache exact: one RESP3 connection per
 //! Redis primary, in `CLIENT TRACKING` broadcast mode on the prefix of the
 //! session keys, so that Redis names every session key any instance
-//! writes, deletes or lets expire. Its pushes are applied as the connection
+//! writes or deletes. Its pushes are applied as the connection
 //! reads them, before the answer to anything sent later on it.
 //!
 //! Broadcast mode rather than default tracking: the sessions are read on

@@ -705,3 +705,78 @@ async fn every_key_the_service_writes_on_a_cluster_carries_one_known_hash_tag() 
     assert_eq!(owner.browser.delete_account(PASSWORD).await.status(), 204);
     assert_eq!(keys_with_tag_problems(&app).await, []);
 }
+
+/// Registers on `app`: the new user and their session cookie.
+async fn signed_up_with_cookie(app: &TestApp) -> (User, String) {
+    let browser = app.new_browser();
+    let email = unique_email();
+    let response = browser.register(&email).await;
+    let cookie = session_pair(response.headers()).expect("a session cookie");
+    let account = json_of(response, 201).await;
+    let id = account["id"].as_u64().expect("an id");
+    (User { browser, email, id }, cookie)
+}
+
+/// `browser` answered 200 by its instance, after a failover maybe.
+async fn until_live(browser: &Browser) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while browser.me().await.status() != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "the session never answered again"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Logs `user` out through their instance, retried while a failover has
+/// the slot answer 503.
+async fn logged_out(user: &User) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while user.browser.logout().await.status() != 204 {
+        assert!(Instant::now() < deadline, "the logout never succeeded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn copies_on_another_instance_stay_exact_through_a_slot_move_and_a_failover() {
+    let mut cluster = PrivateCluster::start().await;
+    let a = app_on(&cluster, &LIMITS_OFF).await;
+    let b = a.sibling(|_| {}).await;
+
+    // A slot moved whole to another primary, while B holds a copy.
+    let (moved, cookie) = signed_up_with_cookie(&a).await;
+    let on_b = b.browser_with_cookie(&cookie);
+    until_live(&on_b).await;
+    let slot = cluster.slot_of(&user_tag(moved.id)).await;
+    let source = cluster.primary_for(slot).await;
+    let target = cluster.another_primary_than(&source).await;
+    cluster.begin_slot_move(slot, &target).await.finish().await;
+    for _ in 0..3 {
+        assert_eq!(on_b.me().await.status(), 200, "live after the move");
+    }
+    logged_out(&moved).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(on_b.me().await.status(), 401, "ended after the move");
+
+    // The primary of a slot killed, its replica promoted, while B holds a
+    // copy of a session in it.
+    let (failed_over, cookie) = signed_up_with_cookie(&a).await;
+    let on_b = b.browser_with_cookie(&cookie);
+    until_live(&on_b).await;
+    let primary = cluster
+        .primary_for(cluster.slot_of(&user_tag(failed_over.id)).await)
+        .await;
+    cluster.kill(primary.port).await;
+    cluster
+        .wait_for_failover(&primary, Duration::from_secs(20))
+        .await;
+    until_live(&on_b).await;
+    for _ in 0..3 {
+        assert_eq!(on_b.me().await.status(), 200, "live after the failover");
+    }
+    logged_out(&failed_over).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(on_b.me().await.status(), 401, "ended after the failover");
+}
