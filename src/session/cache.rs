@@ -6,10 +6,9 @@
 //! Three rules keep a copy from ever outliving its session by more than the
 //! contract's 100 ms, under any load:
 //! - A copy is answered only while the channel is *confirmed*: a heartbeat
-//!   sent less than [`FRESHNESS`] ago has come back, and Redis sends a
-//!   write's invalidation before the answer to any command it runs after
-//!   that write. A session ended before that heartbeat left has had its
-//!   copy dropped before the heartbeat's answer was read. A channel that is
+//!   sent less than [`FRESHNESS`] ago is vouched for (`tracking.rs` says
+//!   why that takes the answer to the next one): a session ended before
+//!   that heartbeat left has had its copy dropped. A channel that is
 //!   slow, cut or silent stops being confirmed within that time, and the
 //!   copies are not answered (requests read Redis) until it is again.
 //! - A read from Redis is kept only if its reservation, taken before the

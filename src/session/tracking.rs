@@ -10,7 +10,7 @@
 //! them, and one channel serves every worker. It costs one push per session
 //! write, which the idle clock keeps rare.
 //!
-//! A heartbeat (`PING`) goes out every [`HEARTBEAT_EVERY`]. Redis sends
+//! A heartbeat (`ROLE`, which also says the server is still a primary) goes out every [`HEARTBEAT_EVERY`]. Redis sends
 //! broadcast invalidations as its event loop goes to sleep, so the answer to
 //! a `PING` may come before the invalidation of a write run just before it;
 //! but the answer to the next `PING`, sent after that answer came, comes
@@ -83,12 +83,17 @@ pub fn start(
     key_prefix: String,
 ) -> anyhow::Result<()> {
     let tracked = cache.tracked();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
     std::thread::Builder::new()
         .name("session-tracking".to_owned())
-        .spawn(move || runtime.block_on(keep_tracking(tracked, target, key_prefix)))?;
+        .spawn(move || {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime.block_on(keep_tracking(tracked, target, key_prefix)),
+                Err(error) => log::error!("session cache: no runtime for tracking: {error}"),
+            }
+        })?;
     Ok(())
 }
 
@@ -130,9 +135,6 @@ async fn follow(
     )
     .await?;
     tracked.tracking(channel);
-    if lost_since.take().is_some() {
-        log::info!("session cache: Redis tracking is back");
-    }
     let addresses: Option<Vec<&str>> = target
         .cluster
         .then(|| primaries.iter().map(|node| node.address.as_str()).collect());
@@ -155,6 +157,9 @@ async fn follow(
         })??;
         if let Some(previous) = previous {
             tracked.confirm(channel, previous);
+            if lost_since.take().is_some() {
+                log::info!("session cache: Redis tracking is back");
+            }
         }
         previous = Some(sent);
         tokio::time::sleep(HEARTBEAT_EVERY).await;
@@ -162,20 +167,29 @@ async fn follow(
     Ok(())
 }
 
-/// Every connection answers a `PING`; on a cluster, one of them in turn
-/// also names the primaries, which must be those tracked.
+/// Every connection answers that it is a primary (`ROLE`: a server
+/// demoted behind the same address stops confirming); on a cluster, one of
+/// them in turn also names the primaries, which must be those tracked.
 async fn heartbeat(
     connections: &[MultiplexedConnection],
     tracked_primaries: Option<&[&str]>,
     round: usize,
 ) -> anyhow::Result<()> {
-    try_join_all(connections.iter().map(|connection| {
+    let roles = try_join_all(connections.iter().map(|connection| {
         let mut connection = connection.clone();
-        async move { redis::cmd("PING").query_async::<()>(&mut connection).await }
+        async move {
+            redis::cmd("ROLE")
+                .query_async::<Vec<Value>>(&mut connection)
+                .await
+        }
     }))
     .await?;
+    let is_primary = |role: &Vec<Value>| matches!(role.first(), Some(Value::BulkString(name)) if name == b"master");
+    if !roles.iter().all(is_primary) {
+        bail!("a tracked server is no longer a primary");
+    }
     if let Some(tracked_primaries) = tracked_primaries {
-        let mut asked = connections[round % connections.len()].clone();
+        let mut asked = connections[round % connections.len().max(1)].clone();
         let nodes: String = redis::cmd("CLUSTER")
             .arg("NODES")
             .query_async(&mut asked)
@@ -256,6 +270,9 @@ async fn primaries(target: &TrackingTarget) -> anyhow::Result<Vec<Primary>> {
     let mut last_error = anyhow!("no seed node");
     for seed in &target.urls {
         match cluster_nodes(seed, target).await {
+            Ok(nodes) if primaries_in(&nodes).is_empty() => {
+                last_error = anyhow!("{seed} names no primary");
+            }
             Ok(nodes) => {
                 return primaries_in(&nodes)
                     .into_iter()
@@ -287,21 +304,25 @@ async fn cluster_nodes(seed: &str, target: &TrackingTarget) -> anyhow::Result<St
         .await?)
 }
 
-/// The `host:port` of every primary `CLUSTER NODES` lists that is not
-/// known to have failed, sorted.
+/// The `host:port` of every primary `CLUSTER NODES` lists that may take
+/// writes, sorted: each one not known to have failed, and a failed one that
+/// still owns slots (it may be back, serving them, before the others clear
+/// its flag). A node that names no address of its own (a cluster of one)
+/// is `:port`, reached at its seed's host.
 fn primaries_in(nodes: &str) -> Vec<&str> {
     let mut primaries: Vec<&str> = nodes
         .lines()
         .filter_map(|line| {
-            let mut fields = line.split(' ');
-            let address = fields.nth(1)?;
-            let flags = fields.next()?;
-            let is_live_primary = flags.split(',').any(|flag| flag == "master")
-                && !flags
-                    .split(',')
-                    .any(|flag| matches!(flag, "fail" | "noaddr" | "handshake"));
+            let fields: Vec<&str> = line.split(' ').collect();
+            let (address, flags) = (*fields.get(1)?, fields.get(2)?.split(','));
+            let has = |wanted: &str| flags.clone().any(|flag| flag == wanted);
+            let owns_slots = fields.len() > 8;
+            let may_write = has("master")
+                && !has("noaddr")
+                && !has("handshake")
+                && (!has("fail") || owns_slots);
             let address = address.split(['@', ',']).next()?;
-            (is_live_primary && !address.starts_with(':')).then_some(address)
+            (may_write && !address.ends_with(":0")).then_some(address)
         })
         .collect();
     primaries.sort_unstable();
@@ -314,7 +335,9 @@ fn node_url(seed: &str, address: &str) -> anyhow::Result<String> {
         .rsplit_once(':')
         .with_context(|| format!("a node address without a port: {address}"))?;
     let mut url = url::Url::parse(seed)?;
-    let host = if host.contains(':') {
+    let host = if host.is_empty() {
+        url.host_str().unwrap_or("127.0.0.1").to_owned()
+    } else if host.contains(':') {
         format!("[{host}]")
     } else {
         host.to_owned()
@@ -342,12 +365,22 @@ mod tests {
 e7d1 127.0.0.1:30002@40002 master - 0 1 2 connected 5461-10922
 67ed 127.0.0.1:30001@40001 myself,master - 0 0 1 connected 0-5460
 292f 127.0.0.1:30003@40003 master,fail - 0 1 3 disconnected
+3a3a 127.0.0.1:30006@40006 master,fail - 0 1 7 disconnected 12000-12100
 6ec2 127.0.0.1:30005@40005,node-5 master - 0 1 5 connected 10923-16383
 aa11 :0@0 master,noaddr - 0 1 6 disconnected
 ";
         assert_eq!(
             primaries_in(nodes),
-            ["127.0.0.1:30001", "127.0.0.1:30002", "127.0.0.1:30005"]
+            [
+                "127.0.0.1:30001",
+                "127.0.0.1:30002",
+                "127.0.0.1:30005",
+                "127.0.0.1:30006"
+            ]
+        );
+        assert_eq!(
+            primaries_in("67ed :7000@17000 myself,master - 0 0 1 connected 0-16383\n"),
+            [":7000"]
         );
     }
 
@@ -356,6 +389,10 @@ aa11 :0@0 master,noaddr - 0 1 6 disconnected
         assert_eq!(
             node_url("rediss://user:secret@seed:6379/0", "10.0.0.7:7001").expect("a url"),
             "rediss://user:secret@10.0.0.7:7001/0?protocol=resp3"
+        );
+        assert_eq!(
+            node_url("redis://seed:6379", ":7000").expect("a url"),
+            "redis://seed:7000?protocol=resp3"
         );
         assert_eq!(
             node_url("redis://seed:6379", "::1:7002").expect("a url"),

@@ -11,7 +11,7 @@ use redis::AsyncCommands;
 use serde_json::Value;
 
 use crate::helpers::{
-    Browser, CuttableProxy, PASSWORD, Sibling, TestApp, free_port, json_of, session_pair,
+    Browser, CuttableProxy, PASSWORD, Sibling, TestApp, json_of, session_pair,
     spawn_app_with_metrics,
 };
 
@@ -22,22 +22,6 @@ const TRACKING: &str = "status_api_session_cache_tracking";
 /// The contract's bound: a request this long after the answer that ended
 /// its session gets 401 from any instance.
 const BOUND: Duration = Duration::from_millis(100);
-
-/// A second instance with metrics of its own, and `change`.
-async fn sibling_with_metrics(
-    app: &TestApp,
-    change: impl FnOnce(&mut status_api::config::Settings),
-) -> Sibling {
-    app.sibling(|settings| {
-        settings.metrics_addr = Some(
-            format!("127.0.0.1:{}", free_port())
-                .parse()
-                .expect("an address"),
-        );
-        change(settings);
-    })
-    .await
-}
 
 /// Registers a fresh account through `browser`: its session cookie.
 async fn signed_up_cookie(browser: &Browser) -> String {
@@ -128,7 +112,7 @@ impl End {
 async fn a_session_ended_on_one_instance_is_refused_by_another_100ms_later_every_time() {
     const ROUNDS: usize = 240;
     let a = spawn_app_with_metrics(&[("REGISTER_IP_LIMIT", "off")]).await;
-    let b = sibling_with_metrics(&a, |_| {}).await;
+    let b = a.sibling_with_metrics(|_| {}).await;
     let _load = Load::on(&[&a, &b]).await;
     for round in 0..ROUNDS {
         let end = End::ALL[round % End::ALL.len()];
@@ -173,10 +157,11 @@ impl EndedWhileCut {
     async fn start(cut: impl FnOnce(&CuttableProxy)) -> Self {
         let a = spawn_app_with_metrics(&[]).await;
         let proxy = CuttableProxy::start(redis_server(&a)).await;
-        let b = sibling_with_metrics(&a, |settings| {
-            settings.redis_url = format!("redis://127.0.0.1:{}/0", proxy.port);
-        })
-        .await;
+        let b = a
+            .sibling_with_metrics(|settings| {
+                settings.redis_url = format!("redis://127.0.0.1:{}/0", proxy.port);
+            })
+            .await;
         until_tracking(&b).await;
         let mut on_a = Vec::new();
         let mut on_b = Vec::new();
@@ -246,19 +231,7 @@ async fn until_tracking(instance: &Sibling) {
 async fn until_answering_from_copies(instance: &Sibling) {
     let probe = instance.new_browser();
     signed_up_cookie(&probe).await;
-    let waiting = Instant::now();
-    loop {
-        let hits = instance.metric(HITS).await.unwrap_or(0);
-        assert_eq!(probe.me().await.status(), 200);
-        if instance.metric(HITS).await.unwrap_or(0) > hits {
-            return;
-        }
-        assert!(
-            waiting.elapsed() < Duration::from_secs(10),
-            "the instance never answered from its copies again"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    instance.until_answered_from_a_copy(&probe).await;
 }
 
 /// B's answers to `on_b` for `during`: never 200.
