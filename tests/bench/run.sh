@@ -325,37 +325,15 @@ mysql_counters() { # {"Com_stmt_prepare": n, ..., "Questions": n}: every Com_ co
 
 ## Targets: our server, a baseline, the Node instances -----------------------------
 
-# The login scenarios log the seeded user in hundreds of times a run: past
-# MAX_SESSIONS_PER_USER (50 by default) each login would end the least recently
-# seen session, the one every other scenario reads with, and they would measure 401s.
-# The Redis variables are unset first: the one passed decides, whatever the
-# environment holds.
-start_server() { # target database single|cluster
-  local name=$1 db=$2 redis=$3 secret attempt port i pid redis_env log="$tmp/server.log"
-  [ "$name" = status-api ] || log="$tmp/server-$name.log"
-  secret=$(head -c 96 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 96)
-  sql -e "CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-  created_dbs+=("$db")
-  local auth=${db_user}${db_pass:+:$db_pass}
-  redis_env="REDIS_URL=$single_redis_url"
-  redis_desc[$name]="the single node $r_host:$r_port"
-  if [ "$redis" = cluster ]; then
-    redis_env="REDIS_CLUSTER_URLS=$cluster_urls"
-    redis_desc[$name]="the cluster of ${c_seeds[*]} ($(wc -w <<<"$cluster_primaries") primaries)"
-  fi
-  redis_of[$name]=$redis
+# Starts a server (a command taking LISTEN_ADDR from its environment) in a session
+# of its own on a free port and waits for its /healthz; it then is a target. A
+# server that could not bind names LISTEN_ADDR in its log: another port is tried.
+launch() { # target log command...
+  local name=$1 log=$2 attempt port i pid
+  shift 2
   for attempt in 1 2 3; do
     port=$(free_port)
-    (cd "$tmp" && exec setsid env -u REDIS_URL -u REDIS_CLUSTER_URLS \
-      LISTEN_ADDR="127.0.0.1:$port" \
-      DATABASE_URL="mysql://$auth@$db_host:$db_port/$db${db_params:+?$db_params}" \
-      "$redis_env" \
-      REDIS_PREFIX="$redis_prefix" \
-      SESSION_SECRET="$secret" \
-      COOKIE_SECURE=false BCRYPT_COST=$bcrypt_cost RUST_LOG=warn \
-      LOGIN_FAILURE_LIMIT=off LOGIN_IP_LIMIT=off REGISTER_IP_LIMIT=off CHECKEMAIL_IP_LIMIT=off \
-      MAX_SESSIONS_PER_USER=1000000 \
-      "$binary") >>"$log" 2>&1 &
+    (cd "$tmp" && export LISTEN_ADDR="127.0.0.1:$port" && exec setsid "$@") >>"$log" 2>&1 &
     pid=$!
     server_pids+=("$pid")
     for ((i = 0; i < 600; i++)); do
@@ -379,6 +357,36 @@ start_server() { # target database single|cluster
   done
   tail -n 20 "$log" >&2
   die "$name did not start"
+}
+
+# The login scenarios log the seeded user in hundreds of times a run: past
+# MAX_SESSIONS_PER_USER (50 by default) each login would end the least recently
+# seen session, the one every other scenario reads with, and they would measure 401s.
+# The Redis variables are unset first: the one passed decides, whatever the
+# environment holds.
+start_server() { # target database single|cluster
+  local name=$1 db=$2 redis=$3 secret redis_env log="$tmp/server.log"
+  [ "$name" = status-api ] || log="$tmp/server-$name.log"
+  secret=$(head -c 96 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 96)
+  sql -e "CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+  created_dbs+=("$db")
+  local auth=${db_user}${db_pass:+:$db_pass}
+  redis_env="REDIS_URL=$single_redis_url"
+  redis_desc[$name]="the single node $r_host:$r_port"
+  if [ "$redis" = cluster ]; then
+    redis_env="REDIS_CLUSTER_URLS=$cluster_urls"
+    redis_desc[$name]="the cluster of ${c_seeds[*]} ($(wc -w <<<"$cluster_primaries") primaries)"
+  fi
+  redis_of[$name]=$redis
+  launch "$name" "$log" env -u REDIS_URL -u REDIS_CLUSTER_URLS \
+    DATABASE_URL="mysql://$auth@$db_host:$db_port/$db${db_params:+?$db_params}" \
+    "$redis_env" \
+    REDIS_PREFIX="$redis_prefix" \
+    SESSION_SECRET="$secret" \
+    COOKIE_SECURE=false BCRYPT_COST=$bcrypt_cost RUST_LOG=warn \
+    LOGIN_FAILURE_LIMIT=off LOGIN_IP_LIMIT=off REGISTER_IP_LIMIT=off CHECKEMAIL_IP_LIMIT=off \
+    MAX_SESSIONS_PER_USER=1000000 \
+    "$binary"
 }
 
 node_modules_cache() { # node_modules for node-express's package.json, installed once
