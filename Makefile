@@ -262,9 +262,11 @@ bench: test-db ## the benchmark on a release build (BENCH_SECONDS, BENCH_ROUNDS,
 	tests/bench/run.sh
 
 # The same, interleaved with the Node stack in ../shared/bench/node-express
-# (one process and WORKERS=2).
+# (one process and WORKERS=2) and with tests/bench/actix-stock, the same routes
+# on stock actix-web + actix-session's RedisSessionStore + mysql_async + bcrypt
+# (run.sh builds it, release, into CARGO_TARGET_DIR when set).
 .PHONY: bench-compare
-bench-compare: test-db ## the benchmark beside the Node stack (BENCH_NODE_DIR)
+bench-compare: test-db ## the benchmark beside the Node stack (BENCH_NODE_DIR) and a stock actix-web peer
 	cargo build --release --locked
 	BENCH_COMPARE=1 tests/bench/run.sh
 

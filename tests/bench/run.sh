@@ -7,8 +7,11 @@
 # measures memory, not speed: a second user gets 1,000,000 statuses straight into
 # MariaDB, and each round streams its GET /me/export once at full speed and once to
 # a slow reader while the server's RSS is sampled every 0.1 s. Writes
-# target/bench/<timestamp>.json and target/bench/latest.json. Stops and removes
-# everything it started, on success, failure or Ctrl+C.
+# target/bench/<timestamp>.json and target/bench/latest.json. With BENCH_COMPARE=1
+# (`make bench-compare`) the same scenarios also run, interleaved, against the Node
+# stack (twice) and tests/bench/actix-stock, the routes written on stock actix-web,
+# and the report gives ours ÷ each. Stops and removes everything it started, on
+# success, failure or Ctrl+C.
 #
 # Environment (all optional):
 #   BENCH_BINARY              server binary (default $CARGO_TARGET_DIR/release/status-api, where
@@ -47,12 +50,20 @@
 #   BENCH_OUT_DIR             where the JSON goes (target/bench)
 #   BASELINE_URL              another server on the same routes (cookie `sid`): seeded the same
 #                             way, run interleaved, reported as ratios ours/baseline
-#   BENCH_COMPARE=1           start ../shared/bench/node-express twice (1 process, WORKERS=2)
-#                             and compare against both (BENCH_NODE_DIR overrides its location)
+#   BENCH_COMPARE=1           start ../shared/bench/node-express twice (1 process, WORKERS=2), and
+#                             tests/bench/actix-stock (the same routes on stock actix-web,
+#                             actix-session's RedisSessionStore, mysql_async and bcrypt; as many
+#                             actix workers as status-api, the available parallelism, and as
+#                             many MariaDB connections, DATABASE_POOL_MAX), and compare against
+#                             all three (BENCH_NODE_DIR overrides the Node stack's location).
+#                             The actix peer is built first (cargo build --release --locked
+#                             --manifest-path tests/bench/actix-stock/Cargo.toml, into
+#                             CARGO_TARGET_DIR when set)
+#   BENCH_ACTIX_STOCK_BINARY  with BENCH_COMPARE=1: the actix peer's binary, not built then
 #   Server settings not set here (HASH_CONCURRENCY, DATABASE_POOL_MAX, REDIS_POOL_MAX, ...)
 #   pass through from the environment; a .env in the repo is not read.
 #
-# Servers (ours and the Node ones) run in sessions of their own, as services do: with
+# Servers (ours, the Node ones, the actix peer) run in sessions of their own, as services do: with
 # the kernel's autogroup scheduling (kernel.sched_autogroup_enabled, on by default), a
 # server in the load generator's session would share one CPU group with wrk's threads,
 # while MariaDB and Redis each have one, and its latency tail would measure that.
@@ -83,6 +94,8 @@ cluster_urls=${BENCH_REDIS_CLUSTER_URLS:-}
 single_node_baseline=${BENCH_SINGLE_NODE_BASELINE:-0}
 compare=${BENCH_COMPARE:-0}
 node_dir=${BENCH_NODE_DIR:-$root/../shared/bench/node-express}
+actix_stock_binary=${BENCH_ACTIX_STOCK_BINARY:-}
+[ -z "$actix_stock_binary" ] || [[ $actix_stock_binary = /* ]] || actix_stock_binary="$root/$actix_stock_binary"
 bcrypt_cost=12
 
 # shellcheck source=../support/load_lib.sh
@@ -111,6 +124,20 @@ wanted export && tools+=(python3=python3)
 install_missing "${tools[@]}"
 
 [ -x "$binary" ] || die "no server binary at $binary (cargo build --release --locked, or set BENCH_BINARY)"
+
+# The actix peer is built here, before anything is started: a no-op when it is
+# up to date, a few minutes the first time. Cargo says where the binary is.
+if [ "$compare" = 1 ] && [ -z "$actix_stock_binary" ]; then
+  command -v cargo >/dev/null \
+    || die "BENCH_COMPARE=1 builds tests/bench/actix-stock with cargo, which is missing (or set BENCH_ACTIX_STOCK_BINARY)"
+  say "building the stock actix-web peer (tests/bench/actix-stock, release)"
+  actix_stock_binary=$(cd "$root" && cargo build --release --locked --manifest-path "$here/actix-stock/Cargo.toml" \
+      --message-format=json-render-diagnostics \
+    | jq -r 'select(.reason == "compiler-artifact" and .executable != null) | .executable') \
+    || die "building tests/bench/actix-stock failed"
+fi
+[ "$compare" != 1 ] || [ -x "$actix_stock_binary" ] \
+  || die "no actix peer binary at '$actix_stock_binary' (BENCH_ACTIX_STOCK_BINARY)"
 
 ## MariaDB and Redis -----------------------------------------------------------
 
@@ -165,7 +192,7 @@ records="$tmp/records.jsonl"
 db_name="status_api_test_bench_$run_id"
 redis_prefix="status-api-bench-$run_id:"
 created_dbs=()      # databases to drop at the end
-server_pids=()      # our servers
+server_pids=()      # our servers and the actix peer
 server_pid=""       # the status-api target's (the export's)
 node_runs=()        # RUN dirs of the Node instances we started
 bg_pids=()          # background wrk processes
@@ -323,39 +350,17 @@ mysql_counters() { # {"Com_stmt_prepare": n, ..., "Questions": n}: every Com_ co
     | jq -Rn '[inputs | split("\t") | {(.[0]): (.[1] | tonumber)}] | add // {}'
 }
 
-## Targets: our server, a baseline, the Node instances -----------------------------
+## Targets: our server, a baseline, the Node instances, the actix peer ---------------
 
-# The login scenarios log the seeded user in hundreds of times a run: past
-# MAX_SESSIONS_PER_USER (50 by default) each login would end the least recently
-# seen session, the one every other scenario reads with, and they would measure 401s.
-# The Redis variables are unset first: the one passed decides, whatever the
-# environment holds.
-start_server() { # target database single|cluster
-  local name=$1 db=$2 redis=$3 secret attempt port i pid redis_env log="$tmp/server.log"
-  [ "$name" = status-api ] || log="$tmp/server-$name.log"
-  secret=$(head -c 96 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 96)
-  sql -e "CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-  created_dbs+=("$db")
-  local auth=${db_user}${db_pass:+:$db_pass}
-  redis_env="REDIS_URL=$single_redis_url"
-  redis_desc[$name]="the single node $r_host:$r_port"
-  if [ "$redis" = cluster ]; then
-    redis_env="REDIS_CLUSTER_URLS=$cluster_urls"
-    redis_desc[$name]="the cluster of ${c_seeds[*]} ($(wc -w <<<"$cluster_primaries") primaries)"
-  fi
-  redis_of[$name]=$redis
+# Starts a server (a command taking LISTEN_ADDR from its environment) in a session
+# of its own on a free port and waits for its /healthz; it then is a target. A
+# server that could not bind names LISTEN_ADDR in its log: another port is tried.
+launch() { # target log command...
+  local name=$1 log=$2 attempt port i pid
+  shift 2
   for attempt in 1 2 3; do
     port=$(free_port)
-    (cd "$tmp" && exec setsid env -u REDIS_URL -u REDIS_CLUSTER_URLS \
-      LISTEN_ADDR="127.0.0.1:$port" \
-      DATABASE_URL="mysql://$auth@$db_host:$db_port/$db${db_params:+?$db_params}" \
-      "$redis_env" \
-      REDIS_PREFIX="$redis_prefix" \
-      SESSION_SECRET="$secret" \
-      COOKIE_SECURE=false BCRYPT_COST=$bcrypt_cost RUST_LOG=warn \
-      LOGIN_FAILURE_LIMIT=off LOGIN_IP_LIMIT=off REGISTER_IP_LIMIT=off CHECKEMAIL_IP_LIMIT=off \
-      MAX_SESSIONS_PER_USER=1000000 \
-      "$binary") >>"$log" 2>&1 &
+    (cd "$tmp" && export LISTEN_ADDR="127.0.0.1:$port" && exec setsid "$@") >>"$log" 2>&1 &
     pid=$!
     server_pids+=("$pid")
     for ((i = 0; i < 600; i++)); do
@@ -379,6 +384,76 @@ start_server() { # target database single|cluster
   done
   tail -n 20 "$log" >&2
   die "$name did not start"
+}
+
+# The login scenarios log the seeded user in hundreds of times a run: past
+# MAX_SESSIONS_PER_USER (50 by default) each login would end the least recently
+# seen session, the one every other scenario reads with, and they would measure 401s.
+# The Redis variables are unset first: the one passed decides, whatever the
+# environment holds.
+start_server() { # target database single|cluster
+  local name=$1 db=$2 redis=$3 secret redis_env log="$tmp/server.log"
+  [ "$name" = status-api ] || log="$tmp/server-$name.log"
+  secret=$(head -c 96 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 96)
+  sql -e "CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+  created_dbs+=("$db")
+  local auth=${db_user}${db_pass:+:$db_pass}
+  redis_env="REDIS_URL=$single_redis_url"
+  redis_desc[$name]="the single node $r_host:$r_port"
+  if [ "$redis" = cluster ]; then
+    redis_env="REDIS_CLUSTER_URLS=$cluster_urls"
+    redis_desc[$name]="the cluster of ${c_seeds[*]} ($(wc -w <<<"$cluster_primaries") primaries)"
+  fi
+  redis_of[$name]=$redis
+  launch "$name" "$log" env -u REDIS_URL -u REDIS_CLUSTER_URLS \
+    DATABASE_URL="mysql://$auth@$db_host:$db_port/$db${db_params:+?$db_params}" \
+    "$redis_env" \
+    REDIS_PREFIX="$redis_prefix" \
+    SESSION_SECRET="$secret" \
+    COOKIE_SECURE=false BCRYPT_COST=$bcrypt_cost RUST_LOG=warn \
+    LOGIN_FAILURE_LIMIT=off LOGIN_IP_LIMIT=off REGISTER_IP_LIMIT=off CHECKEMAIL_IP_LIMIT=off \
+    MAX_SESSIONS_PER_USER=1000000 \
+    "$binary"
+}
+
+# The stock actix peer (tests/bench/actix-stock): a database of its own with the
+# Node stack's schema, and its sessions under our run's Redis prefix on the single
+# node, so that the cleanup that drops ours drops them too. It takes actix's default
+# worker count, as status-api does (the available parallelism); WORKERS is unset.
+# Its one mysql_async pool gets as many connections as status-api's pools together
+# (DATABASE_POOL_MAX, 20), through the URL's pool_max: mysql_async's default of up
+# to 100 would open one for each of wrk's connections, past MariaDB's max_connections
+# (151 by default) beside ours and the Node stacks', and the peer would measure 500s.
+start_actix_stock() { # target
+  local name=$1 db="status_api_test_bench_${run_id}_${1//-/_}" secret
+  local auth=${db_user}${db_pass:+:$db_pass} pool_max=${DATABASE_POOL_MAX:-20} pool
+  [[ $pool_max =~ ^[1-9][0-9]*$ ]] || die "DATABASE_POOL_MAX must be a positive integer (got '$pool_max')"
+  pool="pool_min=$((pool_max < 10 ? pool_max : 10))&pool_max=$pool_max"
+  secret=$(head -c 96 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 96)
+  sql -e "CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+  created_dbs+=("$db")
+  sql -D "$db" <"$here/actix-stock/schema.sql"
+  redis_of[$name]=single
+  redis_desc[$name]="the single node $r_host:$r_port"
+  say "starting the stock actix-web peer $name ($actix_stock_binary, $pool_max MariaDB connections at most)"
+  launch "$name" "$tmp/server-$name.log" env -u WORKERS \
+    DATABASE_URL="mysql://$auth@$db_host:$db_port/$db?$pool${db_params:+&$db_params}" \
+    REDIS_URL="$single_redis_url" \
+    REDIS_PREFIX="$redis_prefix$name:" \
+    SESSION_SECRET="$secret" \
+    BCRYPT_COST=$bcrypt_cost \
+    "$actix_stock_binary"
+  local ours theirs
+  ours=$(actix_workers "${pids[status-api]}") theirs=$(actix_workers "${pids[$name]}")
+  if [ "$ours" = "$theirs" ] && [ "$ours" -gt 0 ]; then say "$name and status-api each run $ours actix workers"
+  else warn "status-api runs $ours actix workers, $name $theirs: their figures do not compare"; fi
+}
+actix_workers() { # pid: its actix workers, each a thread of its own named actix-rt|system:N|arbiter:M
+  local t n=0
+  for t in /proc/"$1"/task/*/comm; do
+    [[ $(cat "$t" 2>/dev/null) = 'actix-rt|system'* ]] && n=$((n + 1))
+  done
+  echo "$n"
 }
 
 node_modules_cache() { # node_modules for node-express's package.json, installed once
@@ -741,6 +816,7 @@ if [ "$compare" = 1 ]; then
   # which they share, each time it runs.
   start_node node-1 1
   start_node node-2w 2
+  start_actix_stock actix-stock
 fi
 
 for t in "${targets[@]}"; do
