@@ -12,7 +12,6 @@ use prometheus::{
 };
 
 use crate::redis_pool::RedisPool;
-use crate::session::CacheMetrics;
 
 const NAMESPACE: &str = "status_api";
 
@@ -188,6 +187,63 @@ impl MailMetrics {
 impl Default for MailMetrics {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// One instance's session cache (see `session::cache`): reads answered
+/// from copies or from Redis, copies Redis said changed, every copy dropped
+/// at once, and whether Redis keeps them exact now.
+#[derive(Clone)]
+pub struct CacheMetrics {
+    pub hits: IntCounter,
+    pub misses: IntCounter,
+    pub invalidations: IntCounter,
+    pub flushes: IntCounter,
+    pub tracking: IntGauge,
+}
+
+impl Default for CacheMetrics {
+    fn default() -> Self {
+        let counter = |name: &str, help: &str| {
+            IntCounter::with_opts(Opts::new(name, help).namespace(NAMESPACE))
+                .unwrap_or_else(|error| unreachable!("a valid metric: {error}"))
+        };
+        Self {
+            hits: counter(
+                "session_cache_hits_total",
+                "Session reads answered from this instance's copies",
+            ),
+            misses: counter(
+                "session_cache_misses_total",
+                "Session reads that went to Redis",
+            ),
+            invalidations: counter(
+                "session_cache_invalidations_total",
+                "Copies dropped because Redis said their session changed",
+            ),
+            flushes: counter(
+                "session_cache_flushes_total",
+                "Times every copy was dropped: the tracking channel broke or went silent, or Redis was flushed",
+            ),
+            tracking: IntGauge::with_opts(
+                Opts::new(
+                    "session_cache_tracking",
+                    "1 while Redis keeps this instance's copies exact, else 0",
+                )
+                .namespace(NAMESPACE),
+            )
+            .unwrap_or_else(|error| unreachable!("a valid metric: {error}")),
+        }
+    }
+}
+
+impl CacheMetrics {
+    fn register(&self, registry: &Registry) -> prometheus::Result<()> {
+        registry.register(Box::new(self.hits.clone()))?;
+        registry.register(Box::new(self.misses.clone()))?;
+        registry.register(Box::new(self.invalidations.clone()))?;
+        registry.register(Box::new(self.flushes.clone()))?;
+        registry.register(Box::new(self.tracking.clone()))
     }
 }
 

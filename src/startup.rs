@@ -68,7 +68,6 @@ struct Dependencies {
     limiter: RateLimiter,
     sessions: SessionLayer,
     session_policy: SessionPolicy,
-    session_cache: Option<SessionCache>,
     readiness: Readiness,
     body_limit: usize,
     trusted_proxies: TrustedProxies,
@@ -106,6 +105,7 @@ impl Dependencies {
             &settings.session_secret,
             settings.ipv6_limit_prefix,
         );
+        let session_policy = SessionPolicy::new(settings.session_idle, settings.session_lifetime);
         let session_cache = SessionCache::new(settings.session_cache_entries);
         let store = RedisSessionStore::new(
             session_connection,
@@ -113,7 +113,7 @@ impl Dependencies {
             settings.session_lifetime,
             settings.max_sessions_per_user,
         )
-        .with_cache(session_cache.clone(), settings.session_idle);
+        .with_cache(session_cache.clone(), session_policy);
         if let Some(cache) = &session_cache {
             start_tracking(
                 cache,
@@ -138,8 +138,7 @@ impl Dependencies {
             hasher,
             limiter,
             sessions,
-            session_policy: SessionPolicy::new(settings.session_idle, settings.session_lifetime),
-            session_cache,
+            session_policy,
             readiness: Readiness::default(),
             body_limit: settings.body_limit_bytes,
             trusted_proxies: TrustedProxies::new(settings.trusted_proxies.clone()),
@@ -236,10 +235,7 @@ impl Application {
             settings.database_pool_max,
             dependencies.hasher.gauges(),
             &mail_metrics,
-            dependencies
-                .session_cache
-                .as_ref()
-                .map(SessionCache::metrics),
+            dependencies.sessions.store.cache_metrics(),
         )?;
         let assembly = Assembly {
             api_docs: settings.api_docs,

@@ -28,9 +28,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use lru::LruCache;
-use prometheus::{IntCounter, IntGauge, Opts, Registry};
 
 use super::now_ms;
+use crate::metrics::CacheMetrics;
 
 pub type SessionState = HashMap<String, String>;
 
@@ -75,8 +75,18 @@ enum Slot {
     },
 }
 
-/// A read from Redis that may be kept (see [`SessionCache::reserve`]).
+/// A read from Redis that may be kept (see [`SessionCache::lookup`]).
 pub struct Reservation(u64);
+
+/// What the cache has for a key.
+pub enum Lookup {
+    /// A live copy, vouched for by the channel now.
+    Copy(SessionState),
+    /// None: read Redis, and keep the answer under this reservation.
+    Reserved(Reservation),
+    /// None, and no channel tracks: read Redis, keep nothing.
+    Untracked,
+}
 
 impl SessionCache {
     /// A cache of at most `entries` copies; `None` for 0 (no cache).
@@ -93,7 +103,7 @@ impl SessionCache {
             tracking: AtomicBool::new(false),
             channel: AtomicU64::new(0),
             next_reservation: AtomicU64::new(0),
-            metrics: CacheMetrics::new(),
+            metrics: CacheMetrics::default(),
         })))
     }
 
@@ -106,42 +116,31 @@ impl SessionCache {
     }
 
     /// The copy of the session at `key`, if one is kept, live and vouched
-    /// for by the channel now.
-    pub fn get(&self, key: &str) -> Option<SessionState> {
+    /// for by the channel now; else, while a channel tracks, a reservation
+    /// for the read from Redis about to be sent: its answer may be kept
+    /// unless the key changes first.
+    pub fn lookup(&self, key: &str) -> Lookup {
         let shared = &self.0;
-        let found = if shared.is_confirmed() {
-            let mut shard = shared.shard(key);
-            match shard.get(key) {
-                Some(Slot::Copy { state, until_ms }) if now_ms() < *until_ms => Some(state.clone()),
-                Some(Slot::Copy { .. }) => {
-                    shard.pop(key);
-                    None
-                }
-                _ => None,
-            }
-        } else {
-            None
-        };
-        match found {
-            Some(_) => shared.metrics.hits.inc(),
-            None => shared.metrics.misses.inc(),
-        }
-        found
-    }
-
-    /// Marks a read of `key` from Redis about to be sent, while a channel
-    /// is tracking: its answer may be kept unless the key changes first.
-    pub fn reserve(&self, key: &str) -> Option<Reservation> {
-        let shared = &self.0;
+        let confirmed = shared.is_confirmed();
         let mut shard = shared.shard(key);
+        if confirmed
+            && let Some(Slot::Copy { state, until_ms }) = shard.get(key)
+            && now_ms() < *until_ms
+        {
+            shared.metrics.hits.inc();
+            return Lookup::Copy(state.clone());
+        }
+        shared.metrics.misses.inc();
         // Read under the lock a flush takes after it stops tracking: a
         // reservation is either cleared by that flush or never made.
         if !shared.tracking.load(Ordering::SeqCst) {
-            return None;
+            return Lookup::Untracked;
         }
         let number = shared.next_reservation.fetch_add(1, Ordering::Relaxed);
+        // Replaces whatever was there: an unconfirmed or spent copy, or
+        // another request's reservation, which will then keep nothing.
         shard.put(key.to_owned(), Slot::Reading(number));
-        Some(Reservation(number))
+        Lookup::Reserved(Reservation(number))
     }
 
     /// Keeps what the reserved read answered, unless the key changed since
@@ -220,8 +219,9 @@ impl Shared {
 }
 
 impl TrackedCache {
-    pub fn in_use(&self) -> Option<SessionCache> {
-        self.0.upgrade().map(SessionCache)
+    /// Whether anyone still uses the cache.
+    pub fn in_use(&self) -> bool {
+        self.0.strong_count() > 0
     }
 
     /// A new channel is about to subscribe: the number its words carry.
@@ -292,59 +292,6 @@ impl TrackedCache {
     }
 }
 
-/// What an operator sees of one instance's cache in `/metrics`.
-#[derive(Clone)]
-pub struct CacheMetrics {
-    hits: IntCounter,
-    misses: IntCounter,
-    invalidations: IntCounter,
-    flushes: IntCounter,
-    tracking: IntGauge,
-}
-
-impl CacheMetrics {
-    fn new() -> Self {
-        let counter = |name: &str, help: &str| {
-            IntCounter::with_opts(Opts::new(name, help).namespace("status_api"))
-                .unwrap_or_else(|error| unreachable!("a valid metric: {error}"))
-        };
-        Self {
-            hits: counter(
-                "session_cache_hits_total",
-                "Session reads answered from this instance's copies",
-            ),
-            misses: counter(
-                "session_cache_misses_total",
-                "Session reads that went to Redis",
-            ),
-            invalidations: counter(
-                "session_cache_invalidations_total",
-                "Copies dropped because Redis said their session changed",
-            ),
-            flushes: counter(
-                "session_cache_flushes_total",
-                "Times every copy was dropped: the tracking channel broke or went silent, or Redis was flushed",
-            ),
-            tracking: IntGauge::with_opts(
-                Opts::new(
-                    "session_cache_tracking",
-                    "1 while Redis keeps this instance's copies exact, else 0",
-                )
-                .namespace("status_api"),
-            )
-            .unwrap_or_else(|error| unreachable!("a valid metric: {error}")),
-        }
-    }
-
-    pub fn register(&self, registry: &Registry) -> prometheus::Result<()> {
-        registry.register(Box::new(self.hits.clone()))?;
-        registry.register(Box::new(self.misses.clone()))?;
-        registry.register(Box::new(self.invalidations.clone()))?;
-        registry.register(Box::new(self.flushes.clone()))?;
-        registry.register(Box::new(self.tracking.clone()))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,16 +314,31 @@ mod tests {
         (cache, tracked, channel)
     }
 
+    fn reserved(cache: &SessionCache, key: &str) -> Reservation {
+        match cache.lookup(key) {
+            Lookup::Reserved(reservation) => reservation,
+            _ => panic!("no reservation for {key}"),
+        }
+    }
+
     fn kept(cache: &SessionCache, key: &str) {
-        let reservation = cache.reserve(key).expect("reserved");
+        let reservation = reserved(cache, key);
         cache.keep(key, reservation, Some((&state(), later())));
+    }
+
+    /// The copy `lookup` answers (a miss reserves the key).
+    fn copy(cache: &SessionCache, key: &str) -> Option<SessionState> {
+        match cache.lookup(key) {
+            Lookup::Copy(state) => Some(state),
+            _ => None,
+        }
     }
 
     #[test]
     fn a_kept_read_is_answered_while_confirmed() {
         let (cache, _, _) = confirmed_cache();
         kept(&cache, "k");
-        assert_eq!(cache.get("k"), Some(state()));
+        assert_eq!(copy(&cache, "k"), Some(state()));
     }
 
     #[test]
@@ -384,16 +346,16 @@ mod tests {
         let (cache, _, _) = confirmed_cache();
         kept(&cache, "k");
         std::thread::sleep(FRESHNESS + Duration::from_millis(1));
-        assert_eq!(cache.get("k"), None);
+        assert_eq!(copy(&cache, "k"), None);
     }
 
     #[test]
     fn an_invalidation_between_reservation_and_answer_keeps_nothing() {
         let (cache, tracked, _) = confirmed_cache();
-        let reservation = cache.reserve("k").expect("reserved");
+        let reservation = reserved(&cache, "k");
         tracked.invalidate([b"k".as_slice()]);
         cache.keep("k", reservation, Some((&state(), later())));
-        assert_eq!(cache.get("k"), None);
+        assert_eq!(copy(&cache, "k"), None);
     }
 
     #[test]
@@ -401,22 +363,22 @@ mod tests {
         let (cache, tracked, _) = confirmed_cache();
         kept(&cache, "k");
         tracked.invalidate([b"k".as_slice()]);
-        assert_eq!(cache.get("k"), None);
+        assert_eq!(copy(&cache, "k"), None);
     }
 
     #[test]
     fn a_lost_channel_drops_every_copy_and_reserves_nothing_until_one_tracks() {
         let (cache, tracked, channel) = confirmed_cache();
         kept(&cache, "k");
-        let reservation = cache.reserve("r").expect("reserved");
+        let reservation = reserved(&cache, "r");
         tracked.channel_lost(channel);
         cache.keep("r", reservation, Some((&state(), later())));
-        assert!(cache.reserve("x").is_none());
+        assert!(matches!(cache.lookup("x"), Lookup::Untracked));
         let next = tracked.new_channel();
         tracked.tracking(next);
         tracked.confirm(next, Instant::now());
-        assert_eq!(cache.get("k"), None);
-        assert_eq!(cache.get("r"), None);
+        assert_eq!(copy(&cache, "k"), None);
+        assert_eq!(copy(&cache, "r"), None);
     }
 
     #[test]
@@ -427,26 +389,26 @@ mod tests {
         tracked.confirm(new, Instant::now());
         kept(&cache, "k");
         tracked.channel_lost(old);
-        assert_eq!(cache.get("k"), Some(state()));
+        assert_eq!(copy(&cache, "k"), Some(state()));
     }
 
     #[test]
     fn a_copy_past_its_session_deadline_is_not_answered() {
         let (cache, _, _) = confirmed_cache();
-        let reservation = cache.reserve("k").expect("reserved");
+        let reservation = reserved(&cache, "k");
         cache.keep("k", reservation, Some((&state(), now_ms())));
-        assert_eq!(cache.get("k"), None);
+        assert_eq!(copy(&cache, "k"), None);
     }
 
     #[test]
     fn a_later_reservation_wins_over_an_earlier_one() {
         let (cache, _, _) = confirmed_cache();
-        let first = cache.reserve("k").expect("reserved");
-        let second = cache.reserve("k").expect("reserved");
+        let first = reserved(&cache, "k");
+        let second = reserved(&cache, "k");
+        let newer = HashMap::from([("user".to_owned(), "{\"newer\":1}".to_owned())]);
+        cache.keep("k", second, Some((&newer, later())));
         cache.keep("k", first, Some((&state(), later())));
-        assert_eq!(cache.get("k"), None);
-        cache.keep("k", second, Some((&state(), later())));
-        assert_eq!(cache.get("k"), Some(state()));
+        assert_eq!(copy(&cache, "k"), Some(newer));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use actix_web::HttpRequest;
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
 
-pub use cache::{CacheMetrics, SessionCache};
+pub use cache::SessionCache;
 pub use connection::SessionConnection;
 pub use store::{RedisSessionStore, StoreError, noting_refusal};
 pub use tracking::{TrackingTarget, start as start_tracking};
@@ -211,9 +211,15 @@ impl SessionPolicy {
     fn is_live(&self, session: &Session, now: u64) -> Option<bool> {
         let began: u64 = session.get(BEGAN_MS).ok()??;
         let seen: u64 = session.get(SEEN_MS).ok()??;
-        let lifetime_over = now >= began.saturating_add(millis(self.lifetime));
-        let idle_over = now >= seen.saturating_add(millis(self.idle));
-        Some(!lifetime_over && !idle_over)
+        Some(now < self.over_at(began, seen))
+    }
+
+    /// When a session begun at `began` and last seen at `seen` is over, by
+    /// its idle or its absolute time (ms since the Unix epoch).
+    fn over_at(&self, began: u64, seen: u64) -> u64 {
+        let lifetime_over = began.saturating_add(millis(self.lifetime));
+        let idle_over = seen.saturating_add(millis(self.idle));
+        lifetime_over.min(idle_over)
     }
 }
 

@@ -41,11 +41,12 @@ use rand::distr::Alphanumeric;
 use redis::{AsyncCommands, FromRedisValue, RedisError, Script};
 use sha2::{Digest, Sha256};
 
+use super::cache::Lookup;
 use super::cache::{SessionCache, SessionState};
 use super::connection::{SessionConnection, SessionRedis};
-use super::{BEGAN_MS, EPOCH, Epoch, SEEN_MS, SESSION_ID, USER, millis, now_ms};
+use super::{BEGAN_MS, EPOCH, Epoch, SEEN_MS, SESSION_ID, SessionPolicy, USER, now_ms};
 use crate::domain::User;
-use crate::metrics::SESSIONS_ENDED;
+use crate::metrics::{CacheMetrics, SESSIONS_ENDED};
 
 /// How long the mark `confirm_ended_elsewhere` writes lives: only its
 /// replication matters.
@@ -283,8 +284,8 @@ pub struct RedisSessionStore {
     key_prefix: String,
     lifetime: Duration,
     max_sessions_per_user: usize,
-    /// Copies of sessions this instance read, and their idle time.
-    cache: Option<(SessionCache, Duration)>,
+    /// Copies of sessions this instance read, and the clocks that end them.
+    cache: Option<(SessionCache, SessionPolicy)>,
 }
 
 /// How long a written session lives.
@@ -319,13 +320,18 @@ impl RedisSessionStore {
         }
     }
 
-    /// The same store, answering reads from `cache` while it is exact;
-    /// `idle` is the sessions' idle time, past which a copy is not answered.
-    pub fn with_cache(self, cache: Option<SessionCache>, idle: Duration) -> Self {
+    /// The same store, answering reads from `cache` while it is exact and
+    /// the session is not over by `policy`'s clocks.
+    pub fn with_cache(self, cache: Option<SessionCache>, policy: SessionPolicy) -> Self {
         Self {
-            cache: cache.map(|cache| (cache, idle)),
+            cache: cache.map(|cache| (cache, policy)),
             ..self
         }
+    }
+
+    /// The cache's metrics, when there is one.
+    pub fn cache_metrics(&self) -> Option<&CacheMetrics> {
+        self.cache.as_ref().map(|(cache, _)| cache.metrics())
     }
 
     /// What every session key begins with (and the other keys of a user's
@@ -437,13 +443,11 @@ impl RedisSessionStore {
         }
     }
 
-    /// When the session `state` holds is over, by its own clocks (ms since
-    /// the Unix epoch); `None` without them.
-    fn deadline_ms(&self, state: &SessionState, idle: Duration) -> Option<u64> {
+    /// When the session `state` holds is over by `policy` (ms since the
+    /// Unix epoch); `None` without its clocks.
+    fn over_at(state: &SessionState, policy: &SessionPolicy) -> Option<u64> {
         let clock = |name| state.get(name)?.parse::<u64>().ok();
-        let idle_over = clock(SEEN_MS)?.saturating_add(millis(idle));
-        let lifetime_over = clock(BEGAN_MS)?.saturating_add(self.lifetime_ms());
-        Some(idle_over.min(lifetime_over))
+        Some(policy.over_at(clock(BEGAN_MS)?, clock(SEEN_MS)?))
     }
 
     /// `write`, each command bounded but not the whole.
@@ -768,18 +772,19 @@ impl SessionStore for RedisSessionStore {
         let Some(at) = self.locate(key) else {
             return Ok(None);
         };
-        let Some((cache, idle)) = &self.cache else {
+        let Some((cache, policy)) = &self.cache else {
             return self.read(&at).await;
         };
-        if let Some(state) = cache.get(&at.session_key) {
-            return Ok(Some(state));
-        }
-        let reservation = cache.reserve(&at.session_key);
+        let reservation = match cache.lookup(&at.session_key) {
+            Lookup::Copy(state) => return Ok(Some(state)),
+            Lookup::Reserved(reservation) => Some(reservation),
+            Lookup::Untracked => None,
+        };
         let state = self.read(&at).await?;
         if let Some(reservation) = reservation {
             let kept = state
                 .as_ref()
-                .and_then(|state| Some((state, self.deadline_ms(state, *idle)?)));
+                .and_then(|state| Some((state, Self::over_at(state, policy)?)));
             cache.keep(&at.session_key, reservation, kept);
         }
         Ok(state)

@@ -99,7 +99,7 @@ pub fn start(
 
 async fn keep_tracking(tracked: TrackedCache, target: TrackingTarget, key_prefix: String) {
     let mut lost_since: Option<String> = None;
-    while tracked.in_use().is_some() {
+    while tracked.in_use() {
         let channel = tracked.new_channel();
         let outcome = follow(&tracked, channel, &target, &key_prefix, &mut lost_since).await;
         tracked.channel_lost(channel);
@@ -140,7 +140,7 @@ async fn follow(
         .then(|| primaries.iter().map(|node| node.address.as_str()).collect());
     let mut previous: Option<Instant> = None;
     for round in 0usize.. {
-        if tracked.in_use().is_none() {
+        if !tracked.in_use() {
             break;
         }
         let sent = Instant::now();
@@ -269,23 +269,27 @@ async fn primaries(target: &TrackingTarget) -> anyhow::Result<Vec<Primary>> {
     }
     let mut last_error = anyhow!("no seed node");
     for seed in &target.urls {
-        match cluster_nodes(seed, target).await {
-            Ok(nodes) if primaries_in(&nodes).is_empty() => {
-                last_error = anyhow!("{seed} names no primary");
+        let nodes = match cluster_nodes(seed, target).await {
+            Ok(nodes) => nodes,
+            Err(error) => {
+                last_error = error;
+                continue;
             }
-            Ok(nodes) => {
-                return primaries_in(&nodes)
-                    .into_iter()
-                    .map(|address| {
-                        Ok(Primary {
-                            url: node_url(seed, address)?,
-                            address: address.to_owned(),
-                        })
-                    })
-                    .collect();
-            }
-            Err(error) => last_error = error,
+        };
+        let primaries = primaries_in(&nodes);
+        if primaries.is_empty() {
+            last_error = anyhow!("{seed} names no primary");
+            continue;
         }
+        return primaries
+            .into_iter()
+            .map(|address| {
+                Ok(Primary {
+                    url: node_url(seed, address)?,
+                    address: address.to_owned(),
+                })
+            })
+            .collect();
     }
     Err(last_error)
 }
