@@ -159,6 +159,11 @@ const SECS_PER_HOUR: u64 = 3600;
 /// mistake, and MySQL must be able to write its expiry.
 pub const MAX_TOKEN_SECS: u64 = 365 * SECS_PER_DAY;
 
+/// The most sessions an instance may keep copies of: the cache reserves
+/// its table for all of them at start (a few tens of bytes each), and a million
+/// copies hold about a GiB.
+pub const MAX_SESSION_CACHE_ENTRIES: usize = 1_000_000;
+
 impl Settings {
     /// Reads the process environment, after loading `.env` from the working
     /// directory if there is one (real environment variables win).
@@ -234,7 +239,7 @@ impl Settings {
             request_timeout: Duration::from_secs(vars.positive("REQUEST_TIMEOUT_SECS", 10)),
             ipv6_limit_prefix: vars.ipv6_limit_prefix(),
             max_sessions_per_user: vars.positive("MAX_SESSIONS_PER_USER", 50),
-            session_cache_entries: vars.parse("SESSION_CACHE_ENTRIES", 10_000),
+            session_cache_entries: vars.session_cache_entries(),
             security_event_retention: Duration::from_secs(
                 vars.positive::<u64>("SECURITY_EVENT_DAYS", 90)
                     .saturating_mul(SECS_PER_DAY),
@@ -561,6 +566,18 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         prefix
     }
 
+    fn session_cache_entries(&mut self) -> usize {
+        let entries = self.parse("SESSION_CACHE_ENTRIES", 10_000);
+        if entries > MAX_SESSION_CACHE_ENTRIES {
+            self.fail(
+                "SESSION_CACHE_ENTRIES",
+                format_args!("must be from 0 to {MAX_SESSION_CACHE_ENTRIES}"),
+            );
+            return 10_000;
+        }
+        entries
+    }
+
     fn token_lifetime(&mut self, name: &str, default: u64) -> Duration {
         let secs = self.positive(name, default);
         if secs > MAX_TOKEN_SECS {
@@ -783,6 +800,18 @@ mod tests {
                 let error = settings(&[(name, bad)]).err().unwrap();
                 assert!(error.to_string().contains(name), "{name}={bad}");
             }
+        }
+    }
+
+    #[test]
+    fn the_session_cache_holds_from_none_to_a_million_sessions() {
+        for (given, entries) in [("0", 0), ("1000000", 1_000_000)] {
+            let parsed = settings(&[("SESSION_CACHE_ENTRIES", given)]).unwrap();
+            assert_eq!(parsed.session_cache_entries, entries);
+        }
+        for bad in ["-1", "x", "1000001"] {
+            let error = settings(&[("SESSION_CACHE_ENTRIES", bad)]).err().unwrap();
+            assert!(error.to_string().contains("SESSION_CACHE_ENTRIES"), "{bad}");
         }
     }
 
