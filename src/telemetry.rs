@@ -30,14 +30,21 @@ where
     }
 }
 
+/// actix-session warns of every session cookie it cannot decrypt, and any
+/// client can send one at will (forged, or from before a key change): at a
+/// line per request, anyone could fill the log. Such a cookie is simply no
+/// session, so those lines are kept out unless `RUST_LOG` names this module.
+const QUIET_BY_DEFAULT: &str = "actix_session::middleware=error";
+
 /// `RUST_LOG` filters, `info` by default.
 pub fn init_logging() {
-    logger().init();
+    logger(env_logger::Env::default().default_filter_or("info")).init();
 }
 
-fn logger() -> env_logger::Builder {
-    let mut builder =
-        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"));
+fn logger(env: env_logger::Env) -> env_logger::Builder {
+    let mut builder = env_logger::Builder::new();
+    // A directive of the same name in `env` replaces this one.
+    builder.parse_filters(QUIET_BY_DEFAULT).parse_env(env);
     builder.format(|buf, record| {
         let request_id = REQUEST_ID.try_with(Clone::clone).ok();
         writeln!(
@@ -76,37 +83,46 @@ mod tests {
     }
 
     fn log_line(logger: &env_logger::Logger) {
+        log_at(logger, log::Level::Info, "test");
+    }
+
+    fn log_at(logger: &env_logger::Logger, level: log::Level, target: &str) {
         logger.log(
             &log::Record::builder()
                 .args(format_args!("handled"))
-                .level(log::Level::Info)
-                .target("test")
+                .level(level)
+                .target(target)
                 .build(),
         );
+    }
+
+    fn capturing(filters: &str) -> (env_logger::Logger, Captured) {
+        let captured = Captured::default();
+        let logger = logger(env_logger::Env::new().default_filter_or(filters))
+            .target(env_logger::Target::Pipe(Box::new(captured.clone())))
+            .build();
+        (logger, captured)
+    }
+
+    fn output(captured: &Captured) -> String {
+        String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
     }
 
     #[tokio::test]
     async fn lines_logged_while_handling_a_request_carry_its_id() {
-        let captured = Captured::default();
-        let logger = logger()
-            .target(env_logger::Target::Pipe(Box::new(captured.clone())))
-            .build();
+        let (logger, captured) = capturing("info");
         with_request_id("req-42".to_owned(), async { log_line(&logger) }).await;
         log_line(&logger);
-        let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-        let lines: Vec<&str> = output.lines().collect();
-        assert!(lines[0].contains("[req-42] handled"), "{output}");
-        assert!(lines[1].contains("[-] handled"), "{output}");
+        let logged = output(&captured);
+        let lines: Vec<&str> = logged.lines().collect();
+        assert!(lines[0].contains("[req-42] handled"), "{logged}");
+        assert!(lines[1].contains("[-] handled"), "{logged}");
     }
 
     #[tokio::test]
     async fn work_a_request_spawns_carries_its_id() {
-        let captured = Captured::default();
-        let logger = Arc::new(
-            logger()
-                .target(env_logger::Target::Pipe(Box::new(captured.clone())))
-                .build(),
-        );
+        let (logger, captured) = capturing("info");
+        let logger = Arc::new(logger);
         let spawned = Arc::clone(&logger);
         with_request_id("req-7".to_owned(), async move {
             spawn_for_request(async move { log_line(&spawned) })
@@ -114,7 +130,21 @@ mod tests {
                 .unwrap();
         })
         .await;
-        let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-        assert!(output.contains("[req-7] handled"), "{output}");
+        let logged = output(&captured);
+        assert!(logged.contains("[req-7] handled"), "{logged}");
+    }
+
+    #[test]
+    fn a_cookie_that_does_not_decrypt_is_not_logged_unless_asked_for() {
+        let (logger, captured) = capturing("info");
+        log_at(&logger, log::Level::Warn, "actix_session::middleware");
+        log_at(&logger, log::Level::Warn, "status_api");
+        let logged = output(&captured);
+        assert_eq!(logged.lines().count(), 1, "{logged}");
+        assert!(logged.contains("status_api"), "{logged}");
+
+        let (logger, captured) = capturing("info,actix_session::middleware=warn");
+        log_at(&logger, log::Level::Warn, "actix_session::middleware");
+        assert!(output(&captured).contains("actix_session::middleware"));
     }
 }
