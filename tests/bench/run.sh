@@ -6,7 +6,11 @@
 # GET) in the same run, and prints medians of interleaved rounds. The export scenario
 # measures memory, not speed: a second user gets 1,000,000 statuses straight into
 # MariaDB, and each round streams its GET /me/export once at full speed and once to
-# a slow reader while the server's RSS is sampled every 0.1 s. Writes
+# a slow reader while the server's RSS is sampled every 0.1 s. The cache scenario
+# measures memory too: a server of its own (BCRYPT_COST=4, so that logging in costs
+# little) has its session cache filled, SESSION_CACHE_ENTRIES sessions each read
+# once, and each round reads GET /me at BENCH_CACHE_CONNECTIONS while its peak RSS
+# is taken. Writes
 # target/bench/<timestamp>.json and target/bench/latest.json. With BENCH_COMPARE=1
 # (`make bench-compare`) the same scenarios also run, interleaved, against the Node
 # stack (twice) and tests/bench/actix-stock, the routes written on stock actix-web,
@@ -27,11 +31,14 @@
 #   BENCH_TIMEOUT             wrk's per-request timeout in seconds (10)
 #   BENCH_PAUSE               seconds of quiet between runs (1), after the target is idle again
 #   BENCH_SETTLE_MAX          longest wait, in seconds, for a target to become idle after a run (120)
-#   BENCH_SCENARIOS           comma list among healthz,me,fetch,add,checkemail,login,fetch_login,export
-#                             (all; export runs against status-api only)
+#   BENCH_SCENARIOS           comma list among healthz,me,fetch,add,checkemail,login,fetch_login,export,cache
+#                             (all; export and cache run against status-api only)
 #   BENCH_EXPORT_STATUSES     statuses of the export's user (1000000)
 #   BENCH_EXPORT_SLOW_RATE    the slow reader's curl --limit-rate (1M: 1 MiB/s); it stops after
 #                             BENCH_SECONDS
+#   BENCH_CACHE_SESSIONS      sessions the cache scenario fills the cache with (10000: the default
+#                             SESSION_CACHE_ENTRIES, which its server keeps)
+#   BENCH_CACHE_CONNECTIONS   connections of the cache scenario's GET /me (256)
 #   BENCH_STATUS_CODES=1      count every status code in every scenario (costs wrk some throughput)
 #   BENCH_DATABASE_ADMIN_URL  mysql://user[:password]@host:port that may create/drop databases
 #                             (the status_api_test account that make test-db creates)
@@ -80,9 +87,11 @@ rounds=${BENCH_ROUNDS:-3}
 wrk_timeout=${BENCH_TIMEOUT:-10}
 pause=${BENCH_PAUSE:-1}
 settle_max=${BENCH_SETTLE_MAX:-120}
-scenarios=${BENCH_SCENARIOS:-healthz,me,fetch,add,checkemail,login,fetch_login,export}
+scenarios=${BENCH_SCENARIOS:-healthz,me,fetch,add,checkemail,login,fetch_login,export,cache}
 export_statuses=${BENCH_EXPORT_STATUSES:-1000000}
 export_slow_rate=${BENCH_EXPORT_SLOW_RATE:-1M}
+cache_sessions=${BENCH_CACHE_SESSIONS:-10000}
+cache_conns=${BENCH_CACHE_CONNECTIONS:-256}
 binary=${BENCH_BINARY:-${CARGO_TARGET_DIR:-target}/release/status-api}
 [[ $binary = /* ]] || binary="$root/$binary"
 admin_url=${BENCH_DATABASE_ADMIN_URL:-mysql://status_api_test:status_api_test@127.0.0.1:3306}
@@ -103,7 +112,7 @@ bcrypt_cost=12
 now() { echo "$EPOCHREALTIME"; }
 wanted() { [[ ",$scenarios," = *",$1,"* ]]; }
 
-for v in secs conns login_conns threads rounds wrk_timeout settle_max export_statuses; do
+for v in secs conns login_conns threads rounds wrk_timeout settle_max export_statuses cache_sessions cache_conns; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
 [[ $pause =~ ^[0-9]+([.][0-9]+)?$ ]] || die "BENCH_PAUSE must be a number of seconds"
@@ -112,7 +121,7 @@ done
   || die "BENCH_SINGLE_NODE_BASELINE=1 compares against the cluster of BENCH_REDIS_CLUSTER_URLS, which is unset"
 IFS=, read -r -a scenario_list <<<"$scenarios"
 for s in "${scenario_list[@]}"; do
-  [[ $s =~ ^(healthz|me|fetch|add|checkemail|login|fetch_login|export)$ ]] || die "unknown scenario '$s' in BENCH_SCENARIOS"
+  [[ $s =~ ^(healthz|me|fetch|add|checkemail|login|fetch_login|export|cache)$ ]] || die "unknown scenario '$s' in BENCH_SCENARIOS"
 done
 
 ## Tools ---------------------------------------------------------------------
@@ -120,7 +129,7 @@ done
 tools=(wrk=wrk mariadb=mariadb-client mariadb-slap=mariadb-client redis-cli=redis-tools
   redis-benchmark=redis-tools jq=jq curl=curl setsid=util-linux)
 [ "$compare" = 1 ] && tools+=(node=nodejs npm=npm)
-wanted export && tools+=(python3=python3)
+{ wanted export || wanted cache; } && tools+=(python3=python3)
 install_missing "${tools[@]}"
 
 [ -x "$binary" ] || die "no server binary at $binary (cargo build --release --locked, or set BENCH_BINARY)"
@@ -353,8 +362,9 @@ mysql_counters() { # {"Com_stmt_prepare": n, ..., "Questions": n}: every Com_ co
 ## Targets: our server, a baseline, the Node instances, the actix peer ---------------
 
 # Starts a server (a command taking LISTEN_ADDR from its environment) in a session
-# of its own on a free port and waits for its /healthz; it then is a target. A
-# server that could not bind names LISTEN_ADDR in its log: another port is tried.
+# of its own on a free port and waits for its /healthz; it then has a url and pids
+# (the caller makes it a target). A server that could not bind names LISTEN_ADDR in
+# its log: another port is tried.
 launch() { # target log command...
   local name=$1 log=$2 attempt port i pid
   shift 2
@@ -368,7 +378,6 @@ launch() { # target log command...
       if curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then
         sleep 0.3
         if alive "$pid"; then
-          targets+=("$name")
           url[$name]="http://127.0.0.1:$port"
           pids[$name]=$pid
           return 0
@@ -390,8 +399,9 @@ launch() { # target log command...
 # MAX_SESSIONS_PER_USER (50 by default) each login would end the least recently
 # seen session, the one every other scenario reads with, and they would measure 401s.
 # The Redis variables are unset first: the one passed decides, whatever the
-# environment holds.
-start_server() { # target database single|cluster
+# environment holds. Settings after the third argument override these. The
+# cache scenario's server is no target: the other scenarios do not run on it.
+start_server() { # target database single|cluster [VAR=value...]
   local name=$1 db=$2 redis=$3 secret redis_env log="$tmp/server.log"
   [ "$name" = status-api ] || log="$tmp/server-$name.log"
   secret=$(head -c 96 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 96)
@@ -413,7 +423,8 @@ start_server() { # target database single|cluster
     COOKIE_SECURE=false BCRYPT_COST=$bcrypt_cost RUST_LOG=warn \
     LOGIN_FAILURE_LIMIT=off LOGIN_IP_LIMIT=off REGISTER_IP_LIMIT=off CHECKEMAIL_IP_LIMIT=off \
     MAX_SESSIONS_PER_USER=1000000 \
-    "$binary"
+    "${@:4}" "$binary"
+  [ "$name" = cache-full ] || targets+=("$name")
 }
 
 # The stock actix peer (tests/bench/actix-stock): a database of its own with the
@@ -443,6 +454,7 @@ start_actix_stock() { # target
     SESSION_SECRET="$secret" \
     BCRYPT_COST=$bcrypt_cost \
     "$actix_stock_binary"
+  targets+=("$name")
   local ours theirs
   ours=$(actix_workers "${pids[status-api]}") theirs=$(actix_workers "${pids[$name]}")
   if [ "$ours" = "$theirs" ] && [ "$ours" -gt 0 ]; then say "$name and status-api each run $ours actix workers"
@@ -556,6 +568,7 @@ measure() { # round target scenario
   case $s in
     healthz) wrk_run "$wout" get.lua "$base/healthz" "$conns" ;;
     me) wrk_run "$wout" get.lua "$base/me" "$conns" "$secs" "${ck[@]}" ;;
+    cache) wrk_run "$wout" get.lua "$base/me" "$cache_conns" "$secs" "${ck[@]}" ;;
     fetch) wrk_run "$wout" get.lua "$base/fetchStatus?limit=20" "$conns" "$secs" "${ck[@]}" ;;
     add) wrk_run "$wout" add_status.lua "$base/addStatus" "$conns" "$secs" "${ck[@]}" ;;
     checkemail) BENCH_CHECK_EMAIL=$check_email wrk_run "$wout" checkemail.lua "$base/checkemail" "$conns" ;;
@@ -623,6 +636,7 @@ measure() { # round target scenario
   local main_conns=$conns
   [ "$s" = login ] && main_conns=$login_conns
   [ "$s" = login_c1 ] && main_conns=1
+  [ "$s" = cache ] && main_conns=$cache_conns
   record main "$wout" "$main_conns"
   [ -n "$lout" ] && record logins "$lout" "$login_conns"
   jq -r --arg t "$t" --arg s "$s" 'select(.target == $t and .scenario == $s and .round == '"$round"')
@@ -793,6 +807,24 @@ measure_export() { # round
   done
 }
 
+## The session cache: memory with it full ------------------------------------------
+
+cache_rss_start_kib=null
+cache_rss_filled_kib=null
+fill_session_cache() { # starts the cache scenario's server and fills its cache
+  local t=cache-full t0
+  say "starting the cache scenario's server and filling its session cache: $cache_sessions sessions"
+  # Two hashes at once and eight waiting: the filler's four connections are never turned away.
+  start_server "$t" "${db_name}_cache" single BCRYPT_COST=4 HASH_CONCURRENCY=2
+  cache_rss_start_kib=$(proc_status "${pids[$t]}" VmRSS) || die "the cache scenario's server is gone"
+  t0=$(now)
+  cookie[$t]=$(python3 "$here/fill_session_cache.py" "${url[$t]}" "$cache_sessions") \
+    || die "filling the session cache failed (log: $tmp/server-$t.log)"
+  cache_rss_filled_kib=$(proc_status "${pids[$t]}" VmRSS) || die "the cache scenario's server is gone"
+  awk -v a="$t0" -v b="$(now)" -v n="$cache_sessions" -v s="$cache_rss_start_kib" -v f="$cache_rss_filled_kib" \
+    'BEGIN{printf "    %d sessions begun and read in %.1f s; RSS %.1f MiB at start, %.1f MiB filled\n", n, b - a, s / 1024, f / 1024}' >&2
+}
+
 ## Run ------------------------------------------------------------------------------
 
 timestamp=$(date -u +%Y%m%dT%H%M%SZ)
@@ -824,6 +856,7 @@ for t in "${targets[@]}"; do
   seed "$t"
   preflight "$t"
 done
+wanted cache && fill_session_cache
 if wanted export; then
   say "seeding the export's user on status-api: $export_statuses statuses"
   seed_export
@@ -835,14 +868,16 @@ hash_concurrency=${HASH_CONCURRENCY:-$(( $(nproc) > 1 ? $(nproc) - 1 : 1 ))}
 say "$rounds round(s) of ${#scenario_list[@]} scenario(s) × ${#targets[@]} target(s), ${secs}s each, $conns connections, $threads wrk threads"
 for ((r = 1; r <= rounds; r++)); do
   say "round $r of $rounds"
-  # The ceilings are what the wrk scenarios are read against; the export has none.
-  if [ "$scenarios" != export ]; then
+  # The ceilings are what the speed scenarios are read against; the export and
+  # the cache measure memory.
+  if [[ ,$scenarios, =~ ,(healthz|me|fetch|add|checkemail|login|fetch_login), ]]; then
     ceiling_slap "$r"
     ceiling_redis "$r"
   fi
   wanted login && measure "$r" status-api login_c1
   for s in "${scenario_list[@]}"; do
     if [ "$s" = export ]; then measure_export "$r"; continue; fi
+    if [ "$s" = cache ]; then measure "$r" cache-full cache; continue; fi
     for t in "${targets[@]}"; do
       measure "$r" "$t" "$s"
     done
@@ -864,7 +899,9 @@ jq -n --slurpfile rec "$records" --argjson targets "$targets_json" \
   --argjson mem "$(awk '/^MemTotal:/{print $2}' /proc/meminfo)" --arg kernel "$(uname -r)" \
   --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
   --arg wrk "$(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)" --arg scenarios "$scenarios" \
-  --argjson export_statuses "$export_statuses" --arg export_slow_rate "$export_slow_rate" '
+  --argjson export_statuses "$export_statuses" --arg export_slow_rate "$export_slow_rate" \
+  --argjson cache_sessions "$cache_sessions" --argjson cache_conns "$cache_conns" \
+  --argjson cache_start "$cache_rss_start_kib" --argjson cache_filled "$cache_rss_filled_kib" '
   {
     timestamp: $timestamp,
     git: {commit: $commit, dirty: $dirty},
@@ -872,7 +909,9 @@ jq -n --slurpfile rec "$records" --argjson targets "$targets_json" \
     settings: {seconds: $secs, connections: $conns, login_connections: $login_conns, wrk_threads: $threads,
                rounds: $rounds, scenarios: ($scenarios | split(",")), bcrypt_cost: $cost,
                hash_concurrency: $hc, binary: $binary, binary_built: $built, load_generator: $wrk,
-               export_statuses: $export_statuses, export_slow_rate: $export_slow_rate},
+               export_statuses: $export_statuses, export_slow_rate: $export_slow_rate,
+               cache: {sessions: $cache_sessions, connections: $cache_conns,
+                       rss_start_kib: $cache_start, rss_filled_kib: $cache_filled}},
     targets: $targets,
     records: $rec
   }' >"$tmp/raw.json"

@@ -13,11 +13,11 @@ def title: {
   "healthz": "GET /healthz", "me": "GET /me", "fetch": "GET /fetchStatus?limit=20",
   "add": "POST /addStatus", "checkemail": "POST /checkemail", "login": "POST /login",
   "login_c1": "POST /login, 1 connection", "fetch_login": "GET /fetchStatus beside logins",
-  "fetch_login/logins": "  (the logins beside it)"}[.] // .;
+  "fetch_login/logins": "  (the logins beside it)", "cache": "GET /me, session cache full"}[.] // .;
 # Ratio columns, as wide as their baseline's name needs (single-node is longer than node-1).
 def rps_width: [15, length + 8] | max;
 def p99_width: [13, length + 6] | max;
-def order: ["healthz", "me", "fetch", "add", "checkemail", "login", "login_c1", "fetch_login", "fetch_login/logins"];
+def order: ["healthz", "me", "fetch", "add", "checkemail", "login", "login_c1", "fetch_login", "fetch_login/logins", "cache"];
 
 . as $r
 | $r.settings as $s
@@ -58,6 +58,11 @@ def order: ["healthz", "me", "fetch", "add", "checkemail", "login", "login_c1", 
       + (if $r.export.goal.answered_and_valid then "" else "; not every export answered 200 with a whole, valid document" end),
     ""
    else empty end),
+  ($s.cache // {} | select(.rss_filled_kib != null)
+    | "Session cache (cache-full: BCRYPT_COST=4, default SESSION_CACHE_ENTRIES): \(.sessions) sessions begun and read once; "
+      + "RSS \(.rss_start_kib / 1024 | fix(1)) MiB at start, \(.rss_filled_kib / 1024 | fix(1)) MiB filled "
+      + "(\((.rss_filled_kib - .rss_start_kib) / .sessions | fix(2)) KiB a session); peak at \(.connections) connections: "
+      + "\($sum["cache-full"].cache.rss_peak_mib | fix(1)) MiB", ""),
   ([$sum[][] | select(.status_codes != null and (.status_codes | keys | any(startswith("2") | not)))] | length) as $n
   | if $n > 0 then "Status codes where not all 2xx:",
       ($targets[] as $t | order[] as $k | $sum[$t][$k] // empty
@@ -98,6 +103,6 @@ def order: ["healthz", "me", "fetch", "add", "checkemail", "login", "login_c1", 
       | "  " + ($k | title | pad(31)) + ([$r.ratios | keys[] as $b | ($r.ratios[$b][$k].rps | times | lpad($b | rps_width)) + ($r.ratios[$b][$k].p99 | times | lpad($b | p99_width))] | join("")))
    else empty end),
   "",
-  "Issue 6 targets (measured here, now; '?' needs a baseline or a scenario that did not run):",
+  "Targets of issues 6 and 16 (measured here, now; '?' needs a baseline or a scenario that did not run):",
   ($r.goals[] | "  " + (if .met == true then "met   " elif .met == false then "MISSED" else "?     " end) + "  "
     + (.name | pad(48)) + (.value | if . == null then "-" elif type == "number" then num else tostring end | lpad(10)) + "  (want \(.want))")
