@@ -780,14 +780,17 @@ impl SessionStore for RedisSessionStore {
             Lookup::Reserved(reservation) => Some(reservation),
             Lookup::Untracked => None,
         };
-        let state = self.read(&at).await?;
+        let read = self.read(&at).await;
         if let Some(reservation) = reservation {
-            let kept = state
+            // A failed read lets its reservation go too.
+            let kept = read
                 .as_ref()
+                .ok()
+                .and_then(Option::as_ref)
                 .and_then(|state| Some((state, Self::over_at(state, policy)?)));
             cache.keep(&at.session_key, reservation, kept);
         }
-        Ok(state)
+        read
     }
 
     async fn save(
