@@ -10,14 +10,16 @@
 //! them, and one channel serves every worker. It costs one push per session
 //! write, which the idle clock keeps rare.
 //!
-//! A heartbeat (`ROLE`, which also says the server is still a primary) goes out every [`HEARTBEAT_EVERY`]. Redis sends
-//! broadcast invalidations as its event loop goes to sleep, so the answer to
-//! a `PING` may come before the invalidation of a write run just before it;
-//! but the answer to the next `PING`, sent after that answer came, comes
-//! after it. So when the answer to one heartbeat comes, the channel vouches
-//! for every write Redis ran before the previous heartbeat was sent, and the
-//! cache is confirmed as of then. A channel that breaks, or stays silent
-//! for [`SILENCE_LIMIT`], is dropped with every copy, and opened anew.
+//! A heartbeat (`ROLE`, which also says the server is still a primary)
+//! goes out every [`HEARTBEAT_EVERY`]. Redis sends broadcast invalidations
+//! as its event loop goes to sleep, so the answer to a heartbeat may come
+//! before the invalidation of a write run just before it; but the answer to
+//! the next heartbeat, sent after that answer came, comes after it. So when
+//! the answer to one heartbeat comes, the channel vouches for every write
+//! Redis ran before the previous heartbeat was sent, and the cache is
+//! confirmed as of then ([`Confirmations`]). A channel that breaks, or
+//! stays silent for [`SILENCE_LIMIT`], is dropped with every copy, and
+//! opened anew.
 //!
 //! On a Redis Cluster every primary is tracked, and each heartbeat also
 //! reads the cluster's nodes from one of them in turn: a failover, a node
@@ -138,7 +140,7 @@ async fn follow(
     let addresses: Option<Vec<&str>> = target
         .cluster
         .then(|| primaries.iter().map(|node| node.address.as_str()).collect());
-    let mut previous: Option<Instant> = None;
+    let mut confirmations = Confirmations::default();
     for round in 0usize.. {
         if !tracked.in_use() {
             break;
@@ -155,16 +157,31 @@ async fn follow(
                 SILENCE_LIMIT.as_millis()
             )
         })??;
-        if let Some(previous) = previous {
-            tracked.confirm(channel, previous);
+        if let Some(vouched) = confirmations.answered(sent) {
+            tracked.confirm(channel, vouched);
             if lost_since.take().is_some() {
                 log::info!("session cache: Redis tracking is back");
             }
         }
-        previous = Some(sent);
         tokio::time::sleep(HEARTBEAT_EVERY).await;
     }
     Ok(())
+}
+
+/// Which time a channel's heartbeats vouch for: an answer vouches for the
+/// send time of the heartbeat before it, never its own (see the module's
+/// comment), so the first answer on a channel vouches for nothing.
+#[derive(Default)]
+struct Confirmations {
+    previous: Option<Instant>,
+}
+
+impl Confirmations {
+    /// The heartbeat sent at `sent` was answered: the time the cache is
+    /// now confirmed as of, if any.
+    fn answered(&mut self, sent: Instant) -> Option<Instant> {
+        self.previous.replace(sent)
+    }
 }
 
 /// Every connection answers that it is a primary (`ROLE`: a server
@@ -361,6 +378,16 @@ fn in_resp3(url: &str) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_vouches_for_the_heartbeat_sent_before_its_own() {
+        let start = Instant::now();
+        let beat = |n: u32| start + HEARTBEAT_EVERY * n;
+        let mut confirmations = Confirmations::default();
+        assert_eq!(confirmations.answered(beat(0)), None);
+        assert_eq!(confirmations.answered(beat(1)), Some(beat(0)));
+        assert_eq!(confirmations.answered(beat(2)), Some(beat(1)));
+    }
 
     #[test]
     fn primaries_are_the_live_masters_of_cluster_nodes() {
