@@ -8,7 +8,7 @@
 # MariaDB, and each round streams its GET /me/export once at full speed and once to
 # a slow reader while the server's RSS is sampled every 0.1 s. The cache scenario
 # measures memory too: a server of its own (BCRYPT_COST=4, so that logging in costs
-# little) has its session cache filled, SESSION_CACHE_ENTRIES sessions each read
+# little) has its session cache filled, BENCH_CACHE_SESSIONS sessions each read
 # once, and each round reads GET /me at BENCH_CACHE_CONNECTIONS while its peak RSS
 # is taken. Writes
 # target/bench/<timestamp>.json and target/bench/latest.json. With BENCH_COMPARE=1
@@ -400,7 +400,7 @@ launch() { # target log command...
 # seen session, the one every other scenario reads with, and they would measure 401s.
 # The Redis variables are unset first: the one passed decides, whatever the
 # environment holds. Settings after the third argument override these. The
-# cache scenario's server is no target: the other scenarios do not run on it.
+# caller makes it a target (the cache scenario's server is none).
 start_server() { # target database single|cluster [VAR=value...]
   local name=$1 db=$2 redis=$3 secret redis_env log="$tmp/server.log"
   [ "$name" = status-api ] || log="$tmp/server-$name.log"
@@ -424,7 +424,6 @@ start_server() { # target database single|cluster [VAR=value...]
     LOGIN_FAILURE_LIMIT=off LOGIN_IP_LIMIT=off REGISTER_IP_LIMIT=off CHECKEMAIL_IP_LIMIT=off \
     MAX_SESSIONS_PER_USER=1000000 \
     "${@:4}" "$binary"
-  [ "$name" = cache-full ] || targets+=("$name")
 }
 
 # The stock actix peer (tests/bench/actix-stock): a database of its own with the
@@ -832,10 +831,12 @@ mkdir -p "$out_dir"
 
 say "starting $binary (database $db_name, Redis prefix $redis_prefix${cluster_urls:+, on the Redis Cluster})"
 start_server status-api "$db_name" "$([ -n "$cluster_urls" ] && echo cluster || echo single)"
+targets+=(status-api)
 server_pid=${pids[status-api]}
 if [ "$single_node_baseline" = 1 ]; then
   say "starting it again on the single node $r_host:$r_port as the baseline single-node"
   start_server single-node "${db_name}_single_node" single
+  targets+=(single-node)
 fi
 if [ -n "$baseline_url" ]; then
   curl -fsS -o /dev/null "${baseline_url%/}/healthz" || die "BASELINE_URL ${baseline_url} does not answer /healthz"
